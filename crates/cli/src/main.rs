@@ -1,0 +1,2 @@
+//! The synack command.
+fn main() {}

@@ -1,0 +1,110 @@
+//! Configuration: per-connection TCP tunables and endpoint-wide settings.
+
+use core::net::IpAddr;
+use core::time::Duration;
+
+/// Per-connection TCP tunables. `Config::default()` follows the RFCs'
+/// recommendations and Linux where the RFCs leave a choice.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// Link MTU, used to derive the MSS we announce (MTU - IP - TCP headers).
+    pub mtu: usize,
+    /// Send buffer size in bytes.
+    pub send_buffer: usize,
+    /// Receive buffer size in bytes (the largest window we advertise).
+    pub recv_buffer: usize,
+    /// Nagle's algorithm (RFC 9293 3.7.4, SHLD-7); `false` is TCP_NODELAY.
+    pub nagle: bool,
+    /// Delayed-ACK timeout; at most 500 ms (RFC 9293 MUST-40). Zero disables
+    /// delayed ACKs.
+    pub delayed_ack: Duration,
+    /// RTO before any RTT sample (RFC 6298 2.1: 1 s).
+    pub initial_rto: Duration,
+    /// Lower bound on the RTO (RFC 6298 2.4 says 1 s; Linux uses 200 ms).
+    pub min_rto: Duration,
+    /// Upper bound on the RTO (RFC 6298 2.5: at least 60 s).
+    pub max_rto: Duration,
+    /// SYN / SYN-ACK retransmissions before giving up (RFC 9293 R2 for SYN:
+    /// at least 3 minutes of trying is recommended; Linux uses 6).
+    pub syn_retries: u32,
+    /// Data retransmissions before giving up (R2; Linux uses 15).
+    pub max_retries: u32,
+    /// Maximum segment lifetime; TIME_WAIT lasts 2 x MSL (RFC 9293 3.4.2).
+    pub msl: Duration,
+    /// Offer and accept window scaling (RFC 7323 section 2).
+    pub window_scaling: bool,
+    /// Challenge ACKs allowed per second (RFC 5961 section 7).
+    pub challenge_ack_limit: u32,
+    /// Congestion control algorithm.
+    pub congestion: Congestion,
+    /// Upper bound on persist-timer probe interval.
+    pub max_persist: Duration,
+}
+
+/// Congestion control choices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Congestion {
+    /// RFC 5681 slow start / congestion avoidance with RFC 6582 NewReno recovery.
+    NewReno,
+    /// No congestion control: the window is limited by flow control only.
+    None,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            mtu: 1500,
+            send_buffer: 256 * 1024,
+            recv_buffer: 256 * 1024,
+            nagle: true,
+            delayed_ack: Duration::from_millis(40),
+            initial_rto: Duration::from_secs(1),
+            min_rto: Duration::from_millis(200),
+            max_rto: Duration::from_secs(60),
+            syn_retries: 6,
+            max_retries: 15,
+            msl: Duration::from_secs(30),
+            window_scaling: true,
+            challenge_ack_limit: 1000,
+            congestion: Congestion::NewReno,
+            max_persist: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Endpoint-wide settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EndpointConfig {
+    /// Defaults for every connection of this endpoint.
+    pub tcp: Config,
+    /// This host's addresses; segments to other addresses are dropped.
+    pub addresses: Vec<IpAddr>,
+    /// Secret key for ISNs (RFC 6528) and for the connection-table hash.
+    /// A real driver fills it from the OS's random source; the simulator
+    /// derives it from its seed.
+    pub secret: [u8; 16],
+    /// Range of ephemeral ports for `connect` (inclusive).
+    pub ephemeral_ports: (u16, u16),
+    /// Upper bound on connections (including TIME_WAIT); beyond it new
+    /// connections are refused with [`crate::Error::OutOfResources`].
+    pub max_connections: usize,
+    /// TTL / hop limit of outgoing packets.
+    pub ttl: u8,
+    /// Record trace events (see [`crate::Endpoint::poll_trace`]).
+    pub trace: bool,
+}
+
+impl Default for EndpointConfig {
+    fn default() -> Self {
+        EndpointConfig {
+            tcp: Config::default(),
+            addresses: Vec::new(),
+            secret: [0x5a; 16],
+            ephemeral_ports: (32768, 60999),
+            max_connections: 1 << 20,
+            ttl: 64,
+            trace: false,
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! Trace events: every segment in and out with its decoded fields and every
+//! state change with its cause. Recorded only when
+//! [`crate::EndpointConfig::trace`] is set; the demo, tests and tools drain
+//! them with [`crate::Endpoint::poll_trace`].
+
+use crate::conn::{Cause, State};
+use crate::time::Instant;
+use crate::wire::TcpRepr;
+use core::net::SocketAddr;
+
+/// One trace record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TraceEvent {
+    /// When it happened.
+    pub time: Instant,
+    /// Our side's address.
+    pub local: SocketAddr,
+    /// The peer's address.
+    pub remote: SocketAddr,
+    /// What happened.
+    pub kind: TraceKind,
+}
+
+/// What a trace record says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TraceKind {
+    /// A segment left this endpoint.
+    SegmentOut {
+        /// Its header.
+        tcp: TcpRepr,
+        /// Payload length.
+        len: usize,
+        /// True if it resends data, SYN or FIN sent before.
+        retransmission: bool,
+    },
+    /// A segment arrived and was matched to a connection, listener or nothing.
+    SegmentIn {
+        /// Its header.
+        tcp: TcpRepr,
+        /// Payload length.
+        len: usize,
+    },
+    /// A connection changed state.
+    StateChange {
+        /// Previous state.
+        from: State,
+        /// New state.
+        to: State,
+        /// Why.
+        cause: Cause,
+    },
+    /// An arriving segment was dropped without effect (with the reason).
+    Dropped {
+        /// Its header.
+        tcp: TcpRepr,
+        /// Why it was dropped.
+        reason: DropReason,
+    },
+}
+
+/// Why a matched segment was dropped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DropReason {
+    /// Outside the receive window (RFC 9293 3.10.7.4 first check).
+    OutOfWindow,
+    /// ACK of something not yet sent (RFC 5961 section 5).
+    BadAck,
+    /// RST not exactly at RCV.NXT (RFC 5961 section 3).
+    RstNotExact,
+    /// Nothing listens on the port and the segment was an RST.
+    NoListener,
+    /// The listener's SYN queue is full.
+    BacklogFull,
+    /// An old duplicate (PAWS or already received).
+    Duplicate,
+}
+
+impl DropReason {
+    /// A short description.
+    pub const fn describe(self) -> &'static str {
+        match self {
+            DropReason::OutOfWindow => "outside the receive window",
+            DropReason::BadAck => "acknowledges data never sent",
+            DropReason::RstNotExact => "RST not at RCV.NXT",
+            DropReason::NoListener => "RST for no connection",
+            DropReason::BacklogFull => "listen backlog full",
+            DropReason::Duplicate => "old duplicate",
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Placeholder: checksum (filled in by the wire-format work).

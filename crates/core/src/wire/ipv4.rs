@@ -1,0 +1,1 @@
+//! Placeholder: ipv4 (filled in by the wire-format work).

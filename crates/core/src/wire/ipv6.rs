@@ -1,0 +1,1 @@
+//! Placeholder: ipv6 (filled in by the wire-format work).
