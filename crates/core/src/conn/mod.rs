@@ -1,5 +1,423 @@
 //! One TCP connection: the RFC 9293 state machine.
+//!
+//! Each concern lives in its own file:
+//! - [`state`]: the eleven states and the causes of transitions;
+//! - `open`: active/passive open, SYN-SENT processing, SYN options;
+//! - `input`: the RFC 9293 3.10.7.4 checks for synchronized states
+//!   (sequence, RST, SYN, ACK, text, FIN);
+//! - `ack`: the send side's reaction to ACKs (RTT, congestion, fast
+//!   retransmit, window updates);
+//! - `output`: deciding what to send and building segments (Nagle, SWS,
+//!   persist probes, delayed ACKs);
+//! - `app`: the application's calls (send, recv, shutdown, close, abort);
+//! - `timer_events`: what each timer does when it fires;
+//! - `ring`, `assembler`, `rtt`, `congestion`, `timers`: building blocks.
+//!
+//! The endpoint owns connections and calls them with a [`Ctx`] that carries
+//! the time and the sinks for events, traces and counters.
 
+mod ack;
+mod app;
+pub mod assembler;
+pub mod congestion;
+mod input;
+mod open;
+mod output;
+pub mod ring;
+pub mod rtt;
 mod state;
+mod timer_events;
+pub mod timers;
 
 pub use state::{Cause, State};
+
+use crate::config::Config;
+use crate::endpoint::{ConnId, Event, EventKind, ListenerId, Stats};
+use crate::error::Error;
+use crate::seq::SeqNum;
+use crate::time::Instant;
+use crate::trace::{TraceEvent, TraceKind};
+use assembler::Assembler;
+use congestion::CongestionControl;
+use core::net::SocketAddr;
+use core::time::Duration;
+use ring::RingBuffer;
+use rtt::RttEstimator;
+use std::collections::VecDeque;
+use timers::{Timer, Timers};
+
+/// Trace sink: records only when enabled, so tracing costs one branch when off.
+#[derive(Debug, Default)]
+pub(crate) struct Tracer {
+    pub enabled: bool,
+    pub queue: VecDeque<TraceEvent>,
+}
+
+impl Tracer {
+    #[inline]
+    pub fn record(&mut self, now: Instant, local: SocketAddr, remote: SocketAddr, kind: TraceKind) {
+        if self.enabled {
+            self.queue.push_back(TraceEvent {
+                time: now,
+                local,
+                remote,
+                kind,
+            });
+        }
+    }
+}
+
+/// What a connection needs from its endpoint while it processes an input.
+pub(crate) struct Ctx<'a> {
+    pub now: Instant,
+    pub events: &'a mut VecDeque<Event>,
+    pub trace: &'a mut Tracer,
+    pub stats: &'a mut Stats,
+}
+
+/// IPv4 and TCP headers without options (RFC 9293 3.7.1).
+const IPV4_TCP_HEADERS: usize = 40;
+/// IPv6 and TCP headers without options.
+const IPV6_TCP_HEADERS: usize = 60;
+/// Default send MSS when the peer announces none (RFC 9293 MUST-15).
+const DEFAULT_MSS_V4: usize = 536;
+/// Same for IPv6 (RFC 8200 minimum MTU 1280 - 60).
+const DEFAULT_MSS_V6: usize = 1220;
+/// Largest window scale shift (RFC 7323 2.3).
+const MAX_WSCALE: u8 = 14;
+
+/// One connection's transmission control block (RFC 9293 3.3.1).
+#[derive(Debug)]
+pub struct Connection {
+    pub(crate) id: ConnId,
+    pub(crate) local: SocketAddr,
+    pub(crate) remote: SocketAddr,
+    state: State,
+    cfg: Config,
+    ttl: u8,
+    /// Opened by a listener (passive open); `Some` until accepted.
+    pub(crate) listener: Option<ListenerId>,
+    /// The application holds a handle to this connection.
+    pub(crate) app_owned: bool,
+    /// Set when the handshake completes; the endpoint consumes it.
+    pub(crate) newly_established: bool,
+
+    // Send sequence space (RFC 9293 3.3.1, figure 3).
+    iss: SeqNum,
+    snd_una: SeqNum,
+    snd_nxt: SeqNum,
+    /// Highest sequence number sent so far (snd_nxt goes back after an RTO).
+    snd_max: SeqNum,
+    snd_wnd: usize,
+    snd_wl1: SeqNum,
+    snd_wl2: SeqNum,
+    max_snd_wnd: usize,
+    snd_mss: usize,
+    snd_wscale: u8,
+    /// Both SYNs carried window scale (RFC 7323 2.2).
+    wscale_ok: bool,
+
+    // Receive sequence space.
+    irs: SeqNum,
+    rcv_nxt: SeqNum,
+    /// Right edge of the window we last advertised.
+    rcv_adv: SeqNum,
+    rcv_wscale: u8,
+    /// MSS we announced: "full-sized" for delayed-ACK counting.
+    rcv_mss: usize,
+
+    send_buf: RingBuffer,
+    recv_buf: RingBuffer,
+    assembler: Assembler,
+    /// Application asked to send FIN after the queued data.
+    fin_queued: bool,
+    /// The peer's FIN has been received (in order).
+    fin_received: bool,
+    /// An out-of-order FIN's sequence number, processed once the gap fills.
+    ooo_fin: Option<SeqNum>,
+
+    timers: Timers,
+    rtt: RttEstimator,
+    /// Segment end being timed for an RTT sample, and when it was sent.
+    rtt_timing: Option<(SeqNum, Instant)>,
+    /// Consecutive retransmission timeouts.
+    retries: u32,
+    persist_backoff: u32,
+    /// Send one byte past a zero window at the next transmit.
+    force_probe: bool,
+
+    cc: Box<dyn CongestionControl>,
+    dupacks: u32,
+    in_recovery: bool,
+    /// RFC 6582 `recover`.
+    recover: SeqNum,
+    fast_rexmit_pending: bool,
+
+    /// SYN or SYN-ACK must be (re)sent.
+    syn_pending: bool,
+    syn_retransmitted: bool,
+    /// An ACK must go out at the next transmit.
+    ack_now: bool,
+    /// Full-sized segments received since our last ACK.
+    unacked_segments: u32,
+    /// Send RST (abort).
+    rst_pending: bool,
+    /// A reply RST `<SEQ=x><CTL=RST>` for an unacceptable segment.
+    reply_rst: Option<SeqNum>,
+    challenge_window: Instant,
+    challenge_count: u32,
+
+    /// The connection's fate, reported by send/recv.
+    error: Option<Error>,
+    readable_notified: bool,
+    want_writable: bool,
+}
+
+impl Connection {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        id: ConnId,
+        local: SocketAddr,
+        remote: SocketAddr,
+        cfg: &Config,
+        ttl: u8,
+        iss: SeqNum,
+        state: State,
+    ) -> Self {
+        let headers = if local.is_ipv4() {
+            IPV4_TCP_HEADERS
+        } else {
+            IPV6_TCP_HEADERS
+        };
+        let rcv_mss = cfg.mtu.saturating_sub(headers).clamp(64, 65495);
+        let default_mss = if local.is_ipv4() {
+            DEFAULT_MSS_V4
+        } else {
+            DEFAULT_MSS_V6
+        };
+        Connection {
+            id,
+            local,
+            remote,
+            state,
+            cfg: cfg.clone(),
+            ttl,
+            listener: None,
+            app_owned: false,
+            newly_established: false,
+            iss,
+            snd_una: iss,
+            snd_nxt: iss,
+            snd_max: iss,
+            snd_wnd: 0,
+            snd_wl1: SeqNum(0),
+            snd_wl2: SeqNum(0),
+            max_snd_wnd: 0,
+            snd_mss: default_mss.min(rcv_mss),
+            snd_wscale: 0,
+            wscale_ok: false,
+            irs: SeqNum(0),
+            rcv_nxt: SeqNum(0),
+            rcv_adv: SeqNum(0),
+            rcv_wscale: 0,
+            rcv_mss,
+            send_buf: RingBuffer::new(cfg.send_buffer),
+            recv_buf: RingBuffer::new(cfg.recv_buffer),
+            assembler: Assembler::new(),
+            fin_queued: false,
+            fin_received: false,
+            ooo_fin: None,
+            timers: Timers::default(),
+            rtt: RttEstimator::new(cfg.initial_rto, cfg.min_rto, cfg.max_rto),
+            rtt_timing: None,
+            retries: 0,
+            persist_backoff: 0,
+            force_probe: false,
+            cc: congestion::new_controller(cfg.congestion, default_mss.min(rcv_mss)),
+            dupacks: 0,
+            in_recovery: false,
+            recover: iss,
+            fast_rexmit_pending: false,
+            syn_pending: false,
+            syn_retransmitted: false,
+            ack_now: false,
+            unacked_segments: 0,
+            rst_pending: false,
+            reply_rst: None,
+            challenge_window: Instant::ZERO,
+            challenge_count: 0,
+            error: None,
+            readable_notified: false,
+            want_writable: false,
+        }
+    }
+
+    /// The current state.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// Our initial send sequence number.
+    pub fn iss(&self) -> SeqNum {
+        self.iss
+    }
+
+    /// The peer's initial sequence number (valid once a SYN was received).
+    pub fn irs(&self) -> SeqNum {
+        self.irs
+    }
+
+    /// When the connection next needs `handle_timeout`.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.next()
+    }
+
+    /// Is there something to send right now (without considering timers)?
+    pub(crate) fn has_output(&self) -> bool {
+        self.rst_pending
+            || self.reply_rst.is_some()
+            || self.syn_pending
+            || self.ack_now
+            || self.fast_rexmit_pending
+            || self.force_probe
+            || (self.state.is_synchronized() && self.next_data_segment().is_some())
+    }
+
+    /// Bytes buffered for reading.
+    pub fn recv_queue(&self) -> usize {
+        self.recv_buf.len()
+    }
+
+    /// Bytes queued for sending, unacknowledged ones included.
+    pub fn send_queue(&self) -> usize {
+        self.send_buf.len()
+    }
+
+    /// Effective send MSS.
+    pub fn mss(&self) -> usize {
+        self.snd_mss
+    }
+
+    /// The congestion window.
+    pub fn cwnd(&self) -> usize {
+        self.cc.window()
+    }
+
+    /// Smoothed RTT, once measured.
+    pub fn srtt(&self) -> Option<Duration> {
+        self.rtt.srtt()
+    }
+
+    /// Sequence number of the first byte in the send buffer: one past the
+    /// SYN until the SYN is acknowledged.
+    fn send_data_seq(&self) -> SeqNum {
+        if self.snd_una == self.iss {
+            self.iss + 1
+        } else {
+            self.snd_una
+        }
+    }
+
+    /// Sequence number right after the last queued byte (the FIN's number
+    /// when a FIN is queued).
+    fn send_data_end(&self) -> SeqNum {
+        self.send_data_seq() + self.send_buf.len()
+    }
+
+    /// Our FIN has been sent and acknowledged.
+    fn fin_acked(&self) -> bool {
+        self.fin_queued && self.snd_una.gt(self.send_data_end())
+    }
+
+    /// The receive window: what we last advertised beyond RCV.NXT.
+    fn rcv_wnd(&self) -> usize {
+        self.rcv_adv.since(self.rcv_nxt)
+    }
+
+    fn set_state(&mut self, ctx: &mut Ctx<'_>, to: State, cause: Cause) {
+        let from = self.state;
+        if from == to {
+            return;
+        }
+        self.state = to;
+        ctx.trace.record(
+            ctx.now,
+            self.local,
+            self.remote,
+            TraceKind::StateChange { from, to, cause },
+        );
+        match to {
+            State::Established => {
+                if matches!(from, State::SynSent | State::SynReceived) {
+                    self.newly_established = true;
+                    self.emit_event(ctx, EventKind::Connected);
+                    if self.syn_retransmitted {
+                        self.rtt.syn_was_retransmitted();
+                    }
+                }
+            }
+            State::TimeWait => {
+                self.timers.clear_all();
+                self.timers.set(Timer::TimeWait, ctx.now + self.cfg.msl * 2);
+                self.send_buf.release();
+                self.assembler.clear();
+            }
+            State::Closed => {
+                self.timers.clear_all();
+                self.send_buf.release();
+                self.syn_pending = false;
+                self.fast_rexmit_pending = false;
+                self.force_probe = false;
+                self.ack_now = false;
+                self.assembler.clear();
+                if self.error.is_none() && matches!(cause, Cause::TimeWaitExpired | Cause::RecvAck)
+                {
+                    self.emit_event(ctx, EventKind::Closed);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(crate) fn emit_event(&mut self, ctx: &mut Ctx<'_>, kind: EventKind) {
+        if self.app_owned || kind == EventKind::Connected {
+            ctx.events.push_back(Event::Conn(self.id, kind));
+        }
+    }
+
+    /// Ends the connection with an error reported to the application.
+    fn fail(&mut self, ctx: &mut Ctx<'_>, error: Error, cause: Cause) {
+        self.error = Some(error);
+        let kind = match error {
+            Error::ConnectionRefused => EventKind::Refused,
+            Error::TimedOut => EventKind::TimedOut,
+            _ => EventKind::Reset,
+        };
+        self.set_state(ctx, State::Closed, cause);
+        self.recv_buf.release();
+        self.emit_event(ctx, kind);
+    }
+
+    /// RFC 5961 section 7: challenge ACKs are rate limited.
+    fn challenge_ack(&mut self, ctx: &mut Ctx<'_>) {
+        if ctx.now.saturating_since(self.challenge_window) >= Duration::from_secs(1) {
+            self.challenge_window = ctx.now;
+            self.challenge_count = 0;
+        }
+        if self.challenge_count < self.cfg.challenge_ack_limit {
+            self.challenge_count += 1;
+            self.ack_now = true;
+            ctx.stats.challenge_acks += 1;
+        }
+    }
+
+    /// Window scale shift we offer: the smallest that covers the receive
+    /// buffer (RFC 7323 2.3).
+    fn wanted_rcv_wscale(&self) -> u8 {
+        let mut shift = 0u8;
+        while shift < MAX_WSCALE && (self.cfg.recv_buffer >> shift) > 65535 {
+            shift += 1;
+        }
+        shift
+    }
+}

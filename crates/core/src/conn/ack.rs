@@ -1,0 +1,124 @@
+//! The send side's reaction to an acceptable ACK (RFC 9293 3.10.7.4 fifth
+//! check): RFC 5961 5.2 validation, RTT sampling (RFC 6298, Karn), fast
+//! retransmit and NewReno recovery (RFC 5681 3.2, RFC 6582), window update.
+
+use super::{Connection, Ctx, timers::Timer};
+use crate::endpoint::EventKind;
+use crate::seq::SeqNum;
+use crate::trace::DropReason;
+use crate::wire::TcpRepr;
+
+/// Duplicate ACKs that trigger fast retransmit (RFC 5681 3.2).
+const DUPACK_THRESHOLD: u32 = 3;
+
+impl Connection {
+    /// Processes the ACK field. Returns false if the segment must be dropped.
+    pub(super) fn process_ack(&mut self, ctx: &mut Ctx<'_>, seg: &TcpRepr, payload_len: usize) -> bool {
+        let ack = seg.ack;
+        // RFC 9293: an ACK for something not yet sent draws an ACK and is dropped.
+        if ack.gt(self.snd_max) {
+            self.ack_now = true;
+            self.drop_segment(ctx, seg, DropReason::BadAck);
+            return false;
+        }
+        // RFC 5961 5.2: too old an ACK (before SND.UNA - MAX.SND.WND) is
+        // discarded with a (challenge) ACK.
+        if ack.lt(self.snd_una - self.max_snd_wnd.max(1)) && ack != self.snd_una {
+            self.challenge_ack(ctx);
+            self.drop_segment(ctx, seg, DropReason::BadAck);
+            return false;
+        }
+        let window = usize::from(seg.window) << self.snd_wscale;
+        if ack.gt(self.snd_una) {
+            self.on_ack_advance(ctx, ack);
+        } else if ack == self.snd_una
+            && payload_len == 0
+            && !seg.flags.syn()
+            && !seg.flags.fin()
+            && window == self.snd_wnd
+            && self.snd_nxt.gt(self.snd_una)
+        {
+            self.on_duplicate_ack();
+        }
+        // Window update (RFC 9293 3.10.7.4): only from a newer segment.
+        if self.snd_wl1.lt(seg.seq) || (self.snd_wl1 == seg.seq && self.snd_wl2.le(ack)) {
+            self.snd_wnd = window;
+            self.snd_wl1 = seg.seq;
+            self.snd_wl2 = ack;
+            self.max_snd_wnd = self.max_snd_wnd.max(window);
+            if window > 0 {
+                self.timers.clear(Timer::Persist);
+                self.persist_backoff = 0;
+            }
+        }
+        true
+    }
+
+    /// SND.UNA < ack <= SND.MAX: new data (or our SYN / FIN) acknowledged.
+    pub(super) fn on_ack_advance(&mut self, ctx: &mut Ctx<'_>, ack: SeqNum) {
+        let old_una = self.snd_una;
+        let acked = ack.since(old_una);
+        // RTT sample, unless the timed segment was retransmitted (Karn).
+        if let Some((end, sent_at)) = self.rtt_timing
+            && ack.ge(end)
+        {
+            self.rtt.sample(ctx.now.saturating_since(sent_at));
+            self.rtt_timing = None;
+        }
+        // Data bytes acknowledged: minus our SYN and FIN.
+        let data_start = self.send_data_seq();
+        let data_end = data_start + self.send_buf.len();
+        let data_acked = ack.min(data_end).since(data_start);
+        self.send_buf.discard(data_acked);
+        self.snd_una = ack;
+        if self.snd_nxt.lt(ack) {
+            self.snd_nxt = ack;
+        }
+        self.retries = 0;
+        self.rtt.reset_backoff();
+
+        if self.in_recovery {
+            if ack.ge(self.recover) {
+                // Full ACK: leave recovery (RFC 6582 3.2 step 6).
+                self.in_recovery = false;
+                let flight = self.snd_nxt.since(self.snd_una);
+                self.cc.on_recovery_exit(flight, self.snd_mss);
+            } else {
+                // Partial ACK: retransmit the next hole at once, deflate
+                // (RFC 6582 3.2 step 5), restart the timer below.
+                self.cc.on_partial_ack(acked, self.snd_mss);
+                self.fast_rexmit_pending = true;
+            }
+        } else {
+            self.cc.on_ack(acked, self.snd_mss);
+        }
+        self.dupacks = 0;
+
+        // RFC 6298 5.2 / 5.3: stop the timer when all is acked, else restart.
+        if self.snd_una == self.snd_max || self.snd_nxt == self.snd_una {
+            self.timers.clear(Timer::Retransmit);
+        } else {
+            self.timers.set(Timer::Retransmit, ctx.now + self.rtt.rto());
+        }
+        if self.want_writable && self.send_buf.free() > 0 && self.state.can_send() {
+            self.want_writable = false;
+            self.emit_event(ctx, EventKind::Writable);
+        }
+    }
+
+    fn on_duplicate_ack(&mut self) {
+        self.dupacks += 1;
+        let flight = self.snd_nxt.since(self.snd_una);
+        if self.in_recovery {
+            self.cc.on_recovery_dupack(self.snd_mss);
+        } else if self.dupacks == DUPACK_THRESHOLD && self.snd_una.gt(self.recover) {
+            // RFC 6582 3.2 step 2: enter fast recovery only if the ACK covers
+            // more than `recover` (avoids multiple reductions per window).
+            self.in_recovery = true;
+            self.recover = self.snd_max;
+            self.cc.on_fast_retransmit(flight, self.snd_mss);
+            self.fast_rexmit_pending = true;
+            self.rtt_timing = None;
+        }
+    }
+}

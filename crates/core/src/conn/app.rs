@@ -1,0 +1,124 @@
+//! The application's calls (RFC 9293 3.10.2 SEND, 3.10.3 RECEIVE,
+//! 3.10.4 CLOSE, 3.10.5 ABORT).
+
+use super::{Cause, Connection, Ctx, State};
+use crate::error::Error;
+
+impl Connection {
+    /// SEND: queues data. Before the handshake completes the data waits in
+    /// the buffer (RFC 9293 3.10.2, SYN-SENT / SYN-RECEIVED).
+    pub(crate) fn send(&mut self, data: &[u8]) -> Result<usize, Error> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        match self.state {
+            State::SynSent | State::SynReceived | State::Established | State::CloseWait => {}
+            State::Closed | State::Listen => return Err(Error::InvalidState),
+            _ => return Err(Error::Closed),
+        }
+        if self.fin_queued {
+            return Err(Error::Closed);
+        }
+        let n = self.send_buf.enqueue(data);
+        if n < data.len() {
+            self.want_writable = true;
+        }
+        if n == 0 && !data.is_empty() {
+            return Err(Error::WouldBlock);
+        }
+        Ok(n)
+    }
+
+    /// RECEIVE: `Ok(0)` for a non-empty buffer means end of stream.
+    pub(crate) fn recv(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
+        let n = self.recv_buf.dequeue(buf);
+        if n > 0 {
+            if self.recv_buf.is_empty() {
+                self.readable_notified = false;
+            }
+            if self.window_update_due() {
+                self.ack_now = true;
+            }
+            return Ok(n);
+        }
+        self.readable_notified = false;
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        match self.state {
+            State::Listen | State::Closed => Err(Error::InvalidState),
+            _ if self.fin_received => Ok(0),
+            _ => Err(Error::WouldBlock),
+        }
+    }
+
+    /// Queues our FIN after the data (RFC 9293 3.10.4): ESTABLISHED and
+    /// SYN-RECEIVED go to FIN-WAIT-1, CLOSE-WAIT to LAST-ACK, SYN-SENT
+    /// simply closes.
+    pub(crate) fn shutdown(&mut self, ctx: &mut Ctx<'_>) -> Result<(), Error> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        if self.fin_queued {
+            return Ok(());
+        }
+        match self.state {
+            State::SynSent => {
+                self.set_state(ctx, State::Closed, Cause::AppClose);
+                self.error = Some(Error::Closed);
+            }
+            State::SynReceived | State::Established => {
+                self.fin_queued = true;
+                self.set_state(ctx, State::FinWait1, Cause::AppClose);
+            }
+            State::CloseWait => {
+                self.fin_queued = true;
+                self.set_state(ctx, State::LastAck, Cause::AppClose);
+            }
+            State::Closed | State::Listen => return Err(Error::InvalidState),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// CLOSE: shutdown, and the application lets go of the connection.
+    /// Unread data means data loss, which RFC 1122 4.2.2.13 says to signal
+    /// with RST: then this aborts instead.
+    pub(crate) fn close(&mut self, ctx: &mut Ctx<'_>) {
+        if !self.recv_buf.is_empty() && self.state.is_synchronized() {
+            self.abort(ctx);
+            return;
+        }
+        let _ = self.shutdown(ctx);
+        self.app_owned = false;
+        if self.state == State::FinWait2 {
+            self.timers
+                .set(super::timers::Timer::FinWait2, ctx.now + self.cfg.msl * 2);
+        }
+    }
+
+    /// ABORT (RFC 9293 3.10.5): RST in SYN-RECEIVED and the synchronized
+    /// states before TIME-WAIT; everything is dropped.
+    pub(crate) fn abort(&mut self, ctx: &mut Ctx<'_>) {
+        self.app_owned = false;
+        match self.state {
+            State::SynReceived
+            | State::Established
+            | State::FinWait1
+            | State::FinWait2
+            | State::CloseWait => self.rst_pending = true,
+            _ => {}
+        }
+        self.error = Some(Error::Closed);
+        self.set_state(ctx, State::Closed, Cause::AppAbort);
+        self.recv_buf.release();
+    }
+
+    /// Turns Nagle's algorithm off (`true`) or on.
+    pub(crate) fn set_nodelay(&mut self, nodelay: bool) {
+        self.cfg.nagle = !nodelay;
+    }
+}

@@ -1,0 +1,281 @@
+//! SEGMENT ARRIVES for SYN-RECEIVED and the synchronized states
+//! (RFC 9293 3.10.7.4), with RFC 5961's defences and RFC 1337's TIME-WAIT
+//! rule. The checks run in the RFC's order: sequence number, RST, SYN, ACK,
+//! segment text, FIN.
+
+use super::{Cause, Connection, Ctx, State, timers::Timer};
+use crate::endpoint::EventKind;
+use crate::error::Error;
+use crate::seq::SeqNum;
+use crate::trace::{DropReason, TraceKind};
+use crate::wire::TcpRepr;
+
+/// Full-sized segments received before an ACK is forced (RFC 9293 SHLD-19:
+/// ACK at least every second full-sized segment).
+const ACK_EVERY: u32 = 2;
+
+impl Connection {
+    /// Entry point for a segment matched to this connection.
+    pub(crate) fn on_segment(&mut self, ctx: &mut Ctx<'_>, seg: &TcpRepr, payload: &[u8]) {
+        ctx.trace.record(
+            ctx.now,
+            self.local,
+            self.remote,
+            TraceKind::SegmentIn {
+                tcp: *seg,
+                len: payload.len(),
+            },
+        );
+        match self.state {
+            State::Closed | State::Listen => {}
+            State::SynSent => self.on_segment_syn_sent(ctx, seg, payload),
+            _ => self.on_segment_synchronized(ctx, seg, payload),
+        }
+    }
+
+    pub(super) fn drop_segment(&mut self, ctx: &mut Ctx<'_>, seg: &TcpRepr, reason: DropReason) {
+        ctx.stats.rx_dropped += 1;
+        ctx.trace.record(
+            ctx.now,
+            self.local,
+            self.remote,
+            TraceKind::Dropped { tcp: *seg, reason },
+        );
+    }
+
+    /// RFC 9293 3.10.7.4 first check: is the segment acceptable?
+    fn acceptable(&self, seq: SeqNum, seg_len: usize) -> bool {
+        let wnd = self.rcv_wnd();
+        let nxt = self.rcv_nxt;
+        match (seg_len, wnd) {
+            (0, 0) => seq == nxt,
+            (0, _) => seq.in_range(nxt, nxt + wnd),
+            (_, 0) => false,
+            (_, _) => {
+                seq.in_range(nxt, nxt + wnd) || (seq + (seg_len - 1)).in_range(nxt, nxt + wnd)
+            }
+        }
+    }
+
+    fn on_segment_synchronized(&mut self, ctx: &mut Ctx<'_>, seg: &TcpRepr, payload: &[u8]) {
+        let f = seg.flags;
+        // A retransmitted SYN in SYN-RECEIVED: our SYN-ACK was lost; resend it.
+        if self.state == State::SynReceived && f.syn() && !f.ack() && seg.seq == self.irs {
+            self.syn_pending = true;
+            return;
+        }
+        let seg_len = payload.len() + usize::from(f.syn()) + usize::from(f.fin());
+
+        // First: sequence number.
+        if !self.acceptable(seg.seq, seg_len) {
+            if !f.rst() {
+                // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. In TIME-WAIT this is
+                // how a retransmitted FIN gets its ACK; restart 2 MSL.
+                self.ack_now = true;
+                if self.state == State::TimeWait && f.fin() {
+                    self.timers
+                        .set(Timer::TimeWait, ctx.now + self.cfg.msl * 2);
+                }
+            }
+            self.drop_segment(ctx, seg, DropReason::OutOfWindow);
+            return;
+        }
+
+        // Second: RST (RFC 5961 3.2: reset only on an exact RCV.NXT match;
+        // otherwise an in-window RST draws a challenge ACK).
+        if f.rst() {
+            if seg.seq != self.rcv_nxt {
+                self.challenge_ack(ctx);
+                self.drop_segment(ctx, seg, DropReason::RstNotExact);
+                return;
+            }
+            match self.state {
+                State::SynReceived if self.listener.is_some() => {
+                    // Passive open: return to LISTEN, i.e. forget this
+                    // embryonic connection.
+                    self.set_state(ctx, State::Closed, Cause::RecvRst);
+                }
+                State::SynReceived => self.fail(ctx, Error::ConnectionRefused, Cause::RecvRst),
+                // RFC 1337: an RST must not cut TIME-WAIT short.
+                State::TimeWait => self.drop_segment(ctx, seg, DropReason::Duplicate),
+                State::Closing | State::LastAck => self.set_state(ctx, State::Closed, Cause::RecvRst),
+                _ => self.fail(ctx, Error::ConnectionReset, Cause::RecvRst),
+            }
+            return;
+        }
+
+        // Fourth: SYN. RFC 5961 4.2: in a synchronized state (and SYN-RECEIVED
+        // once the seq check passed) answer with a challenge ACK, whatever
+        // the sequence number.
+        if f.syn() {
+            if self.state == State::SynReceived && self.listener.is_some() {
+                self.set_state(ctx, State::Closed, Cause::RecvSyn);
+                return;
+            }
+            self.challenge_ack(ctx);
+            self.drop_segment(ctx, seg, DropReason::Duplicate);
+            return;
+        }
+
+        // Fifth: ACK.
+        if !f.ack() {
+            self.drop_segment(ctx, seg, DropReason::BadAck);
+            return;
+        }
+        if self.state == State::SynReceived {
+            if self.snd_una.lt(seg.ack) && seg.ack.le(self.snd_max) {
+                self.syn_pending = false;
+                self.set_state(ctx, State::Established, Cause::RecvAck);
+                self.snd_wnd = usize::from(seg.window) << self.snd_wscale;
+                self.max_snd_wnd = self.max_snd_wnd.max(self.snd_wnd);
+                self.snd_wl1 = seg.seq;
+                self.snd_wl2 = seg.ack;
+            } else {
+                // <SEQ=SEG.ACK><CTL=RST>
+                self.reply_rst = Some(seg.ack);
+                self.drop_segment(ctx, seg, DropReason::BadAck);
+                return;
+            }
+        }
+        if !self.process_ack(ctx, seg, payload.len()) {
+            return;
+        }
+        match self.state {
+            State::FinWait1 if self.fin_acked() => {
+                self.set_state(ctx, State::FinWait2, Cause::RecvAck);
+                if !self.app_owned {
+                    self.timers.set(Timer::FinWait2, ctx.now + self.cfg.msl * 2);
+                }
+            }
+            State::Closing if self.fin_acked() => {
+                self.set_state(ctx, State::TimeWait, Cause::RecvAck);
+            }
+            State::LastAck if self.fin_acked() => {
+                self.set_state(ctx, State::Closed, Cause::RecvAck);
+                return;
+            }
+            _ => {}
+        }
+
+        // Sixth and seventh: segment text, URG ignored, then FIN; only data
+        // the peer may still send is taken.
+        let mut seq = seg.seq;
+        let mut data = payload;
+        // Trim what we already have (RFC 9293 3.10.7.4: "only the new parts
+        // are processed").
+        let old = self.rcv_nxt.since(seq).min(data.len());
+        if seq.lt(self.rcv_nxt) {
+            data = &data[old..];
+            seq = seq + old;
+        }
+        let fin = f.fin();
+        if data.is_empty() && !fin {
+            return;
+        }
+        if !self.state.can_receive() {
+            // The peer already sent FIN: nothing more may arrive. A
+            // retransmitted FIN is re-acknowledged.
+            if fin {
+                self.ack_now = true;
+                if self.state == State::TimeWait {
+                    self.timers.set(Timer::TimeWait, ctx.now + self.cfg.msl * 2);
+                }
+            }
+            return;
+        }
+        if !self.app_owned && !data.is_empty() && self.listener.is_none() {
+            // RFC 1122 4.2.2.13: data after the application closed is lost;
+            // say so with RST.
+            self.rst_pending = true;
+            self.fail(ctx, Error::ConnectionReset, Cause::AppClose);
+            return;
+        }
+        self.process_text_and_fin(ctx, seq, data, fin);
+    }
+
+    /// Places in-window payload into the receive buffer, reassembling
+    /// out-of-order data, and processes a FIN once everything before it has
+    /// arrived. `seq` is the payload's first sequence number (>= RCV.NXT).
+    pub(super) fn process_text_and_fin(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        seq: SeqNum,
+        payload: &[u8],
+        fin: bool,
+    ) {
+        let offset = seq.since(self.rcv_nxt);
+        // Accept up to the advertised edge, never past the buffer's room.
+        let wnd = self.rcv_wnd().min(self.recv_buf.free());
+        let room = wnd.saturating_sub(offset);
+        let data = &payload[..payload.len().min(room)];
+        // A FIN beyond the window's edge is cut off with the data.
+        let fin = fin && data.len() == payload.len();
+        let had_gap = !self.assembler.is_empty();
+        let before = self.rcv_nxt;
+
+        if !data.is_empty() {
+            let base = self.recv_buf.len();
+            if offset == 0 {
+                self.recv_buf.write_at(base, data);
+                self.recv_buf.commit(data.len());
+                self.rcv_nxt = self.rcv_nxt + data.len();
+                if let Some(end) = self.assembler.advance(self.rcv_nxt) {
+                    self.recv_buf.commit(end.since(self.rcv_nxt));
+                    self.rcv_nxt = end;
+                }
+            } else if self.assembler.insert(seq, seq + data.len()) {
+                self.recv_buf.write_at(base + offset, data);
+            }
+        }
+        if fin {
+            self.ooo_fin = Some(seq + data.len());
+        }
+        if let Some(fin_seq) = self.ooo_fin
+            && fin_seq == self.rcv_nxt
+        {
+            self.ooo_fin = None;
+            self.receive_fin(ctx);
+        }
+
+        let advanced = self.rcv_nxt.since(before);
+        if advanced > 0 && !self.readable_notified && self.recv_buf.len() > 0 {
+            self.readable_notified = true;
+            self.emit_event(ctx, EventKind::Readable);
+        }
+        // ACK policy (RFC 9293 3.8.6.3, RFC 5681 4.2): out-of-order data and
+        // gap fills are acknowledged at once; in-order data at least every
+        // second full-sized segment, otherwise after the delayed-ACK timer.
+        if offset > 0 || had_gap || self.fin_received || self.cfg.delayed_ack.is_zero() {
+            self.ack_now = true;
+        } else if advanced > 0 {
+            if data.len() >= self.rcv_mss {
+                self.unacked_segments += 1;
+            }
+            if self.unacked_segments >= ACK_EVERY {
+                self.ack_now = true;
+            } else if !self.timers.is_set(Timer::DelayedAck) {
+                self.timers
+                    .set(Timer::DelayedAck, ctx.now + self.cfg.delayed_ack);
+            }
+        }
+    }
+
+    /// The peer's FIN, in order (RFC 9293 3.10.7.4 eighth check).
+    fn receive_fin(&mut self, ctx: &mut Ctx<'_>) {
+        self.rcv_nxt = self.rcv_nxt + 1;
+        self.fin_received = true;
+        self.ack_now = true;
+        match self.state {
+            State::SynReceived | State::Established => {
+                self.set_state(ctx, State::CloseWait, Cause::RecvFin)
+            }
+            State::FinWait1 if self.fin_acked() => {
+                self.set_state(ctx, State::TimeWait, Cause::RecvFinAck)
+            }
+            State::FinWait1 => self.set_state(ctx, State::Closing, Cause::RecvFin),
+            State::FinWait2 => self.set_state(ctx, State::TimeWait, Cause::RecvFin),
+            _ => {}
+        }
+        self.emit_event(ctx, EventKind::PeerClosed);
+    }
+}

@@ -1,0 +1,155 @@
+//! Opening a connection: active open (RFC 9293 3.10.1), passive open from a
+//! listener (3.10.7.2), and SEGMENT ARRIVES in SYN-SENT (3.10.7.3),
+//! simultaneous open included (MUST-10).
+
+use super::{Connection, Ctx, State, Cause, timers::Timer};
+use crate::config::Config;
+use crate::endpoint::ConnId;
+use crate::error::Error;
+use crate::seq::SeqNum;
+use crate::trace::DropReason;
+use crate::wire::{TcpOptions, TcpRepr};
+use core::net::SocketAddr;
+
+impl Connection {
+    /// Active open: CLOSED -> SYN-SENT; the SYN goes out at the next transmit.
+    pub(crate) fn connect(
+        ctx: &mut Ctx<'_>,
+        id: ConnId,
+        local: SocketAddr,
+        remote: SocketAddr,
+        cfg: &Config,
+        ttl: u8,
+        iss: SeqNum,
+    ) -> Self {
+        let mut c = Connection::new(id, local, remote, cfg, ttl, iss, State::Closed);
+        c.app_owned = true;
+        c.syn_pending = true;
+        c.set_state(ctx, State::SynSent, Cause::AppConnect);
+        c
+    }
+
+    /// Passive open: a SYN reached a listener (RFC 9293 3.10.7.2):
+    /// RCV.NXT = SEG.SEQ+1, IRS = SEG.SEQ, send <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn accept_syn(
+        ctx: &mut Ctx<'_>,
+        id: ConnId,
+        local: SocketAddr,
+        remote: SocketAddr,
+        cfg: &Config,
+        ttl: u8,
+        iss: SeqNum,
+        syn: &TcpRepr,
+    ) -> Self {
+        let mut c = Connection::new(id, local, remote, cfg, ttl, iss, State::Listen);
+        c.irs = syn.seq;
+        c.rcv_nxt = syn.seq + 1;
+        c.take_syn_options(&syn.options);
+        // The SYN's window is never scaled (RFC 7323 2.2).
+        c.update_window_from_syn(syn);
+        c.syn_pending = true;
+        c.set_state(ctx, State::SynReceived, Cause::RecvSyn);
+        c
+    }
+
+    /// Options we put on our SYN or SYN-ACK. On a SYN-ACK, window scaling is
+    /// offered only if the peer offered it (RFC 7323 2.2).
+    pub(super) fn syn_options(&self) -> TcpOptions {
+        let mut o = TcpOptions {
+            mss: Some(self.rcv_mss.min(65535) as u16),
+            ..TcpOptions::default()
+        };
+        let offer_ws = match self.state {
+            State::SynSent => self.cfg.window_scaling,
+            _ => self.wscale_ok,
+        };
+        if offer_ws {
+            o.window_scale = Some(self.wanted_rcv_wscale());
+        }
+        o
+    }
+
+
+    /// Reads the options of the peer's SYN: MSS (MUST-14..16) and window
+    /// scale (RFC 7323 2.2: both sides must send it for either to use it).
+    pub(super) fn take_syn_options(&mut self, o: &TcpOptions) {
+        let default_mss = if self.local.is_ipv4() {
+            super::DEFAULT_MSS_V4
+        } else {
+            super::DEFAULT_MSS_V6
+        };
+        let peer_mss = o.mss.map_or(default_mss, usize::from).max(64);
+        self.snd_mss = peer_mss.min(self.rcv_mss);
+        self.cc = super::congestion::new_controller(self.cfg.congestion, self.snd_mss);
+        match o.window_scale {
+            Some(shift) if self.cfg.window_scaling => {
+                self.snd_wscale = shift.min(super::MAX_WSCALE);
+                self.wscale_ok = true;
+                self.rcv_wscale = self.wanted_rcv_wscale();
+            }
+            _ => {
+                self.snd_wscale = 0;
+                self.wscale_ok = false;
+                self.rcv_wscale = 0;
+            }
+        }
+    }
+
+    pub(super) fn update_window_from_syn(&mut self, seg: &TcpRepr) {
+        self.snd_wnd = usize::from(seg.window);
+        self.max_snd_wnd = self.max_snd_wnd.max(self.snd_wnd);
+        self.snd_wl1 = seg.seq;
+        self.snd_wl2 = seg.ack;
+    }
+
+    /// SEGMENT ARRIVES in SYN-SENT (RFC 9293 3.10.7.3).
+    pub(super) fn on_segment_syn_sent(&mut self, ctx: &mut Ctx<'_>, seg: &TcpRepr, payload: &[u8]) {
+        let f = seg.flags;
+        // First: the ACK bit.
+        if f.ack() && (seg.ack.le(self.iss) || seg.ack.gt(self.snd_max)) {
+            if !f.rst() {
+                self.reply_rst = Some(seg.ack);
+            }
+            self.drop_segment(ctx, seg, DropReason::BadAck);
+            return;
+        }
+        let ack_ok = f.ack() && self.snd_una.lt(seg.ack) && seg.ack.le(self.snd_max);
+        // Second: the RST bit. Acceptable only with an acceptable ACK.
+        if f.rst() {
+            if ack_ok {
+                self.fail(ctx, Error::ConnectionRefused, Cause::RecvRst);
+            } else {
+                self.drop_segment(ctx, seg, DropReason::RstNotExact);
+            }
+            return;
+        }
+        // Fourth: the SYN bit.
+        if !f.syn() {
+            self.drop_segment(ctx, seg, DropReason::OutOfWindow);
+            return;
+        }
+        self.irs = seg.seq;
+        self.rcv_nxt = seg.seq + 1;
+        self.take_syn_options(&seg.options);
+        self.rcv_adv = self.rcv_nxt + self.recv_buf.free().min(65535);
+        if ack_ok {
+            // Our SYN is acknowledged: ESTABLISHED.
+            self.syn_pending = false;
+            self.on_ack_advance(ctx, seg.ack);
+            self.update_window_from_syn(seg);
+            self.ack_now = true;
+            self.set_state(ctx, State::Established, Cause::RecvSynAck);
+            // Data or FIN on the SYN-ACK are processed as in ESTABLISHED.
+            if !payload.is_empty() || f.fin() {
+                self.process_text_and_fin(ctx, seg.seq + 1, payload, f.fin());
+            }
+        } else {
+            // Simultaneous open: SYN-RECEIVED, send <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>.
+            self.update_window_from_syn(seg);
+            self.syn_pending = true;
+            self.timers.clear(Timer::Retransmit);
+            self.set_state(ctx, State::SynReceived, Cause::SimultaneousOpen);
+        }
+    }
+}

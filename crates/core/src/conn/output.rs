@@ -1,0 +1,291 @@
+//! Deciding what to send and building the segment straight into the
+//! driver's buffer: RST, SYN / SYN-ACK, retransmissions, new data (Nagle
+//! and sender SWS avoidance), FIN, zero-window probes and ACKs.
+
+use super::{Connection, Ctx, State, timers::Timer};
+use crate::seq::SeqNum;
+use crate::trace::TraceKind;
+use crate::wire::{self, IpRepr, TcpFlags, TcpOptions, TcpRepr};
+use core::time::Duration;
+
+/// Floor of the persist interval.
+const MIN_PERSIST: Duration = Duration::from_millis(200);
+
+/// A segment about to be built.
+#[derive(Clone, Copy, Debug)]
+struct Plan {
+    seq: SeqNum,
+    flags: TcpFlags,
+    /// Payload length, read from the send buffer at `seq`.
+    len: usize,
+    options: TcpOptions,
+    /// Sequence number after this segment (SYN and FIN count one).
+    advance_to: SeqNum,
+    retransmission: bool,
+    /// Zero-window probe: does not move SND.NXT.
+    probe: bool,
+}
+
+impl Connection {
+    /// Writes the next segment (a whole IP packet) into `buf`.
+    pub(crate) fn poll_transmit(&mut self, ctx: &mut Ctx<'_>, buf: &mut [u8]) -> Option<usize> {
+        let plan = self.plan()?;
+        self.emit(ctx, buf, plan)
+    }
+
+    /// The next data / FIN segment the rules allow, if any.
+    pub(super) fn next_data_segment(&self) -> Option<(SeqNum, usize, bool)> {
+        if !matches!(
+            self.state,
+            State::Established | State::CloseWait | State::FinWait1 | State::Closing | State::LastAck
+        ) {
+            return None;
+        }
+        let data_start = self.send_data_seq();
+        let data_end = self.send_data_end();
+        let nxt = self.snd_nxt;
+        let unsent = data_end.since(nxt);
+        let in_flight = nxt.since(self.snd_una);
+        let wnd = self.snd_wnd.min(self.cc.window());
+        let usable = wnd.saturating_sub(in_flight);
+        let mut len = unsent.min(usable).min(self.snd_mss);
+        if self.force_probe && len == 0 && unsent > 0 {
+            len = 1;
+        }
+        let fin = self.fin_queued && nxt.le(data_end) && nxt + len == data_end;
+        if len == 0 && !fin {
+            return None;
+        }
+        let retransmit = nxt.lt(self.snd_max);
+        if len > 0 && len < self.snd_mss && !retransmit && !fin && !self.force_probe {
+            // Sender SWS avoidance (RFC 9293 3.8.6.2.1, MUST-38) with Nagle
+            // (3.7.4, SHLD-7): a short segment goes out only if it empties
+            // the queue and nothing is in flight (or Nagle is off), or if it
+            // is at least half the largest window the peer offered.
+            let empties_queue = nxt + len == data_end;
+            let ok = (empties_queue && (!self.cfg.nagle || in_flight == 0))
+                || (self.max_snd_wnd > 0 && len >= self.max_snd_wnd / 2);
+            if !ok {
+                return None;
+            }
+        }
+        debug_assert!(nxt.ge(data_start));
+        Some((nxt, len, fin))
+    }
+
+    fn plan(&mut self) -> Option<Plan> {
+        let base = Plan {
+            seq: self.snd_nxt,
+            flags: TcpFlags::ACK,
+            len: 0,
+            options: TcpOptions::default(),
+            advance_to: self.snd_nxt,
+            retransmission: false,
+            probe: false,
+        };
+        if let Some(seq) = self.reply_rst.take() {
+            return Some(Plan {
+                seq,
+                flags: TcpFlags::RST,
+                advance_to: self.snd_nxt,
+                ..base
+            });
+        }
+        if self.rst_pending {
+            self.rst_pending = false;
+            return Some(Plan {
+                seq: self.snd_nxt,
+                flags: TcpFlags::RST | TcpFlags::ACK,
+                ..base
+            });
+        }
+        if self.syn_pending {
+            self.syn_pending = false;
+            let flags = match self.state {
+                State::SynSent => TcpFlags::SYN,
+                State::SynReceived => TcpFlags::SYN | TcpFlags::ACK,
+                _ => return self.plan(),
+            };
+            return Some(Plan {
+                seq: self.iss,
+                flags,
+                options: self.syn_options(),
+                advance_to: self.iss + 1,
+                retransmission: self.snd_max.gt(self.iss),
+                ..base
+            });
+        }
+        if !self.state.is_synchronized() && self.state != State::SynReceived {
+            return None;
+        }
+        if self.fast_rexmit_pending && self.state.is_synchronized() {
+            self.fast_rexmit_pending = false;
+            let data_end = self.send_data_end();
+            let len = data_end.since(self.snd_una).min(self.snd_mss);
+            let fin = self.fin_queued && self.snd_una + len == data_end && self.snd_max.gt(data_end);
+            if len > 0 || fin {
+                return Some(Plan {
+                    seq: self.snd_una,
+                    flags: data_flags(len, fin, true),
+                    len,
+                    advance_to: self.snd_una + len + usize::from(fin),
+                    retransmission: true,
+                    probe: false,
+                    ..base
+                });
+            }
+        }
+        if let Some((seq, len, fin)) = self.next_data_segment() {
+            let probe = self.force_probe && self.snd_wnd == 0;
+            self.force_probe = false;
+            let end = seq + len + usize::from(fin);
+            return Some(Plan {
+                seq,
+                flags: data_flags(len, fin, seq + len == self.send_data_end()),
+                len,
+                advance_to: end,
+                retransmission: seq.lt(self.snd_max),
+                probe,
+                ..base
+            });
+        }
+        self.force_probe = false;
+        if self.ack_now {
+            return Some(base);
+        }
+        None
+    }
+
+    fn emit(&mut self, ctx: &mut Ctx<'_>, buf: &mut [u8], plan: Plan) -> Option<usize> {
+        let ip = IpRepr {
+            src: self.local.ip(),
+            dst: self.remote.ip(),
+            ttl: self.ttl,
+        };
+        let tcp = TcpRepr {
+            src_port: self.local.port(),
+            dst_port: self.remote.port(),
+            seq: plan.seq,
+            ack: if plan.flags.ack() { self.rcv_nxt } else { SeqNum(0) },
+            flags: plan.flags,
+            window: if plan.flags.rst() { 0 } else { self.window_to_advertise(plan.flags.syn()) },
+            urgent: 0,
+            options: plan.options,
+        };
+        let header_len = wire::header_len(&ip, &tcp.options);
+        let total = header_len + plan.len;
+        if buf.len() < total {
+            return None;
+        }
+        if plan.len > 0 {
+            let offset = plan.seq.since(self.send_data_seq());
+            let copied = self.send_buf.read_at(offset, &mut buf[header_len..total]);
+            debug_assert_eq!(copied, plan.len);
+        }
+        let n = wire::emit_headers(&ip, &tcp, plan.len, buf).ok()?;
+
+        // Bookkeeping after the segment is committed.
+        ctx.stats.tx_packets += 1;
+        if plan.flags.rst() {
+            ctx.stats.tx_rst += 1;
+        }
+        if plan.retransmission {
+            ctx.stats.retransmissions += 1;
+            self.rtt_timing = None;
+        }
+        if plan.flags.ack() {
+            self.ack_now = false;
+            self.unacked_segments = 0;
+            self.timers.clear(Timer::DelayedAck);
+            let right = self.rcv_nxt + (usize::from(tcp.window) << if plan.flags.syn() { 0 } else { self.rcv_wscale });
+            if right.gt(self.rcv_adv) {
+                self.rcv_adv = right;
+            }
+        }
+        let consumes = plan.advance_to.gt(plan.seq);
+        if consumes {
+            if !plan.retransmission && self.rtt_timing.is_none() {
+                self.rtt_timing = Some((plan.advance_to, ctx.now));
+            }
+            if plan.advance_to.gt(self.snd_max) {
+                self.snd_max = plan.advance_to;
+            }
+            if !plan.probe {
+                if plan.advance_to.gt(self.snd_nxt) || plan.flags.syn() {
+                    self.snd_nxt = plan.advance_to;
+                }
+                // RFC 6298 5.1: start the timer if it is not running.
+                if !self.timers.is_set(Timer::Retransmit) {
+                    self.timers.set(Timer::Retransmit, ctx.now + self.rtt.rto());
+                }
+            }
+        }
+        self.update_persist(ctx);
+        ctx.trace.record(
+            ctx.now,
+            self.local,
+            self.remote,
+            TraceKind::SegmentOut {
+                tcp,
+                len: plan.len,
+                retransmission: plan.retransmission,
+            },
+        );
+        Some(n)
+    }
+
+    /// Arms the persist timer when data waits behind a zero window with
+    /// nothing in flight (RFC 9293 3.8.6.1, MUST-35); disarms it otherwise.
+    pub(super) fn update_persist(&mut self, ctx: &mut Ctx<'_>) {
+        let waiting = self.state.is_synchronized()
+            && self.snd_wnd == 0
+            && self.send_data_end().since(self.snd_nxt) > 0
+            && self.snd_nxt == self.snd_una;
+        if !waiting {
+            self.timers.clear(Timer::Persist);
+        } else if !self.timers.is_set(Timer::Persist) {
+            let interval = (self.rtt.rto().max(MIN_PERSIST) * (1u32 << self.persist_backoff.min(10)))
+                .min(self.cfg.max_persist);
+            self.timers.set(Timer::Persist, ctx.now + interval);
+        }
+    }
+
+    /// The window field: free receive-buffer space, advanced only in steps
+    /// of at least min(buffer/2, MSS) (receiver SWS avoidance, RFC 9293
+    /// 3.8.6.2.2, MUST-39) and never shrinking the right edge (SHLD-14).
+    fn window_to_advertise(&self, syn: bool) -> u16 {
+        let free = self.recv_buf.free();
+        if syn {
+            return free.min(65535) as u16;
+        }
+        let current = self.rcv_adv.since(self.rcv_nxt);
+        let step = (self.recv_buf.capacity() / 2).min(self.rcv_mss);
+        let wnd = if free >= current + step { free } else { current };
+        (wnd >> self.rcv_wscale).min(65535) as u16
+    }
+
+    /// Would reading have opened the window enough to tell the peer?
+    pub(super) fn window_update_due(&self) -> bool {
+        if !self.state.can_receive() {
+            return false;
+        }
+        let free = self.recv_buf.free();
+        let current = self.rcv_adv.since(self.rcv_nxt);
+        let step = (self.recv_buf.capacity() / 2).min(self.rcv_mss);
+        // Tell the peer when the window grew by two segments or half the
+        // buffer, or reopened from (nearly) zero.
+        free >= current + (2 * self.rcv_mss).min(self.recv_buf.capacity() / 2)
+            || (current < step && free >= current + step)
+    }
+}
+
+fn data_flags(len: usize, fin: bool, push: bool) -> TcpFlags {
+    let mut f = TcpFlags::ACK;
+    if len > 0 && push {
+        f = f | TcpFlags::PSH;
+    }
+    if fin {
+        f = f | TcpFlags::FIN;
+    }
+    f
+}

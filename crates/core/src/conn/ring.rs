@@ -1,0 +1,198 @@
+//! A fixed-capacity byte ring buffer: the send and receive buffers.
+//!
+//! The buffer is allocated once, when the connection is created; no
+//! operation allocates afterwards. Besides the usual enqueue/dequeue it can
+//! read at an offset (to build a segment straight from the send buffer) and
+//! write beyond the readable end (to place out-of-order data where it will
+//! eventually be read, so reassembly copies nothing twice).
+
+/// A ring of bytes: `len` readable bytes starting at `head`.
+#[derive(Debug, Clone)]
+pub struct RingBuffer {
+    storage: Box<[u8]>,
+    head: usize,
+    len: usize,
+}
+
+impl RingBuffer {
+    /// A ring that holds up to `capacity` bytes.
+    pub fn new(capacity: usize) -> Self {
+        RingBuffer {
+            storage: vec![0; capacity].into_boxed_slice(),
+            head: 0,
+            len: 0,
+        }
+    }
+
+    /// Total capacity.
+    pub fn capacity(&self) -> usize {
+        self.storage.len()
+    }
+
+    /// Readable bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// No readable bytes?
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Free space after the readable bytes.
+    pub fn free(&self) -> usize {
+        self.capacity() - self.len
+    }
+
+    /// Releases the storage (used when a connection enters TIME-WAIT or
+    /// CLOSED and will never carry data again).
+    pub fn release(&mut self) {
+        self.storage = Box::new([]);
+        self.head = 0;
+        self.len = 0;
+    }
+
+    fn index(&self, offset: usize) -> usize {
+        let cap = self.capacity();
+        let i = self.head + offset;
+        if i >= cap { i - cap } else { i }
+    }
+
+    /// Appends as much of `data` as fits; returns the count appended.
+    pub fn enqueue(&mut self, data: &[u8]) -> usize {
+        let n = data.len().min(self.free());
+        self.write_at(self.len, &data[..n]);
+        self.len += n;
+        n
+    }
+
+    /// Removes up to `buf.len()` bytes from the front into `buf`.
+    pub fn dequeue(&mut self, buf: &mut [u8]) -> usize {
+        let n = self.read_at(0, buf);
+        self.discard(n);
+        n
+    }
+
+    /// Drops `n` bytes (at most `len`) from the front.
+    pub fn discard(&mut self, n: usize) {
+        let n = n.min(self.len);
+        if n == 0 {
+            return;
+        }
+        self.head = self.index(n);
+        self.len -= n;
+        if self.len == 0 {
+            self.head = 0;
+        }
+    }
+
+    /// Copies readable bytes starting at `offset` into `buf`; returns the count.
+    pub fn read_at(&self, offset: usize, buf: &mut [u8]) -> usize {
+        if offset >= self.len {
+            return 0;
+        }
+        let n = buf.len().min(self.len - offset);
+        self.copy_out(offset, &mut buf[..n]);
+        n
+    }
+
+    fn copy_out(&self, offset: usize, buf: &mut [u8]) {
+        let start = self.index(offset);
+        let first = buf.len().min(self.capacity() - start);
+        buf[..first].copy_from_slice(&self.storage[start..start + first]);
+        let rest = buf.len() - first;
+        buf[first..].copy_from_slice(&self.storage[..rest]);
+    }
+
+    /// Writes `data` at `offset` from the head without changing `len`.
+    /// `offset + data.len()` must not exceed the capacity; bytes past it are
+    /// ignored. Used for out-of-order data; [`RingBuffer::commit`] makes
+    /// them readable once the gap before them is filled.
+    pub fn write_at(&mut self, offset: usize, data: &[u8]) -> usize {
+        let cap = self.capacity();
+        if offset >= cap {
+            return 0;
+        }
+        let n = data.len().min(cap - offset);
+        let start = self.index(offset);
+        let first = n.min(cap - start);
+        self.storage[start..start + first].copy_from_slice(&data[..first]);
+        self.storage[..n - first].copy_from_slice(&data[first..n]);
+        n
+    }
+
+    /// Makes `n` bytes written with `write_at` right after the readable end
+    /// readable.
+    pub fn commit(&mut self, n: usize) {
+        self.len = (self.len + n).min(self.capacity());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_around() {
+        let mut r = RingBuffer::new(8);
+        assert_eq!(r.enqueue(b"abcdef"), 6);
+        let mut out = [0u8; 4];
+        assert_eq!(r.dequeue(&mut out), 4);
+        assert_eq!(&out, b"abcd");
+        assert_eq!(r.enqueue(b"ghijklmn"), 6);
+        assert_eq!(r.len(), 8);
+        let mut all = [0u8; 8];
+        assert_eq!(r.read_at(0, &mut all), 8);
+        assert_eq!(&all, b"efghijkl");
+        assert_eq!(r.read_at(6, &mut all), 2);
+        assert_eq!(&all[..2], b"kl");
+    }
+
+    #[test]
+    fn out_of_order_write_then_commit() {
+        let mut r = RingBuffer::new(8);
+        r.enqueue(b"ab");
+        r.discard(2);
+        r.enqueue(b"xy");
+        assert_eq!(r.write_at(4, b"34"), 2);
+        assert_eq!(r.write_at(2, b"12"), 2);
+        r.commit(4);
+        let mut out = [0u8; 8];
+        assert_eq!(r.dequeue(&mut out), 6);
+        assert_eq!(&out[..6], b"xy1234");
+        assert_eq!(r.write_at(7, b"zz"), 1);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn behaves_like_a_vecdeque(ops in proptest::collection::vec((0u8..3, 0usize..20), 1..200)) {
+            let mut ring = RingBuffer::new(16);
+            let mut model = std::collections::VecDeque::new();
+            let mut next = 0u8;
+            for (op, n) in ops {
+                match op {
+                    0 => {
+                        let data: Vec<u8> = (0..n).map(|_| { next = next.wrapping_add(1); next }).collect();
+                        let k = ring.enqueue(&data);
+                        proptest::prop_assert_eq!(k, n.min(16 - model.len()));
+                        model.extend(&data[..k]);
+                    }
+                    1 => {
+                        let mut buf = vec![0; n];
+                        let k = ring.dequeue(&mut buf);
+                        let expect: Vec<u8> = model.drain(..k.min(model.len())).collect();
+                        proptest::prop_assert_eq!(&buf[..k], &expect[..]);
+                    }
+                    _ => {
+                        let mut buf = vec![0; n];
+                        let off = n / 2;
+                        let k = ring.read_at(off, &mut buf);
+                        let expect: Vec<u8> = model.iter().skip(off).take(n).copied().collect();
+                        proptest::prop_assert_eq!(&buf[..k], &expect[..]);
+                    }
+                }
+                proptest::prop_assert_eq!(ring.len(), model.len());
+            }
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! The retransmission timeout estimator (RFC 6298).
+
+use core::time::Duration;
+
+/// SRTT / RTTVAR / RTO per RFC 6298 section 2, with exponential backoff
+/// (section 5.5) and Karn's rule applied by the caller (RFC 9293 MUST-18:
+/// no samples from retransmitted segments).
+#[derive(Debug, Clone)]
+pub struct RttEstimator {
+    srtt: Option<Duration>,
+    rttvar: Duration,
+    rto: Duration,
+    backoff: u32,
+    min_rto: Duration,
+    max_rto: Duration,
+}
+
+/// Clock granularity G of RFC 6298 (our clock counts microseconds; we use
+/// 1 ms like Linux's jiffies-free clock).
+const GRANULARITY: Duration = Duration::from_millis(1);
+
+impl RttEstimator {
+    /// Before any sample the RTO is `initial` (RFC 6298 2.1).
+    pub fn new(initial: Duration, min_rto: Duration, max_rto: Duration) -> Self {
+        RttEstimator {
+            srtt: None,
+            rttvar: Duration::ZERO,
+            rto: initial.clamp(min_rto, max_rto),
+            backoff: 0,
+            min_rto,
+            max_rto,
+        }
+    }
+
+    /// Feeds one RTT measurement (RFC 6298 2.2 and 2.3) and clears backoff.
+    pub fn sample(&mut self, rtt: Duration) {
+        match self.srtt {
+            None => {
+                self.srtt = Some(rtt);
+                self.rttvar = rtt / 2;
+            }
+            Some(srtt) => {
+                // RTTVAR <- 3/4 RTTVAR + 1/4 |SRTT - R'|; SRTT <- 7/8 SRTT + 1/8 R'
+                let delta = srtt.abs_diff(rtt);
+                self.rttvar = (self.rttvar * 3 + delta) / 4;
+                self.srtt = Some((srtt * 7 + rtt) / 8);
+            }
+        }
+        let srtt = self.srtt.unwrap_or(rtt);
+        // RTO <- SRTT + max(G, K*RTTVAR), K = 4, then clamp (2.4, 2.5).
+        self.rto = (srtt + (self.rttvar * 4).max(GRANULARITY)).clamp(self.min_rto, self.max_rto);
+        self.backoff = 0;
+    }
+
+    /// Doubles the timeout after an expiry (RFC 6298 5.5).
+    pub fn back_off(&mut self) {
+        self.backoff = self.backoff.saturating_add(1);
+    }
+
+    /// Forgets the backoff (a new ACK arrived, RFC 6298 5.7's spirit).
+    pub fn reset_backoff(&mut self) {
+        self.backoff = 0;
+    }
+
+    /// The current timeout, backoff included.
+    pub fn rto(&self) -> Duration {
+        let factor = 1u32 << self.backoff.min(16);
+        (self.rto * factor).min(self.max_rto)
+    }
+
+    /// Smoothed RTT, if measured.
+    pub fn srtt(&self) -> Option<Duration> {
+        self.srtt
+    }
+
+    /// After a SYN had to be retransmitted and no sample exists, RFC 6298
+    /// 5.7 sets the RTO back to 3 s once data transfer begins.
+    pub fn syn_was_retransmitted(&mut self) {
+        if self.srtt.is_none() {
+            self.rto = Duration::from_secs(3).clamp(self.min_rto, self.max_rto);
+        }
+        self.backoff = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn est() -> RttEstimator {
+        RttEstimator::new(
+            Duration::from_secs(1),
+            Duration::from_millis(200),
+            Duration::from_secs(60),
+        )
+    }
+
+    #[test]
+    fn first_sample_and_smoothing() {
+        let mut e = est();
+        assert_eq!(e.rto(), Duration::from_secs(1));
+        e.sample(Duration::from_millis(100));
+        // SRTT 100, RTTVAR 50, RTO = 100 + 200 = 300 ms
+        assert_eq!(e.rto(), Duration::from_millis(300));
+        e.sample(Duration::from_millis(100));
+        // RTTVAR = (150 + 0)/4 = 37.5; RTO = 100 + 150 = 250 ms
+        assert_eq!(e.rto(), Duration::from_millis(250));
+        assert_eq!(e.srtt(), Some(Duration::from_millis(100)));
+    }
+
+    #[test]
+    fn min_and_backoff() {
+        let mut e = est();
+        e.sample(Duration::from_millis(1));
+        assert_eq!(e.rto(), Duration::from_millis(200));
+        e.back_off();
+        e.back_off();
+        assert_eq!(e.rto(), Duration::from_millis(800));
+        for _ in 0..40 {
+            e.back_off();
+        }
+        assert_eq!(e.rto(), Duration::from_secs(60));
+        e.sample(Duration::from_millis(1));
+        assert!(e.rto() < Duration::from_secs(1));
+    }
+}

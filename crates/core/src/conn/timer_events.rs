@@ -1,0 +1,68 @@
+//! What each timer does when it fires.
+
+use super::{Cause, Connection, Ctx, State, timers::Timer};
+use crate::error::Error;
+
+impl Connection {
+    /// Runs every timer due at `ctx.now`.
+    pub(crate) fn handle_timeout(&mut self, ctx: &mut Ctx<'_>) {
+        while let Some(t) = self.timers.take_due(ctx.now) {
+            match t {
+                Timer::Retransmit => self.on_retransmit_timeout(ctx),
+                Timer::Persist => {
+                    // Send a probe past the zero window; back off (MUST-35..37:
+                    // probing goes on as long as the peer answers).
+                    self.force_probe = true;
+                    self.persist_backoff = self.persist_backoff.saturating_add(1);
+                }
+                Timer::DelayedAck => self.ack_now = true,
+                Timer::TimeWait => self.set_state(ctx, State::Closed, Cause::TimeWaitExpired),
+                Timer::FinWait2 => {
+                    if self.state == State::FinWait2 && !self.app_owned {
+                        self.set_state(ctx, State::Closed, Cause::Timeout);
+                    }
+                }
+            }
+        }
+    }
+
+    /// RFC 6298 5.4-5.6 and RFC 5681 3.1: retransmit the earliest
+    /// unacknowledged segment, back off, shrink the window to one segment.
+    /// After too many attempts give up (RFC 9293 R2, MUST-20..23).
+    fn on_retransmit_timeout(&mut self, ctx: &mut Ctx<'_>) {
+        self.retries += 1;
+        let handshake = matches!(self.state, State::SynSent | State::SynReceived);
+        let limit = if handshake {
+            self.cfg.syn_retries
+        } else {
+            self.cfg.max_retries
+        };
+        if self.retries > limit {
+            if self.state == State::SynReceived && self.listener.is_some() {
+                self.set_state(ctx, State::Closed, Cause::Timeout);
+            } else {
+                self.fail(ctx, Error::TimedOut, Cause::Timeout);
+            }
+            return;
+        }
+        self.rtt.back_off();
+        self.rtt_timing = None;
+        if handshake {
+            self.syn_pending = true;
+            self.syn_retransmitted = true;
+            return;
+        }
+        if self.snd_una == self.snd_max {
+            return;
+        }
+        let flight = self.snd_max.since(self.snd_una);
+        self.cc.on_timeout(flight, self.snd_mss);
+        // RFC 6582 section 4: remember the highest sequence sent.
+        self.recover = self.snd_max;
+        self.in_recovery = false;
+        self.dupacks = 0;
+        self.fast_rexmit_pending = false;
+        // Go back: resend from SND.UNA as the window allows.
+        self.snd_nxt = self.snd_una;
+    }
+}

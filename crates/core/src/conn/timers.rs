@@ -1,0 +1,80 @@
+//! The per-connection timers: one small fixed table, `next()` is its minimum.
+
+use crate::time::Instant;
+
+/// The timers a connection runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timer {
+    /// Retransmission of SYN, SYN-ACK, data or FIN (RFC 6298).
+    Retransmit = 0,
+    /// Zero-window probing (RFC 9293 3.8.6.1, MUST-35..37).
+    Persist = 1,
+    /// Delayed acknowledgment (RFC 9293 3.8.6.3, MUST-40).
+    DelayedAck = 2,
+    /// TIME-WAIT's 2 x MSL (RFC 9293 3.6).
+    TimeWait = 3,
+    /// Limit on FIN-WAIT-2 for connections the application has released
+    /// (Linux's tcp_fin_timeout), so an unresponsive peer cannot pin memory.
+    FinWait2 = 4,
+}
+
+impl Timer {
+    const ALL: [Timer; 5] = [
+        Timer::Retransmit,
+        Timer::Persist,
+        Timer::DelayedAck,
+        Timer::TimeWait,
+        Timer::FinWait2,
+    ];
+}
+
+/// Deadlines indexed by [`Timer`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Timers {
+    deadlines: [Option<Instant>; 5],
+}
+
+impl Timers {
+    /// Arms `t` at `at` (replacing any earlier deadline).
+    pub fn set(&mut self, t: Timer, at: Instant) {
+        self.deadlines[t as usize] = Some(at);
+    }
+
+    /// Disarms `t`.
+    pub fn clear(&mut self, t: Timer) {
+        self.deadlines[t as usize] = None;
+    }
+
+    /// Disarms every timer.
+    pub fn clear_all(&mut self) {
+        self.deadlines = [None; 5];
+    }
+
+    /// `t`'s deadline.
+    pub fn get(&self, t: Timer) -> Option<Instant> {
+        self.deadlines[t as usize]
+    }
+
+    /// Is `t` armed?
+    pub fn is_set(&self, t: Timer) -> bool {
+        self.deadlines[t as usize].is_some()
+    }
+
+    /// The earliest deadline.
+    pub fn next(&self) -> Option<Instant> {
+        self.deadlines.iter().flatten().min().copied()
+    }
+
+    /// Disarms and returns the first timer due at `now`.
+    pub fn take_due(&mut self, now: Instant) -> Option<Timer> {
+        for t in Timer::ALL {
+            if let Some(at) = self.deadlines[t as usize]
+                && at <= now
+            {
+                self.deadlines[t as usize] = None;
+                return Some(t);
+            }
+        }
+        None
+    }
+}
