@@ -1,0 +1,7 @@
+//! Integration tests of the simulator with tiny raw-packet test hosts.
+
+mod capture;
+mod common;
+mod impair;
+mod routing;
+mod timing;
