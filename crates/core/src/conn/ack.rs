@@ -13,7 +13,12 @@ const DUPACK_THRESHOLD: u32 = 3;
 
 impl Connection {
     /// Processes the ACK field. Returns false if the segment must be dropped.
-    pub(super) fn process_ack(&mut self, ctx: &mut Ctx<'_>, seg: &TcpRepr, payload_len: usize) -> bool {
+    pub(super) fn process_ack(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        seg: &TcpRepr,
+        payload_len: usize,
+    ) -> bool {
         let ack = seg.ack;
         // RFC 9293: an ACK for something not yet sent draws an ACK and is dropped.
         if ack.gt(self.snd_max) {

@@ -73,8 +73,7 @@ impl Connection {
                 // how a retransmitted FIN gets its ACK; restart 2 MSL.
                 self.ack_now = true;
                 if self.state == State::TimeWait && f.fin() {
-                    self.timers
-                        .set(Timer::TimeWait, ctx.now + self.cfg.msl * 2);
+                    self.timers.set(Timer::TimeWait, ctx.now + self.cfg.msl * 2);
                 }
             }
             self.drop_segment(ctx, seg, DropReason::OutOfWindow);
@@ -98,7 +97,9 @@ impl Connection {
                 State::SynReceived => self.fail(ctx, Error::ConnectionRefused, Cause::RecvRst),
                 // RFC 1337: an RST must not cut TIME-WAIT short.
                 State::TimeWait => self.drop_segment(ctx, seg, DropReason::Duplicate),
-                State::Closing | State::LastAck => self.set_state(ctx, State::Closed, Cause::RecvRst),
+                State::Closing | State::LastAck => {
+                    self.set_state(ctx, State::Closed, Cause::RecvRst)
+                }
                 _ => self.fail(ctx, Error::ConnectionReset, Cause::RecvRst),
             }
             return;

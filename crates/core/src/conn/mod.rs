@@ -283,6 +283,11 @@ impl Connection {
             || (self.state.is_synchronized() && self.next_data_segment().is_some())
     }
 
+    /// Highest sequence number sent so far.
+    pub fn snd_max_seq(&self) -> SeqNum {
+        self.snd_max
+    }
+
     /// Bytes buffered for reading.
     pub fn recv_queue(&self) -> usize {
         self.recv_buf.len()
@@ -380,7 +385,7 @@ impl Connection {
     }
 
     pub(crate) fn emit_event(&mut self, ctx: &mut Ctx<'_>, kind: EventKind) {
-        if self.app_owned || kind == EventKind::Connected {
+        if self.app_owned {
             ctx.events.push_back(Event::Conn(self.id, kind));
         }
     }

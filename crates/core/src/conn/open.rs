@@ -2,7 +2,7 @@
 //! listener (3.10.7.2), and SEGMENT ARRIVES in SYN-SENT (3.10.7.3),
 //! simultaneous open included (MUST-10).
 
-use super::{Connection, Ctx, State, Cause, timers::Timer};
+use super::{Cause, Connection, Ctx, State, timers::Timer};
 use crate::config::Config;
 use crate::endpoint::ConnId;
 use crate::error::Error;
@@ -69,7 +69,6 @@ impl Connection {
         }
         o
     }
-
 
     /// Reads the options of the peer's SYN: MSS (MUST-14..16) and window
     /// scale (RFC 7323 2.2: both sides must send it for either to use it).

@@ -37,7 +37,11 @@ impl Connection {
     pub(super) fn next_data_segment(&self) -> Option<(SeqNum, usize, bool)> {
         if !matches!(
             self.state,
-            State::Established | State::CloseWait | State::FinWait1 | State::Closing | State::LastAck
+            State::Established
+                | State::CloseWait
+                | State::FinWait1
+                | State::Closing
+                | State::LastAck
         ) {
             return None;
         }
@@ -122,7 +126,8 @@ impl Connection {
             self.fast_rexmit_pending = false;
             let data_end = self.send_data_end();
             let len = data_end.since(self.snd_una).min(self.snd_mss);
-            let fin = self.fin_queued && self.snd_una + len == data_end && self.snd_max.gt(data_end);
+            let fin =
+                self.fin_queued && self.snd_una + len == data_end && self.snd_max.gt(data_end);
             if len > 0 || fin {
                 return Some(Plan {
                     seq: self.snd_una,
@@ -166,9 +171,17 @@ impl Connection {
             src_port: self.local.port(),
             dst_port: self.remote.port(),
             seq: plan.seq,
-            ack: if plan.flags.ack() { self.rcv_nxt } else { SeqNum(0) },
+            ack: if plan.flags.ack() {
+                self.rcv_nxt
+            } else {
+                SeqNum(0)
+            },
             flags: plan.flags,
-            window: if plan.flags.rst() { 0 } else { self.window_to_advertise(plan.flags.syn()) },
+            window: if plan.flags.rst() {
+                0
+            } else {
+                self.window_to_advertise(plan.flags.syn())
+            },
             urgent: 0,
             options: plan.options,
         };
@@ -197,7 +210,8 @@ impl Connection {
             self.ack_now = false;
             self.unacked_segments = 0;
             self.timers.clear(Timer::DelayedAck);
-            let right = self.rcv_nxt + (usize::from(tcp.window) << if plan.flags.syn() { 0 } else { self.rcv_wscale });
+            let right = self.rcv_nxt
+                + (usize::from(tcp.window) << if plan.flags.syn() { 0 } else { self.rcv_wscale });
             if right.gt(self.rcv_adv) {
                 self.rcv_adv = right;
             }
@@ -244,8 +258,9 @@ impl Connection {
         if !waiting {
             self.timers.clear(Timer::Persist);
         } else if !self.timers.is_set(Timer::Persist) {
-            let interval = (self.rtt.rto().max(MIN_PERSIST) * (1u32 << self.persist_backoff.min(10)))
-                .min(self.cfg.max_persist);
+            let interval = (self.rtt.rto().max(MIN_PERSIST)
+                * (1u32 << self.persist_backoff.min(10)))
+            .min(self.cfg.max_persist);
             self.timers.set(Timer::Persist, ctx.now + interval);
         }
     }
@@ -260,7 +275,11 @@ impl Connection {
         }
         let current = self.rcv_adv.since(self.rcv_nxt);
         let step = (self.recv_buf.capacity() / 2).min(self.rcv_mss);
-        let wnd = if free >= current + step { free } else { current };
+        let wnd = if free >= current + step {
+            free
+        } else {
+            current
+        };
         (wnd >> self.rcv_wscale).min(65535) as u16
     }
 

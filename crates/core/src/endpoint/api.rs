@@ -1,0 +1,406 @@
+//! The endpoint's public face: construction and the application's calls.
+
+use super::listener::Listener;
+use super::table::{ConnTable, FourTuple};
+use super::{ConnId, Event, ListenerId, Stats};
+use crate::config::EndpointConfig;
+use crate::conn::{Connection, Ctx, State, Tracer};
+use crate::error::Error;
+use crate::isn::IsnGenerator;
+use crate::time::Instant;
+use crate::trace::TraceEvent;
+use crate::wire::{IpRepr, TcpRepr};
+use core::net::{IpAddr, SocketAddr};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+
+/// Upper bound on queued RSTs for segments that matched nothing; beyond it
+/// they are not sent (a flood of junk must not grow memory).
+pub(super) const MAX_QUEUED_RSTS: usize = 1024;
+
+/// A TCP endpoint: one host's TCP. See the crate docs for the calling order.
+#[derive(Debug)]
+pub struct Endpoint {
+    pub(super) config: EndpointConfig,
+    pub(super) isn: IsnGenerator,
+    pub(super) conns: ConnTable,
+    pub(super) listeners: Vec<Option<Listener>>,
+    pub(super) listen_map: HashMap<(IpAddr, u16), u32>,
+    pub(super) ready: VecDeque<u32>,
+    pub(super) timers: BinaryHeap<Reverse<(Instant, u32, u32)>>,
+    pub(super) events: VecDeque<Event>,
+    pub(super) tracer: Tracer,
+    pub(super) stats: Stats,
+    pub(super) rst_queue: VecDeque<(IpRepr, TcpRepr)>,
+    pub(super) next_port: u16,
+}
+
+impl Endpoint {
+    /// A new endpoint with no connections.
+    pub fn new(config: EndpointConfig) -> Self {
+        let tracer = Tracer {
+            enabled: config.trace,
+            queue: VecDeque::new(),
+        };
+        Endpoint {
+            isn: IsnGenerator::new(config.secret),
+            conns: ConnTable::new(config.secret),
+            next_port: config.ephemeral_ports.0,
+            config,
+            listeners: Vec::new(),
+            listen_map: HashMap::new(),
+            ready: VecDeque::new(),
+            timers: BinaryHeap::new(),
+            events: VecDeque::new(),
+            tracer,
+            stats: Stats::default(),
+            rst_queue: VecDeque::new(),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &EndpointConfig {
+        &self.config
+    }
+
+    /// Turns trace recording on or off.
+    pub fn set_trace(&mut self, on: bool) {
+        self.tracer.enabled = on;
+        self.config.trace = on;
+    }
+
+    pub(super) fn is_ours(&self, ip: IpAddr) -> bool {
+        self.config.addresses.is_empty() || self.config.addresses.contains(&ip)
+    }
+
+    /// Listens on `local` (port must be non-zero; address must be ours or
+    /// unspecified) with room for `backlog` connections in the SYN and accept
+    /// queues together.
+    pub fn listen(&mut self, local: SocketAddr, backlog: usize) -> Result<ListenerId, Error> {
+        if local.port() == 0 {
+            return Err(Error::InvalidArgument);
+        }
+        if !local.ip().is_unspecified() && !self.is_ours(local.ip()) {
+            return Err(Error::AddrNotAvailable);
+        }
+        let key = (local.ip(), local.port());
+        if self.listen_map.contains_key(&key) {
+            return Err(Error::AddrInUse);
+        }
+        let id = match self.listeners.iter().position(Option::is_none) {
+            Some(i) => i,
+            None => {
+                self.listeners.push(None);
+                self.listeners.len() - 1
+            }
+        };
+        let id = u32::try_from(id).map_err(|_| Error::OutOfResources)?;
+        self.listeners[id as usize] = Some(Listener::new(local, backlog));
+        self.listen_map.insert(key, id);
+        Ok(ListenerId(id))
+    }
+
+    /// The address a listener listens on.
+    pub fn listener_addr(&self, listener: ListenerId) -> Result<SocketAddr, Error> {
+        self.listener(listener).map(|l| l.local)
+    }
+
+    pub(super) fn listener(&self, l: ListenerId) -> Result<&Listener, Error> {
+        self.listeners
+            .get(l.0 as usize)
+            .and_then(Option::as_ref)
+            .ok_or(Error::InvalidHandle)
+    }
+
+    /// Takes the next established connection from a listener's accept queue.
+    pub fn accept(&mut self, listener: ListenerId) -> Result<ConnId, Error> {
+        self.listener(listener)?;
+        loop {
+            let l = self.listeners[listener.0 as usize]
+                .as_mut()
+                .ok_or(Error::InvalidHandle)?;
+            let Some(id) = l.accept_queue.pop_front() else {
+                return Err(Error::WouldBlock);
+            };
+            let slot = &mut self.conns.slots[id.index as usize];
+            if slot.generation != id.generation {
+                continue; // died while queued; already accounted for
+            }
+            if let Some(c) = slot.conn.as_mut()
+                && c.listener == Some(listener)
+            {
+                c.listener = None;
+                c.app_owned = true;
+                l.pending -= 1;
+                return Ok(id);
+            }
+        }
+    }
+
+    /// Stops listening; connections not yet accepted are reset.
+    pub fn close_listener(&mut self, now: Instant, listener: ListenerId) -> Result<(), Error> {
+        let l = self.listener(listener)?;
+        let key = (l.local.ip(), l.local.port());
+        self.listen_map.remove(&key);
+        // Reset every embryonic or queued connection of this listener.
+        let owned: Vec<u32> = self
+            .conns
+            .slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| {
+                s.conn
+                    .as_ref()
+                    .is_some_and(|c| c.listener == Some(listener))
+            })
+            .map(|(i, _)| i as u32)
+            .collect();
+        for i in owned {
+            self.with_conn_index(now, i, |c, ctx| {
+                c.listener = None;
+                c.abort(ctx)
+            });
+        }
+        self.listeners[listener.0 as usize] = None;
+        Ok(())
+    }
+
+    /// Active open from `local` (port 0 picks an ephemeral port; an
+    /// unspecified address picks this endpoint's first address of the
+    /// remote's family) to `remote`.
+    pub fn connect(
+        &mut self,
+        now: Instant,
+        local: SocketAddr,
+        remote: SocketAddr,
+    ) -> Result<ConnId, Error> {
+        if remote.port() == 0 || remote.ip().is_unspecified() || local.is_ipv4() != remote.is_ipv4()
+        {
+            return Err(Error::InvalidArgument);
+        }
+        let local_ip = if local.ip().is_unspecified() {
+            self.config
+                .addresses
+                .iter()
+                .copied()
+                .find(|a| a.is_ipv4() == remote.is_ipv4())
+                .ok_or(Error::AddrNotAvailable)?
+        } else if self.is_ours(local.ip()) {
+            local.ip()
+        } else {
+            return Err(Error::AddrNotAvailable);
+        };
+        if self.conns.live >= self.config.max_connections {
+            return Err(Error::OutOfResources);
+        }
+        let local = if local.port() == 0 {
+            self.ephemeral(now, local_ip, remote)?
+        } else {
+            let l = SocketAddr::new(local_ip, local.port());
+            if self.conns.map.contains_key(&(l, remote)) {
+                return Err(Error::AddrInUse);
+            }
+            l
+        };
+        let iss = self.isn.isn(now, local, remote);
+        let (index, generation) = self.conns.reserve();
+        let id = ConnId { index, generation };
+        let cfg = self.config.tcp.clone();
+        let ttl = self.config.ttl;
+        let mut ctx = Ctx {
+            now,
+            events: &mut self.events,
+            trace: &mut self.tracer,
+            stats: &mut self.stats,
+        };
+        let conn = Connection::connect(&mut ctx, id, local, remote, &cfg, ttl, iss);
+        self.stats.active_opens += 1;
+        self.install(index, conn);
+        self.after(index);
+        Ok(id)
+    }
+
+    /// Picks a free ephemeral port for `local_ip` -> `remote`. A tuple still
+    /// in TIME-WAIT is reused when the new ISN is beyond everything the old
+    /// incarnation sent (RFC 6191's condition, as Linux's tcp_tw_reuse).
+    fn ephemeral(
+        &mut self,
+        now: Instant,
+        local_ip: IpAddr,
+        remote: SocketAddr,
+    ) -> Result<SocketAddr, Error> {
+        let (lo, hi) = self.config.ephemeral_ports;
+        let span = u32::from(hi.saturating_sub(lo)) + 1;
+        for _ in 0..span {
+            let port = self.next_port;
+            self.next_port = if port >= hi { lo } else { port + 1 };
+            if self.listen_map.contains_key(&(local_ip, port))
+                || self.listen_map.contains_key(&(unspecified(local_ip), port))
+            {
+                continue;
+            }
+            let local = SocketAddr::new(local_ip, port);
+            let key: FourTuple = (local, remote);
+            match self.conns.map.get(&key).copied() {
+                None => return Ok(local),
+                Some(i) => {
+                    let slot = &self.conns.slots[i as usize];
+                    if let Some(c) = slot.conn.as_ref()
+                        && c.state() == State::TimeWait
+                        && !c.app_owned
+                        && self.isn.isn(now, local, remote).gt(c.snd_max_seq())
+                    {
+                        self.conns.release(i);
+                        return Ok(local);
+                    }
+                }
+            }
+        }
+        Err(Error::NoPortsAvailable)
+    }
+
+    pub(super) fn install(&mut self, index: u32, conn: Connection) {
+        let key = (conn.local, conn.remote);
+        let slot = &mut self.conns.slots[index as usize];
+        slot.conn = Some(conn);
+        slot.in_table = true;
+        self.conns.map.insert(key, index);
+    }
+
+    /// Runs `f` on an application-owned connection, then does the endpoint's
+    /// bookkeeping.
+    fn with_app_conn<R>(
+        &mut self,
+        now: Instant,
+        id: ConnId,
+        f: impl FnOnce(&mut Connection, &mut Ctx<'_>) -> R,
+    ) -> Result<R, Error> {
+        let slot = self
+            .conns
+            .slots
+            .get_mut(id.index as usize)
+            .filter(|s| s.generation == id.generation)
+            .ok_or(Error::InvalidHandle)?;
+        let conn = slot
+            .conn
+            .as_mut()
+            .filter(|c| c.app_owned)
+            .ok_or(Error::InvalidHandle)?;
+        let mut ctx = Ctx {
+            now,
+            events: &mut self.events,
+            trace: &mut self.tracer,
+            stats: &mut self.stats,
+        };
+        let r = f(conn, &mut ctx);
+        self.after(id.index);
+        Ok(r)
+    }
+
+    pub(super) fn with_conn_index(
+        &mut self,
+        now: Instant,
+        index: u32,
+        f: impl FnOnce(&mut Connection, &mut Ctx<'_>),
+    ) {
+        let Some(conn) = self.conns.slots[index as usize].conn.as_mut() else {
+            return;
+        };
+        let mut ctx = Ctx {
+            now,
+            events: &mut self.events,
+            trace: &mut self.tracer,
+            stats: &mut self.stats,
+        };
+        f(conn, &mut ctx);
+        self.after(index);
+    }
+
+    /// Queues `data` for sending; returns how much fit in the send buffer.
+    pub fn send(&mut self, now: Instant, conn: ConnId, data: &[u8]) -> Result<usize, Error> {
+        self.with_app_conn(now, conn, |c, _| c.send(data))?
+    }
+
+    /// Reads received data; `Ok(0)` with a non-empty `buf` is end of stream.
+    pub fn recv(&mut self, now: Instant, conn: ConnId, buf: &mut [u8]) -> Result<usize, Error> {
+        self.with_app_conn(now, conn, |c, _| c.recv(buf))?
+    }
+
+    /// Half-close: sends FIN after queued data; receiving continues.
+    pub fn shutdown(&mut self, now: Instant, conn: ConnId) -> Result<(), Error> {
+        self.with_app_conn(now, conn, |c, ctx| c.shutdown(ctx))?
+    }
+
+    /// Full close: like `shutdown`, and the handle is released: the stack
+    /// finishes the close on its own. Unread received data makes this an
+    /// abort (RST), as RFC 1122 4.2.2.13 asks. Using the handle afterwards
+    /// is an error.
+    pub fn close(&mut self, now: Instant, conn: ConnId) -> Result<(), Error> {
+        self.with_app_conn(now, conn, |c, ctx| c.close(ctx))
+    }
+
+    /// Abort: sends RST, drops both buffers, releases the handle.
+    pub fn abort(&mut self, now: Instant, conn: ConnId) -> Result<(), Error> {
+        self.with_app_conn(now, conn, |c, ctx| c.abort(ctx))
+    }
+
+    /// Turns Nagle's algorithm off (`true`) or on (`false`).
+    pub fn set_nodelay(&mut self, conn: ConnId, nodelay: bool) -> Result<(), Error> {
+        self.with_app_conn(Instant::ZERO, conn, |c, _| c.set_nodelay(nodelay))
+    }
+
+    /// A connection, for inspection.
+    pub fn connection(&self, conn: ConnId) -> Result<&Connection, Error> {
+        self.conns
+            .get(conn.index, conn.generation)
+            .ok_or(Error::InvalidHandle)
+    }
+
+    /// The connection's state.
+    pub fn state(&self, conn: ConnId) -> Result<State, Error> {
+        self.connection(conn).map(Connection::state)
+    }
+
+    /// Local and remote addresses of a connection.
+    pub fn addrs(&self, conn: ConnId) -> Result<(SocketAddr, SocketAddr), Error> {
+        self.connection(conn).map(|c| (c.local, c.remote))
+    }
+
+    /// The next application event.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// The next trace event (only when tracing is on).
+    #[must_use]
+    pub fn poll_trace(&mut self) -> Option<TraceEvent> {
+        self.tracer.queue.pop_front()
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// Number of connections held (all states, TIME-WAIT included).
+    pub fn connection_count(&self) -> usize {
+        self.conns.live
+    }
+
+    /// Number of connections in `state` (a scan: for tests and tools).
+    pub fn count_in_state(&self, state: State) -> usize {
+        self.conns
+            .slots
+            .iter()
+            .filter(|s| s.conn.as_ref().is_some_and(|c| c.state() == state))
+            .count()
+    }
+}
+
+fn unspecified(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => IpAddr::V4(core::net::Ipv4Addr::UNSPECIFIED),
+        IpAddr::V6(_) => IpAddr::V6(core::net::Ipv6Addr::UNSPECIFIED),
+    }
+}

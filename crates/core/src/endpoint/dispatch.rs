@@ -1,0 +1,309 @@
+//! Driving the endpoint: packets in, packets out, timers, and the
+//! bookkeeping after every connection operation.
+
+use super::api::{Endpoint, MAX_QUEUED_RSTS};
+use super::{ConnId, Event, ListenerId};
+use crate::conn::{Connection, Ctx, State};
+use crate::seq::SeqNum;
+use crate::time::Instant;
+use crate::trace::{DropReason, TraceKind};
+use crate::wire::{self, IpRepr, Packet, TcpFlags, TcpOptions, TcpRepr, WireError};
+use core::net::SocketAddr;
+use std::cmp::Reverse;
+
+impl Endpoint {
+    /// Feeds one received IP packet. Malformed input is dropped and counted.
+    pub fn handle_packet(&mut self, now: Instant, packet: &[u8]) {
+        self.stats.rx_packets += 1;
+        let pkt = match wire::parse_packet(packet) {
+            Ok(p) => p,
+            Err(WireError::BadChecksum) => {
+                self.stats.rx_bad_checksum += 1;
+                return;
+            }
+            Err(_) => {
+                self.stats.rx_malformed += 1;
+                return;
+            }
+        };
+        if !self.is_ours(pkt.ip.dst) {
+            self.stats.rx_not_ours += 1;
+            return;
+        }
+        let local = SocketAddr::new(pkt.ip.dst, pkt.tcp.dst_port);
+        let remote = SocketAddr::new(pkt.ip.src, pkt.tcp.src_port);
+        if let Some(&index) = self.conns.map.get(&(local, remote)) {
+            self.with_conn_index(now, index, |c, ctx| {
+                c.on_segment(ctx, &pkt.tcp, pkt.payload)
+            });
+            return;
+        }
+        self.tracer.record(
+            now,
+            local,
+            remote,
+            TraceKind::SegmentIn {
+                tcp: pkt.tcp,
+                len: pkt.payload.len(),
+            },
+        );
+        let listener = self
+            .listen_map
+            .get(&(local.ip(), local.port()))
+            .or_else(|| self.listen_map.get(&(unspecified_of(local), local.port())))
+            .copied();
+        match listener {
+            Some(l) => self.on_listener_segment(now, ListenerId(l), local, remote, &pkt),
+            None => {
+                self.stats.rx_no_connection += 1;
+                self.reset_unmatched(now, &pkt);
+            }
+        }
+    }
+
+    /// SEGMENT ARRIVES in LISTEN (RFC 9293 3.10.7.2).
+    fn on_listener_segment(
+        &mut self,
+        now: Instant,
+        lid: ListenerId,
+        local: SocketAddr,
+        remote: SocketAddr,
+        pkt: &Packet<'_>,
+    ) {
+        let f = pkt.tcp.flags;
+        if f.rst() {
+            return self.trace_drop(now, local, remote, &pkt.tcp, DropReason::NoListener);
+        }
+        if f.ack() {
+            // <SEQ=SEG.ACK><CTL=RST>
+            return self.queue_rst(now, pkt, pkt.tcp.ack, None);
+        }
+        if !f.syn() {
+            return;
+        }
+        let room = self.listeners[lid.0 as usize]
+            .as_ref()
+            .is_some_and(|l| l.has_room());
+        if !room || self.conns.live >= self.config.max_connections {
+            self.stats.backlog_drops += 1;
+            return self.trace_drop(now, local, remote, &pkt.tcp, DropReason::BacklogFull);
+        }
+        let iss = self.isn.isn(now, local, remote);
+        let (index, generation) = self.conns.reserve();
+        let id = ConnId { index, generation };
+        let cfg = self.config.tcp.clone();
+        let mut ctx = Ctx {
+            now,
+            events: &mut self.events,
+            trace: &mut self.tracer,
+            stats: &mut self.stats,
+        };
+        let mut conn = Connection::accept_syn(
+            &mut ctx,
+            id,
+            local,
+            remote,
+            &cfg,
+            self.config.ttl,
+            iss,
+            &pkt.tcp,
+        );
+        conn.listener = Some(lid);
+        self.stats.passive_opens += 1;
+        if let Some(l) = self.listeners[lid.0 as usize].as_mut() {
+            l.pending += 1;
+        }
+        self.install(index, conn);
+        self.after(index);
+    }
+
+    /// A segment for no connection and no listener (RFC 9293 3.10.7.1):
+    /// an RST draws nothing; an ACK draws <SEQ=SEG.ACK><CTL=RST>; anything
+    /// else <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+    fn reset_unmatched(&mut self, now: Instant, pkt: &Packet<'_>) {
+        let t = &pkt.tcp;
+        if t.flags.rst() {
+            let (l, r) = addrs_of(pkt);
+            return self.trace_drop(now, l, r, t, DropReason::NoListener);
+        }
+        if t.flags.ack() {
+            self.queue_rst(now, pkt, t.ack, None);
+        } else {
+            let seg_len =
+                pkt.payload.len() + usize::from(t.flags.syn()) + usize::from(t.flags.fin());
+            self.queue_rst(now, pkt, SeqNum(0), Some(t.seq + seg_len));
+        }
+    }
+
+    fn queue_rst(&mut self, _now: Instant, pkt: &Packet<'_>, seq: SeqNum, ack: Option<SeqNum>) {
+        if self.rst_queue.len() >= MAX_QUEUED_RSTS {
+            return;
+        }
+        let ip = IpRepr {
+            src: pkt.ip.dst,
+            dst: pkt.ip.src,
+            ttl: self.config.ttl,
+        };
+        let tcp = TcpRepr {
+            src_port: pkt.tcp.dst_port,
+            dst_port: pkt.tcp.src_port,
+            seq,
+            ack: ack.unwrap_or(SeqNum(0)),
+            flags: if ack.is_some() {
+                TcpFlags::RST | TcpFlags::ACK
+            } else {
+                TcpFlags::RST
+            },
+            window: 0,
+            urgent: 0,
+            options: TcpOptions::default(),
+        };
+        self.rst_queue.push_back((ip, tcp));
+    }
+
+    fn trace_drop(
+        &mut self,
+        now: Instant,
+        l: SocketAddr,
+        r: SocketAddr,
+        tcp: &TcpRepr,
+        reason: DropReason,
+    ) {
+        self.tracer
+            .record(now, l, r, TraceKind::Dropped { tcp: *tcp, reason });
+    }
+
+    /// Writes the next packet to send into `buf` and returns its length.
+    /// `buf` should hold at least the MTU.
+    #[must_use]
+    pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
+        if let Some((ip, tcp)) = self.rst_queue.pop_front()
+            && let Ok(n) = wire::emit_packet(&ip, &tcp, &[], buf)
+        {
+            self.stats.tx_packets += 1;
+            self.stats.tx_rst += 1;
+            self.tracer.record(
+                now,
+                SocketAddr::new(ip.src, tcp.src_port),
+                SocketAddr::new(ip.dst, tcp.dst_port),
+                TraceKind::SegmentOut {
+                    tcp,
+                    len: 0,
+                    retransmission: false,
+                },
+            );
+            return Some(n);
+        }
+        while let Some(index) = self.ready.pop_front() {
+            let slot = &mut self.conns.slots[index as usize];
+            slot.ready = false;
+            let Some(conn) = slot.conn.as_mut() else {
+                continue;
+            };
+            let mut ctx = Ctx {
+                now,
+                events: &mut self.events,
+                trace: &mut self.tracer,
+                stats: &mut self.stats,
+            };
+            let out = conn.poll_transmit(&mut ctx, buf);
+            self.after(index);
+            if out.is_some() {
+                return out;
+            }
+        }
+        None
+    }
+
+    /// When `handle_timeout` must next be called, if ever. May be early
+    /// (a stale deadline); calling `handle_timeout` then is harmless.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.peek().map(|Reverse((t, _, _))| *t)
+    }
+
+    /// Runs the timers that are due at `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        while let Some(&Reverse((t, index, generation))) = self.timers.peek() {
+            if t > now {
+                break;
+            }
+            self.timers.pop();
+            let slot = &mut self.conns.slots[index as usize];
+            if slot.generation != generation || slot.scheduled != Some(t) {
+                continue; // stale entry
+            }
+            slot.scheduled = None;
+            self.with_conn_index(now, index, |c, ctx| c.handle_timeout(ctx));
+        }
+    }
+
+    /// Bookkeeping after any operation on connection `index`: hand a newly
+    /// established passive connection to its listener, schedule its timer,
+    /// queue it for transmission, unlist and free it when it is done.
+    pub(super) fn after(&mut self, index: u32) {
+        let slot = &mut self.conns.slots[index as usize];
+        let generation = slot.generation;
+        let Some(conn) = slot.conn.as_mut() else {
+            return;
+        };
+        if std::mem::take(&mut conn.newly_established)
+            && let Some(lid) = conn.listener
+            && let Some(l) = self
+                .listeners
+                .get_mut(lid.0 as usize)
+                .and_then(Option::as_mut)
+        {
+            l.accept_queue.push_back(ConnId { index, generation });
+            self.events.push_back(Event::Incoming(lid));
+        }
+        let has_output = conn.has_output();
+        let closed = conn.state() == State::Closed;
+        let deadline = conn.poll_timeout();
+        let (local, remote, listener, owned) =
+            (conn.local, conn.remote, conn.listener, conn.app_owned);
+
+        if has_output && !slot.ready {
+            slot.ready = true;
+            self.ready.push_back(index);
+        }
+        if let Some(t) = deadline
+            && slot.scheduled.is_none_or(|s| t < s)
+        {
+            slot.scheduled = Some(t);
+            self.timers.push(Reverse((t, index, generation)));
+        }
+        if closed {
+            if slot.in_table {
+                slot.in_table = false;
+                self.conns.map.remove(&(local, remote));
+            }
+            if !has_output && !owned {
+                if let Some(lid) = listener
+                    && let Some(l) = self
+                        .listeners
+                        .get_mut(lid.0 as usize)
+                        .and_then(Option::as_mut)
+                {
+                    l.pending = l.pending.saturating_sub(1);
+                }
+                self.conns.release(index);
+            }
+        }
+    }
+}
+
+fn addrs_of(pkt: &Packet<'_>) -> (SocketAddr, SocketAddr) {
+    (
+        SocketAddr::new(pkt.ip.dst, pkt.tcp.dst_port),
+        SocketAddr::new(pkt.ip.src, pkt.tcp.src_port),
+    )
+}
+
+fn unspecified_of(a: SocketAddr) -> core::net::IpAddr {
+    if a.is_ipv4() {
+        core::net::Ipv4Addr::UNSPECIFIED.into()
+    } else {
+        core::net::Ipv6Addr::UNSPECIFIED.into()
+    }
+}
