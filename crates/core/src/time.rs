@@ -83,7 +83,10 @@ mod tests {
         let t = Instant::from_millis(5);
         assert_eq!((t + Duration::from_millis(3)).as_millis(), 8);
         assert_eq!(Instant::ZERO - t, Duration::ZERO);
-        assert_eq!(Instant::FAR_FUTURE + Duration::from_secs(1), Instant::FAR_FUTURE);
+        assert_eq!(
+            Instant::FAR_FUTURE + Duration::from_secs(1),
+            Instant::FAR_FUTURE
+        );
         assert_eq!(t.to_string(), "0.005000s");
     }
 }

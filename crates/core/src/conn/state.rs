@@ -78,10 +78,7 @@ impl State {
 
     /// States in which the peer may still send data.
     pub const fn can_receive(self) -> bool {
-        matches!(
-            self,
-            State::Established | State::FinWait1 | State::FinWait2
-        )
+        matches!(self, State::Established | State::FinWait1 | State::FinWait2)
     }
 }
 

@@ -5,6 +5,7 @@
 //! (MUST-6), and an option whose length is impossible makes the segment
 //! malformed (MUST-7).
 
+use super::WireError;
 use crate::seq::SeqNum;
 
 /// Option kinds.
@@ -85,4 +86,180 @@ pub struct TcpOptions {
     pub sack_blocks: SackBlocks,
     /// Timestamps.
     pub timestamps: Option<Timestamps>,
+}
+
+/// Most option bytes a TCP header can carry (data offset 15 words).
+pub const MAX_LEN: usize = 40;
+
+/// Largest window-scale shift count (RFC 7323 section 2.3).
+pub const MAX_WINDOW_SCALE: u8 = 14;
+
+impl TcpOptions {
+    /// Parses the option area of a TCP header.
+    ///
+    /// Options may come in any order and alignment (RFC 9293 MUST-4, MUST-5);
+    /// EOL ends the list; NOP is skipped; unknown kinds are skipped by their
+    /// length (MUST-6). A length byte missing, below 2 or running past the
+    /// area, or a known option with a length other than its own, gives
+    /// [`WireError::BadOption`] (MUST-7). A window scale above 14 is stored
+    /// as 14 (RFC 7323 2.3); SACK blocks beyond four are dropped. When an
+    /// option repeats, the last one wins.
+    pub fn parse(bytes: &[u8]) -> Result<TcpOptions, WireError> {
+        let mut opts = TcpOptions::default();
+        let mut rest = bytes;
+        while let [kind, tail @ ..] = rest {
+            match *kind {
+                kind::EOL => break,
+                kind::NOP => {
+                    rest = tail;
+                    continue;
+                }
+                _ => {}
+            }
+            let len = usize::from(*tail.first().ok_or(WireError::BadOption)?);
+            if len < 2 || len > rest.len() {
+                return Err(WireError::BadOption);
+            }
+            opts.apply(*kind, &rest[2..len])?;
+            rest = &rest[len..];
+        }
+        Ok(opts)
+    }
+
+    /// Records one option with kind `kind` and value bytes `body` (the bytes
+    /// after kind and length).
+    fn apply(&mut self, kind: u8, body: &[u8]) -> Result<(), WireError> {
+        match (kind, body) {
+            (kind::MSS, &[a, b]) => self.mss = Some(u16::from_be_bytes([a, b])),
+            (kind::WINDOW_SCALE, &[shift]) => {
+                self.window_scale = Some(shift.min(MAX_WINDOW_SCALE));
+            }
+            (kind::SACK_PERMITTED, &[]) => self.sack_permitted = true,
+            (kind::SACK, _) if !body.is_empty() && body.len() & 7 == 0 => {
+                self.sack_blocks = SackBlocks::default();
+                for b in body.chunks_exact(8).take(SackBlocks::MAX) {
+                    let left = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+                    let right = u32::from_be_bytes([b[4], b[5], b[6], b[7]]);
+                    self.sack_blocks.push(SeqNum(left), SeqNum(right));
+                }
+            }
+            (kind::TIMESTAMPS, &[a, b, c, d, e, f, g, h]) => {
+                self.timestamps = Some(Timestamps {
+                    tsval: u32::from_be_bytes([a, b, c, d]),
+                    tsecr: u32::from_be_bytes([e, f, g, h]),
+                });
+            }
+            (kind::MSS | kind::WINDOW_SCALE | kind::SACK_PERMITTED, _) => {
+                return Err(WireError::BadOption);
+            }
+            (kind::SACK | kind::TIMESTAMPS, _) => return Err(WireError::BadOption),
+            _ => {} // Unknown kind: skipped (RFC 9293 MUST-6).
+        }
+        Ok(())
+    }
+
+    /// Bytes taken by everything but the SACK blocks, in the emitted layout.
+    fn base_len(&self) -> usize {
+        let mut len = 0;
+        if self.mss.is_some() {
+            len += 4;
+        }
+        if self.timestamps.is_some() {
+            len += 12; // SACKOK+TS, or NOP,NOP,TS
+        } else if self.sack_permitted {
+            len += 4; // NOP,NOP,SACKOK
+        }
+        if self.window_scale.is_some() {
+            len += 4; // NOP,WS
+        }
+        len
+    }
+
+    /// How many SACK blocks [`TcpOptions::emit`] can fit beside the other
+    /// options in the 40-byte option space (at most 3 with timestamps, 4
+    /// without). Blocks past this many are dropped when emitting.
+    pub fn sack_capacity(&self) -> usize {
+        let room = MAX_LEN - self.base_len();
+        if room < 12 {
+            0
+        } else {
+            ((room - 4) / 8).min(SackBlocks::MAX)
+        }
+    }
+
+    fn emitted_sack_blocks(&self) -> &[(SeqNum, SeqNum)] {
+        let blocks = self.sack_blocks.as_slice();
+        &blocks[..blocks.len().min(self.sack_capacity())]
+    }
+
+    /// Length of the emitted options, padded to a multiple of 4 (at most 40).
+    pub fn wire_len(&self) -> usize {
+        let n = self.emitted_sack_blocks().len();
+        let sack = if n > 0 { 4 + 8 * n } else { 0 };
+        (self.base_len() + sack + 3) & !3
+    }
+
+    /// Writes the options in Linux's order and alignment and returns
+    /// [`TcpOptions::wire_len`]: MSS; SACKOK+TS (or NOP,NOP,TS or
+    /// NOP,NOP,SACKOK); NOP,WS; NOP,NOP,SACK; EOL padding. SACK blocks that do
+    /// not fit are dropped (see [`TcpOptions::sack_capacity`]). The window
+    /// scale and MSS are written as given.
+    ///
+    /// # Panics
+    /// If `buf` is shorter than [`TcpOptions::wire_len`].
+    pub fn emit(&self, buf: &mut [u8]) -> usize {
+        let len = self.wire_len();
+        assert!(buf.len() >= len, "option buffer too small");
+        let mut w = Writer { buf, pos: 0 };
+        if let Some(mss) = self.mss {
+            let [a, b] = mss.to_be_bytes();
+            w.put(&[kind::MSS, 4, a, b]);
+        }
+        match (self.timestamps, self.sack_permitted) {
+            (Some(ts), sack_ok) => {
+                if sack_ok {
+                    w.put(&[kind::SACK_PERMITTED, 2]);
+                } else {
+                    w.put(&[kind::NOP, kind::NOP]);
+                }
+                w.put(&[kind::TIMESTAMPS, 10]);
+                w.put(&ts.tsval.to_be_bytes());
+                w.put(&ts.tsecr.to_be_bytes());
+            }
+            (None, true) => w.put(&[kind::NOP, kind::NOP, kind::SACK_PERMITTED, 2]),
+            (None, false) => {}
+        }
+        if let Some(shift) = self.window_scale {
+            w.put(&[kind::NOP, kind::WINDOW_SCALE, 3, shift]);
+        }
+        let blocks = self.emitted_sack_blocks();
+        if !blocks.is_empty() {
+            w.put(&[
+                kind::NOP,
+                kind::NOP,
+                kind::SACK,
+                (2 + 8 * blocks.len()) as u8,
+            ]);
+            for (left, right) in blocks {
+                w.put(&left.0.to_be_bytes());
+                w.put(&right.0.to_be_bytes());
+            }
+        }
+        let pad = len - w.pos;
+        w.put(&[kind::EOL; 3][..pad]);
+        len
+    }
+}
+
+/// A cursor over an output slice already checked to be large enough.
+struct Writer<'a> {
+    buf: &'a mut [u8],
+    pos: usize,
+}
+
+impl Writer<'_> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.buf[self.pos..self.pos + bytes.len()].copy_from_slice(bytes);
+        self.pos += bytes.len();
+    }
 }
