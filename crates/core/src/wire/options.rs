@@ -263,3 +263,179 @@ impl Writer<'_> {
         self.pos += bytes.len();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::testing;
+
+    fn emit_vec(o: &TcpOptions) -> Vec<u8> {
+        let mut buf = [0xaa; MAX_LEN];
+        let n = o.emit(&mut buf);
+        assert_eq!(n, o.wire_len());
+        buf[..n].to_vec()
+    }
+
+    fn blocks(n: u32) -> SackBlocks {
+        let mut b = SackBlocks::default();
+        for i in 0..n {
+            b.push(SeqNum(100 * i), SeqNum(100 * i + 50));
+        }
+        b
+    }
+
+    #[test]
+    fn linux_syn_layout() {
+        let o = TcpOptions {
+            mss: Some(1460),
+            window_scale: Some(7),
+            sack_permitted: true,
+            timestamps: Some(Timestamps { tsval: 1, tsecr: 0 }),
+            ..Default::default()
+        };
+        #[rustfmt::skip]
+        let expected = [
+            2, 4, 0x05, 0xb4,
+            4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0,
+            1, 3, 3, 7,
+        ];
+        assert_eq!(emit_vec(&o), expected);
+        assert_eq!(TcpOptions::parse(&expected), Ok(o));
+    }
+
+    #[test]
+    fn nop_aligned_layouts() {
+        let ts = Timestamps {
+            tsval: 0x01020304,
+            tsecr: 0x05060708,
+        };
+        let o = TcpOptions {
+            timestamps: Some(ts),
+            ..Default::default()
+        };
+        assert_eq!(emit_vec(&o), [1, 1, 8, 10, 1, 2, 3, 4, 5, 6, 7, 8]);
+        let o = TcpOptions {
+            sack_permitted: true,
+            ..Default::default()
+        };
+        assert_eq!(emit_vec(&o), [1, 1, 4, 2]);
+        let o = TcpOptions {
+            sack_blocks: blocks(1),
+            ..Default::default()
+        };
+        assert_eq!(emit_vec(&o), [1, 1, 5, 10, 0, 0, 0, 0, 0, 0, 0, 50]);
+        assert_eq!(emit_vec(&TcpOptions::default()), [0u8; 0]);
+    }
+
+    #[test]
+    fn sack_blocks_capped_to_space() {
+        let ts = Some(Timestamps::default());
+        let o = TcpOptions {
+            sack_blocks: blocks(4),
+            ..Default::default()
+        };
+        assert_eq!((o.sack_capacity(), o.wire_len()), (4, 36));
+        let o = TcpOptions {
+            sack_blocks: blocks(4),
+            timestamps: ts,
+            ..Default::default()
+        };
+        assert_eq!((o.sack_capacity(), o.wire_len()), (3, 40));
+        let parsed = TcpOptions::parse(&emit_vec(&o)).unwrap();
+        assert_eq!(parsed.sack_blocks, blocks(3));
+        let o = TcpOptions {
+            mss: Some(1),
+            window_scale: Some(1),
+            sack_blocks: blocks(4),
+            timestamps: ts,
+            sack_permitted: true,
+        };
+        assert_eq!((o.sack_capacity(), o.wire_len()), (2, 40));
+    }
+
+    #[test]
+    fn parses_odd_alignment_and_unknown_kinds() {
+        #[rustfmt::skip]
+        let bytes = [
+            3, 3, 9,                    // WS at offset 0
+            254, 6, 1, 2, 3, 4,         // unknown experimental option
+            2, 4, 0x12, 0x34,           // MSS at odd offset
+            1,                          // NOP
+            8, 10, 0, 0, 0, 7, 0, 0, 0, 9,
+            4, 2,
+            5, 18, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4,
+            0, 2, 1,                    // EOL: the rest is ignored
+        ];
+        let o = TcpOptions::parse(&bytes).unwrap();
+        assert_eq!(o.window_scale, Some(9));
+        assert_eq!(o.mss, Some(0x1234));
+        assert_eq!(o.timestamps, Some(Timestamps { tsval: 7, tsecr: 9 }));
+        assert!(o.sack_permitted);
+        assert_eq!(
+            o.sack_blocks.as_slice(),
+            &[(SeqNum(1), SeqNum(2)), (SeqNum(3), SeqNum(4))]
+        );
+    }
+
+    #[test]
+    fn malformed_lengths_are_rejected() {
+        let bad: &[&[u8]] = &[
+            &[2],           // no length byte
+            &[1, 1, 99],    // no length byte after NOPs
+            &[2, 0, 0, 0],  // length < 2
+            &[99, 1],       // length < 2, unknown kind
+            &[99, 5, 0, 0], // runs past the area
+            &[2, 3, 0],     // MSS len 3
+            &[3, 4, 1, 0],  // WS len 4
+            &[4, 3, 0],     // SACK-permitted len 3
+            &[5, 2],        // SACK with no block
+            &[5, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+            &[8, 8, 0, 0, 0, 0, 0, 0], // timestamps len 8
+        ];
+        for b in bad {
+            assert_eq!(TcpOptions::parse(b), Err(WireError::BadOption), "{b:?}");
+        }
+    }
+
+    #[test]
+    fn window_scale_clamped_and_last_option_wins() {
+        assert_eq!(
+            TcpOptions::parse(&[3, 3, 15]).unwrap().window_scale,
+            Some(14)
+        );
+        assert_eq!(
+            TcpOptions::parse(&[3, 3, 255]).unwrap().window_scale,
+            Some(14)
+        );
+        let o = TcpOptions::parse(&[2, 4, 0, 1, 2, 4, 0, 2]).unwrap();
+        assert_eq!(o.mss, Some(2));
+    }
+
+    #[test]
+    fn more_than_four_sack_blocks_keep_the_first_four() {
+        let mut bytes = vec![5, 42];
+        for i in 0u32..10 {
+            bytes.extend_from_slice(&i.to_be_bytes());
+        }
+        let o = TcpOptions::parse(&bytes).unwrap();
+        let expected: Vec<_> = (0..4).map(|i| (SeqNum(2 * i), SeqNum(2 * i + 1))).collect();
+        assert_eq!(o.sack_blocks.as_slice(), &expected[..]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn emit_parse_round_trip(o in testing::options()) {
+            let bytes = emit_vec(&o);
+            proptest::prop_assert!(bytes.len() <= MAX_LEN && bytes.len() & 3 == 0);
+            proptest::prop_assert_eq!(TcpOptions::parse(&bytes), Ok(testing::after_round_trip(&o)));
+        }
+
+        #[test]
+        fn parse_never_panics(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64)) {
+            if let Ok(o) = TcpOptions::parse(&bytes) {
+                proptest::prop_assert!(o.window_scale.is_none_or(|s| s <= 14));
+                proptest::prop_assert!(o.sack_blocks.len() <= SackBlocks::MAX);
+            }
+        }
+    }
+}

@@ -391,3 +391,88 @@ impl TcpRepr {
         self.options.emit(packet.options_mut());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::Timestamps;
+
+    /// A SYN from 1000 to 80, seq 0x01020304, window 0xffff, MSS 1460 plus
+    /// one byte of payload.
+    #[rustfmt::skip]
+    const SEG: [u8; 25] = [
+        0x03, 0xe8, 0x00, 0x50,
+        0x01, 0x02, 0x03, 0x04,
+        0x0a, 0x0b, 0x0c, 0x0d,
+        0x61, 0x02, 0xff, 0xff,   // data offset 6, NS bit set; SYN
+        0x12, 0x34, 0x00, 0x07,
+        0x02, 0x04, 0x05, 0xb4,
+        0xaa,
+    ];
+
+    #[test]
+    fn reads_fields() {
+        let p = TcpPacket::new_checked(&SEG[..]).unwrap();
+        assert_eq!((p.src_port(), p.dst_port()), (1000, 80));
+        assert_eq!(p.seq_number(), SeqNum(0x01020304));
+        assert_eq!(p.ack_number(), SeqNum(0x0a0b0c0d));
+        assert_eq!((p.data_offset(), p.header_len()), (6, 24));
+        assert_eq!(p.flags(), TcpFlags::SYN);
+        assert_eq!(
+            (p.window_len(), p.checksum(), p.urgent_at()),
+            (0xffff, 0x1234, 7)
+        );
+        assert_eq!(p.options(), &[2, 4, 5, 0xb4]);
+        assert_eq!(p.payload(), &[0xaa]);
+        assert_eq!(p.segment_len(), 25);
+        let r = TcpRepr::parse(&p).unwrap();
+        assert_eq!(r.options.mss, Some(1460));
+        assert_eq!(r.header_len(), 24);
+    }
+
+    #[test]
+    fn rejects_bad_offsets() {
+        let check = |b: &[u8]| TcpPacket::new_checked(b).map(|_| ());
+        assert_eq!(check(&SEG[..19]), Err(WireError::Truncated));
+        assert_eq!(check(&SEG[..23]), Err(WireError::Truncated));
+        let mut b = SEG;
+        b[12] = 0x40;
+        assert_eq!(check(&b), Err(WireError::BadHeaderLength));
+        b[12] = 0xf0;
+        assert_eq!(check(&b), Err(WireError::Truncated));
+        b[12] = 0x50;
+        assert!(check(&b[..20]).is_ok());
+        b[20] = 5; // SACK option with length 4: malformed
+        b[12] = 0x60;
+        let p = TcpPacket::new_checked(&b[..]).unwrap();
+        assert_eq!(TcpRepr::parse(&p), Err(WireError::BadOption));
+    }
+
+    #[test]
+    fn emit_then_parse() {
+        let repr = TcpRepr {
+            src_port: 1,
+            dst_port: 2,
+            seq: SeqNum(3),
+            ack: SeqNum(4), // written although ACK is not set
+            flags: TcpFlags::FIN | TcpFlags::PSH | TcpFlags::CWR,
+            window: 5,
+            urgent: 6,
+            options: TcpOptions {
+                timestamps: Some(Timestamps { tsval: 7, tsecr: 8 }),
+                ..Default::default()
+            },
+        };
+        let mut buf = [0xffu8; 40];
+        let mut p = TcpPacket::new_unchecked(&mut buf[..]);
+        repr.emit(&mut p);
+        p.payload_mut().copy_from_slice(&[9; 8]);
+        p.fill_checksum(0x1111);
+        let p = TcpPacket::new_checked(&buf[..]).unwrap();
+        assert_eq!(buf[12], 0x80, "reserved bits cleared");
+        assert_eq!(TcpRepr::parse(&p), Ok(repr));
+        assert_eq!(p.payload(), &[9; 8]);
+        assert!(p.verify_checksum(0x1111));
+        assert!(!p.verify_checksum(0x1112));
+    }
+}
