@@ -15,6 +15,8 @@ pub mod ipv6;
 pub mod options;
 mod packet;
 pub mod tcp;
+#[cfg(test)]
+mod testing;
 
 pub use options::{SackBlocks, TcpOptions, Timestamps};
 pub use packet::{IpRepr, Packet, emit_headers, emit_packet, header_len, parse_packet};
