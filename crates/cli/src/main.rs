@@ -1,2 +1,46 @@
-//! The synack command.
-fn main() {}
+//! The `synack` command: `demo` shows a TCP connection's life in the
+//! simulator as a ladder diagram (or JSON, or pcap); `bench` measures the
+//! core's throughput and connection churn.
+
+#![forbid(unsafe_code)]
+
+mod args;
+mod bench;
+mod demo;
+
+use args::{BenchCommand, Cli, Command};
+use clap::Parser;
+use clap::error::ErrorKind;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            return match err.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+                    let _ = err.print();
+                    ExitCode::SUCCESS
+                }
+                _ => {
+                    eprintln!("{}", args::one_line_error(&err));
+                    ExitCode::from(2)
+                }
+            };
+        }
+    };
+    let result = match cli.command {
+        Command::Demo(a) => demo::run(&a),
+        Command::Bench { which } => match which {
+            BenchCommand::Bulk(a) => bench::bulk::run(&a),
+            BenchCommand::Churn(a) => bench::churn::run(&a),
+        },
+    };
+    match result {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("synack: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -115,6 +115,24 @@ impl<H: Host> Sim<H> {
         }
     }
 
+    /// Delivers a crafted packet straight to the host owning its destination
+    /// address, as if it had just arrived from the network: it bypasses the
+    /// links (no latency, loss or other impairment), is queued behind the
+    /// packets already due at the current time, and is captured in the pcap
+    /// (if any) at the current time. It draws no random numbers and records
+    /// no [`WireEvent`] (it has no sending host). Returns the receiving host,
+    /// or `None` (and drops the packet) if no host owns the destination.
+    ///
+    /// Tests and demos use it to replay old duplicates or forged segments.
+    pub fn inject(&mut self, packet: &[u8]) -> Option<HostId> {
+        let to = route::destination(packet).and_then(|a| self.owners.get(&a).copied())?;
+        if let Some(pcap) = &mut self.pcap {
+            pcap.capture(self.now, packet);
+        }
+        self.queue.push(self.now, to, packet.to_vec());
+        Some(to)
+    }
+
     fn next_event(&self) -> Option<(Instant, Next)> {
         match (self.queue.peek_time(), self.next_timer()) {
             (Some(p), Some((t, id))) if t < p => Some((t, Next::Timer(id))),

@@ -3,5 +3,6 @@
 mod capture;
 mod common;
 mod impair;
+mod inject;
 mod routing;
 mod timing;

@@ -1,0 +1,234 @@
+//! Command-line arguments (clap derive) and their validation.
+//!
+//! Values are checked by small parsers that explain what is expected, and
+//! clap's errors are folded into one line by [`one_line_error`].
+
+use crate::demo::i18n::Lang;
+use crate::demo::scenarios::Scenario;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// synack: a userspace TCP/IP stack in Rust.
+#[derive(Debug, Parser)]
+#[command(name = "synack", version, about, allow_negative_numbers = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show a TCP connection's life in the simulator as a ladder diagram.
+    Demo(DemoArgs),
+    /// Measure throughput or connection churn (JSON figures).
+    Bench {
+        /// Which benchmark.
+        #[command(subcommand)]
+        which: BenchCommand,
+    },
+}
+
+/// Options of `synack demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Scenario: normal, lossy, simultaneous-open, simultaneous-close,
+    /// half-close, reset, refused, syn-timeout, delayed-duplicate-syn.
+    #[arg(long, value_name = "NAME", default_value = "normal", value_parser = parse_scenario)]
+    pub scenario: Scenario,
+    /// Probability that the link loses a packet, in [0, 1) (default 0; 0.25
+    /// for the lossy scenario).
+    #[arg(long, value_name = "P", value_parser = parse_loss)]
+    pub loss: Option<f64>,
+    /// Seed of the simulation's random numbers (default 1; the lossy
+    /// scenario picks one that shows a data retransmission).
+    #[arg(long, value_name = "N", value_parser = parse_seed)]
+    pub seed: Option<u64>,
+    /// Bytes of application data each way (default: about three segments).
+    #[arg(long, value_name = "N", value_parser = parse_demo_bytes)]
+    pub bytes: Option<usize>,
+    /// Round-trip time in milliseconds (each direction takes half).
+    #[arg(long, value_name = "MS", default_value = "20", value_parser = parse_rtt)]
+    pub rtt: u64,
+    /// Also write every packet to FILE as a pcap (LINKTYPE_RAW).
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
+    /// Print the trace as JSON lines instead of the ladder diagram.
+    #[arg(long)]
+    pub json: bool,
+    /// Language of the explanations: en or zh.
+    #[arg(long, value_name = "LANG", default_value = "en", value_parser = parse_lang)]
+    pub lang: Lang,
+}
+
+/// The benchmarks.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// One connection moving N bytes over an in-memory link.
+    Bulk(BulkArgs),
+    /// Many short connections, one after another.
+    Churn(ChurnArgs),
+}
+
+/// Options of `synack bench bulk`.
+#[derive(Debug, Args)]
+pub struct BulkArgs {
+    /// Bytes the client sends.
+    #[arg(long, value_name = "N", value_parser = parse_bench_bytes)]
+    pub bytes: u64,
+    /// Link MTU in bytes (128 to 65535).
+    #[arg(long, value_name = "M", value_parser = parse_mtu)]
+    pub mtu: usize,
+    /// Send and receive buffer size in bytes (1024 to 1073741824).
+    #[arg(long, value_name = "B", default_value = "262144", value_parser = parse_buffer)]
+    pub buffer: usize,
+    /// Print one JSON line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `synack bench churn`.
+#[derive(Debug, Args)]
+pub struct ChurnArgs {
+    /// Connections to open, use and close one after another.
+    #[arg(long, value_name = "N", value_parser = parse_connections)]
+    pub connections: u64,
+    /// Connections established first and left open while the others churn.
+    #[arg(long, value_name = "K", default_value = "0", value_parser = parse_idle)]
+    pub idle: u64,
+    /// Print one JSON line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_scenario(s: &str) -> Result<Scenario, String> {
+    s.parse()
+}
+
+fn parse_lang(s: &str) -> Result<Lang, String> {
+    s.parse()
+}
+
+fn parse_loss(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(p) if (0.0..1.0).contains(&p) => Ok(p),
+        _ => Err("must be a number in [0, 1)".into()),
+    }
+}
+
+fn parse_seed(s: &str) -> Result<u64, String> {
+    s.trim()
+        .parse()
+        .map_err(|_| "must be a whole number from 0 to 18446744073709551615".into())
+}
+
+fn parse_range(s: &str, lo: u64, hi: u64, what: &str) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(n) if (lo..=hi).contains(&n) => Ok(n),
+        _ => Err(format!("must be {what} from {lo} to {hi}")),
+    }
+}
+
+fn parse_demo_bytes(s: &str) -> Result<usize, String> {
+    // The demo draws every segment: keep it readable.
+    parse_range(s, 1, 1_000_000, "a whole number of bytes").map(|n| n as usize)
+}
+
+fn parse_rtt(s: &str) -> Result<u64, String> {
+    parse_range(s, 1, 60_000, "a whole number of milliseconds")
+}
+
+fn parse_bench_bytes(s: &str) -> Result<u64, String> {
+    parse_range(s, 1, 1 << 50, "a whole number of bytes")
+}
+
+fn parse_mtu(s: &str) -> Result<usize, String> {
+    parse_range(s, 128, 65535, "a whole number of bytes").map(|n| n as usize)
+}
+
+fn parse_buffer(s: &str) -> Result<usize, String> {
+    parse_range(s, 1024, 1 << 30, "a whole number of bytes").map(|n| n as usize)
+}
+
+fn parse_connections(s: &str) -> Result<u64, String> {
+    parse_range(s, 1, 100_000_000, "a whole number")
+}
+
+fn parse_idle(s: &str) -> Result<u64, String> {
+    parse_range(s, 0, 1_000_000, "a whole number")
+}
+
+/// Renders a clap error as one line: `synack: <what went wrong>; try
+/// 'synack --help'`, with clap's tip (a similar argument) folded in.
+pub fn one_line_error(err: &clap::Error) -> String {
+    let text = err.render().to_string();
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("invalid arguments");
+    let mut msg = first.strip_prefix("error: ").unwrap_or(first).to_string();
+    for line in lines {
+        if let Some(tip) = line.strip_prefix("tip: ") {
+            msg.push_str(&format!(" ({tip})"));
+        }
+    }
+    format!("synack: {}; try 'synack --help'", tidy_arg_names(&msg))
+}
+
+/// `'--loss <P>'` → `--loss`: the value name adds nothing on one line.
+fn tidy_arg_names(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len());
+    let mut rest = msg;
+    while let Some(start) = rest.find("'--") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        match after.find('\'') {
+            Some(end) => {
+                let inner = &after[..end];
+                let name = inner.split(' ').next().unwrap_or(inner);
+                if inner.contains(" <") {
+                    out.push_str(name);
+                } else {
+                    out.push('\'');
+                    out.push_str(inner);
+                    out.push('\'');
+                }
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str(&rest[start..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loss_bounds() {
+        assert_eq!(parse_loss("0"), Ok(0.0));
+        assert_eq!(parse_loss("0.5"), Ok(0.5));
+        assert!(parse_loss("1").is_err());
+        assert!(parse_loss("-0.1").is_err());
+        assert!(parse_loss("NaN").is_err());
+        assert!(parse_loss("x").is_err());
+    }
+
+    #[test]
+    fn errors_fit_on_one_line() {
+        let err = Cli::try_parse_from(["synack", "demo", "--loss", "x"]).unwrap_err();
+        let line = one_line_error(&err);
+        assert_eq!(
+            line,
+            "synack: invalid value 'x' for --loss: must be a number in [0, 1); try 'synack --help'"
+        );
+        let err = Cli::try_parse_from(["synack", "demo", "--los", "1"]).unwrap_err();
+        let line = one_line_error(&err);
+        assert!(!line.contains('\n'), "{line}");
+        assert!(line.contains("--los"), "{line}");
+    }
+}

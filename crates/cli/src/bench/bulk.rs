@@ -1,0 +1,5 @@
+//! bulk
+use crate::args::BulkArgs;
+use std::process::ExitCode;
+/// Runs it.
+pub fn run(_a: &BulkArgs) -> Result<ExitCode, String> { todo!() }

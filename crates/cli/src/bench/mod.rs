@@ -1,0 +1,4 @@
+//! `synack bench`: workloads that other stacks run the same way.
+
+pub mod bulk;
+pub mod churn;

@@ -1,0 +1,355 @@
+//! English.
+
+use super::{Header, Summary, Texts, isn_list, percent};
+use crate::demo::log::Side;
+use crate::demo::notes::Note;
+use crate::demo::scenarios::{CLOSED_PORT, Plan, SERVER_PORT, SIM_OPEN_PORTS, Scenario};
+use synack_core::Error;
+use synack_core::conn::Cause;
+use synack_core::trace::DropReason;
+
+/// English texts.
+pub struct En;
+
+fn side(s: Side) -> &'static str {
+    match s {
+        Side::Client => "client",
+        Side::Server => "server",
+    }
+}
+
+impl Texts for En {
+    fn side(&self, s: Side) -> &'static str {
+        side(s)
+    }
+
+    fn header(&self, h: &Header<'_>) -> Vec<String> {
+        vec![
+            format!("synack demo · scenario: {}", h.scenario),
+            format!(
+                "client {} ⇄ server {} · RTT {} ms · loss {}% · seed {}",
+                h.client,
+                h.server,
+                h.rtt_ms,
+                percent(h.loss),
+                h.seed
+            ),
+            format!(
+                "ISN: client {} · server {} (seq/ack below are relative to each side's ISN)",
+                isn_list(&h.client_isns, "none", ", then "),
+                isn_list(&h.server_isns, "none", ", then ")
+            ),
+        ]
+    }
+
+    fn intro(&self, p: &Plan) -> String {
+        let (n, m) = (p.request, p.answer);
+        match p.scenario {
+            Scenario::Normal => format!(
+                "The client opens a connection (three-way handshake) and sends {n} bytes; the \
+                 server answers with as many; then both close (four-way close) and the client \
+                 waits in TIME-WAIT."
+            ),
+            Scenario::Lossy => format!(
+                "The same exchange ({n} bytes each way) over a link that loses {}% of the \
+                 packets in each direction: lost segments are noticed and sent again.",
+                percent(p.loss)
+            ),
+            Scenario::SimultaneousOpen => format!(
+                "No listener: both sides connect to each other's port ({} and {}) at the same \
+                 instant. The SYNs cross, and each side answers the other's SYN.",
+                SIM_OPEN_PORTS.0, SIM_OPEN_PORTS.1
+            ),
+            Scenario::SimultaneousClose => format!(
+                "After exchanging {n} bytes each way, both applications close at the same \
+                 instant: the FINs cross and both sides pass through CLOSING."
+            ),
+            Scenario::HalfClose => format!(
+                "The client sends a {n}-byte request and shuts down its sending side \
+                 (half-close); the server reads to the end, answers with {m} bytes, then closes."
+            ),
+            Scenario::Reset => format!(
+                "The client uploads {n} bytes; after reading {} of them the server's \
+                 application aborts the connection.",
+                n.div_ceil(3)
+            ),
+            Scenario::Refused => format!(
+                "The client connects to port {CLOSED_PORT}, where nothing listens (the server \
+                 listens on port {SERVER_PORT} only)."
+            ),
+            Scenario::SynTimeout => "The server's host silently drops every packet (like a \
+                 firewall): the client's SYN is never answered."
+                .to_string(),
+            Scenario::DelayedDuplicateSyn => format!(
+                "RFC 9293 section 3.5, figure 8: the client's new SYN is held up in the network, \
+                 and an old duplicate SYN from an earlier connection (same addresses and ports, \
+                 older sequence number) reaches the server first. Then {n} bytes each way."
+            ),
+        }
+    }
+
+    fn time_heading(&self) -> &'static str {
+        "time (s)"
+    }
+
+    fn retransmission(&self) -> &'static str {
+        "↻ retransmission"
+    }
+
+    fn lost(&self) -> &'static str {
+        "✗ lost"
+    }
+
+    fn injected(&self) -> &'static str {
+        "old duplicate (injected)"
+    }
+
+    fn cause(&self, c: Cause) -> String {
+        match c {
+            Cause::TimeWaitExpired => "2×MSL elapsed".into(),
+            other => other.describe().into(),
+        }
+    }
+
+    fn drop_reason(&self, r: DropReason) -> String {
+        r.describe().into()
+    }
+
+    fn error(&self, e: Error) -> String {
+        e.to_string()
+    }
+
+    fn dropped_line(&self, s: Side, flags: &str, reason: DropReason) -> String {
+        format!("{}: dropped {flags} ({})", side(s), reason.describe())
+    }
+
+    fn swallowed_line(&self, s: Side) -> String {
+        format!("{}: packet silently dropped", side(s))
+    }
+
+    fn note(&self, n: &Note) -> String {
+        match *n {
+            Note::Syn {
+                side: s,
+                simultaneous: true,
+                ..
+            } => format!(
+                "SYN: at the same instant the {} asks to open a connection too, with its own ISN",
+                side(s)
+            ),
+            Note::Syn {
+                side: s, delayed, ..
+            } => format!(
+                "SYN: the {} asks to open a connection and picks its initial sequence number \
+                 (ISN){}",
+                side(s),
+                if delayed {
+                    " — this SYN is held up in the network for a while"
+                } else {
+                    ""
+                }
+            ),
+            Note::SynAck { stale: true, .. } => "SYN+ACK: the server takes the old SYN for a new \
+                 connection request and acknowledges its old sequence number"
+                .into(),
+            Note::SynAck {
+                side: s,
+                simultaneous: true,
+                ..
+            } => format!(
+                "SYN+ACK: the {} acknowledges the SYN it received and repeats its own SYN",
+                side(s)
+            ),
+            Note::SynAck { side: s, .. } => format!(
+                "SYN+ACK: the {} agrees, acknowledges the {}'s ISN and sends its own",
+                side(s),
+                side(s.peer())
+            ),
+            Note::HandshakeAck(s) => format!(
+                "ACK: the {} acknowledges the {}'s ISN — three messages, so each side knows the \
+                 other heard its ISN",
+                side(s),
+                side(s.peer())
+            ),
+            Note::SimultaneousOpen(s) => format!(
+                "the {} received a SYN while its own SYN was unanswered: simultaneous open; it \
+                 answers with SYN+ACK",
+                side(s)
+            ),
+            Note::FirstData(_) => "data: seq counts bytes from the ISN; the receiver's ack is \
+                 the number of the next byte it expects"
+                .into(),
+            Note::HalfCloseData(s) => format!(
+                "the {} still sends data after the {}'s FIN: a FIN closes only its sender's \
+                 direction. That is why closing takes four segments: a FIN and its ACK in each \
+                 direction",
+                side(s),
+                side(s.peer())
+            ),
+            Note::Fin {
+                side: s,
+                first: true,
+                ..
+            } => format!("FIN: no more data from the {}", side(s)),
+            Note::Fin {
+                side: s,
+                crossing: true,
+                ..
+            } => format!(
+                "FIN: the {} closes at the same instant; the two FINs cross",
+                side(s)
+            ),
+            Note::Fin { side: s, .. } => format!("FIN: the {} has no more data either", side(s)),
+            Note::FinAcked(s) => format!(
+                "the {p} acknowledged the FIN; the {} waits in FIN-WAIT-2 for the {p}'s FIN",
+                side(s),
+                p = side(s.peer())
+            ),
+            Note::CloseWait(s) => format!(
+                "the {} learns that the {} is done sending; it acknowledges the FIN and may \
+                 still send until its application closes",
+                side(s),
+                side(s.peer())
+            ),
+            Note::Closing(s) => format!(
+                "CLOSING: the {}'s FIN arrived before the ACK of the {}'s own FIN — both closed \
+                 at once",
+                side(s.peer()),
+                side(s)
+            ),
+            Note::TimeWait { side: s, secs } => format!(
+                "TIME-WAIT: the {} waits 2×MSL ({secs} s) so a lost final ACK can be resent \
+                 and old segments die out",
+                side(s)
+            ),
+            Note::TimeWaitEnd(s) => {
+                format!("2×MSL have passed: the {} forgets the connection", side(s))
+            }
+            Note::LastAckDone(s) => format!(
+                "the last ACK arrived: the {} is closed (the side that closes second needs no \
+                 TIME-WAIT)",
+                side(s)
+            ),
+            Note::Refused { side: s, port } => format!(
+                "connection refused: nothing listens on port {port}; the {}'s application gets \
+                 an error",
+                side(s)
+            ),
+            Note::TimedOut {
+                side: s,
+                syns,
+                secs,
+            } => format!(
+                "timed out: {syns} SYNs over {secs:.0} s got no answer; the {} gives up and \
+                 reports 'connection timed out'",
+                side(s)
+            ),
+            Note::ResetByPeer(s) => format!(
+                "connection reset: the {} drops the connection at once and reports 'connection \
+                 reset by peer'; data still in flight is lost",
+                side(s)
+            ),
+            Note::Aborted(s) => format!(
+                "the {}'s application aborts: its TCP sends RST and discards both buffers, \
+                 without a closing handshake",
+                side(s)
+            ),
+            Note::BackToListen(s) => format!(
+                "the {} drops the half-open connection and keeps listening (back to LISTEN). \
+                 With a two-way handshake it would already have opened a connection for this \
+                 stale request; the third message lets the client say 'not mine'",
+                side(s)
+            ),
+            Note::RstRefuse { side: s, port } => format!(
+                "RST+ACK: no socket listens on port {port}, so the {}'s TCP refuses the SYN",
+                side(s)
+            ),
+            Note::RstBadAck(s) => format!(
+                "RST: that SYN+ACK acknowledges a sequence number the {} never sent, so it \
+                 resets it; its own connection attempt stays in SYN-SENT",
+                side(s)
+            ),
+            Note::RstAbort(s) => format!(
+                "RST: tells the {} to drop the connection immediately",
+                side(s.peer())
+            ),
+            Note::RstNoConnection(s) => format!(
+                "RST: this segment belongs to no connection any more, so the {} answers RST",
+                side(s)
+            ),
+            Note::RetransmitSyn {
+                waited_ms, syn_ack, ..
+            } => format!(
+                "no answer for {:.3} s (the RTO): resend the {}; each wait is twice the \
+                 previous one (exponential backoff)",
+                waited_ms as f64 / 1000.0,
+                if syn_ack { "SYN+ACK" } else { "SYN" }
+            ),
+            Note::RetransmitRto(s) => format!(
+                "no ACK within the retransmission timeout (RTO): the {} resends the oldest \
+                 unacknowledged segment",
+                side(s)
+            ),
+            Note::RetransmitFast(s) => format!(
+                "duplicate ACKs show that a segment is missing: the {} resends it at once (fast \
+                 retransmit) instead of waiting for the RTO",
+                side(s)
+            ),
+            Note::FirstLoss => "✗ the link lost this segment; the sender can tell only from \
+                 missing or duplicate ACKs"
+                .into(),
+            Note::Injected => "an old duplicate SYN from an earlier incarnation of this \
+                 connection (same addresses and ports, old sequence number) reaches the server \
+                 first"
+                .into(),
+            Note::Swallowed(s) => format!(
+                "the {}'s host drops the packet without a word: no SYN+ACK, no RST",
+                side(s)
+            ),
+        }
+    }
+
+    fn later(&self, secs: f64) -> String {
+        format!("⋮ {secs:.3} s later")
+    }
+
+    fn summary(&self, s: &Summary) -> Vec<String> {
+        let mut v = vec!["summary".to_string()];
+        for f in &s.flows {
+            let check = if f.received == 0 {
+                String::new()
+            } else if f.corrupt == 0 {
+                ", verified identical".into()
+            } else {
+                format!(", {} bytes DIFFER", f.corrupt)
+            };
+            v.push(format!(
+                "  {} → {}: {} bytes sent, {} received{check}",
+                side(f.from),
+                side(f.from.peer()),
+                f.sent,
+                f.received
+            ));
+        }
+        v.push(format!(
+            "  segments: client sent {}, server sent {} ({} retransmissions, {} lost on the link)",
+            s.segments[0], s.segments[1], s.retransmissions, s.lost
+        ));
+        v.push(format!(
+            "  final states: client {}, server {}",
+            s.final_states[0], s.final_states[1]
+        ));
+        for (i, e) in s.errors.iter().enumerate() {
+            if let Some(e) = e {
+                v.push(format!("  {}: {}", side(Side::BOTH[i]), self.error(*e)));
+            }
+        }
+        if let Some(limit) = s.hit_limit {
+            v.push(format!(
+                "  stopped at the virtual-time limit ({limit} s): the run did not finish"
+            ));
+        }
+        v.push(format!("  virtual time: {:.3} s", s.end_secs));
+        v
+    }
+}

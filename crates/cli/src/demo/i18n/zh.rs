@@ -1,0 +1,352 @@
+//! 简体中文。协议术语（SYN、ACK、FIN、RST、ISN、RTO、MSL 及 RFC 9293 的状态名）保持原样。
+
+use super::{Header, Summary, Texts, isn_list, percent};
+use crate::demo::log::Side;
+use crate::demo::notes::Note;
+use crate::demo::scenarios::{CLOSED_PORT, Plan, SERVER_PORT, SIM_OPEN_PORTS, Scenario};
+use synack_core::Error;
+use synack_core::conn::Cause;
+use synack_core::trace::DropReason;
+
+/// Chinese texts.
+pub struct Zh;
+
+fn side(s: Side) -> &'static str {
+    match s {
+        Side::Client => "客户端",
+        Side::Server => "服务器",
+    }
+}
+
+impl Texts for Zh {
+    fn side(&self, s: Side) -> &'static str {
+        side(s)
+    }
+
+    fn header(&self, h: &Header<'_>) -> Vec<String> {
+        vec![
+            format!("synack 演示 · 场景：{}", h.scenario),
+            format!(
+                "客户端 {} ⇄ 服务器 {} · RTT {} 毫秒 · 丢包率 {}% · 随机种子 {}",
+                h.client,
+                h.server,
+                h.rtt_ms,
+                percent(h.loss),
+                h.seed
+            ),
+            format!(
+                "ISN：客户端 {} · 服务器 {}（下文的 seq/ack 均为相对于各自 ISN 的值）",
+                isn_list(&h.client_isns, "无", "，之后 "),
+                isn_list(&h.server_isns, "无", "，之后 ")
+            ),
+        ]
+    }
+
+    fn intro(&self, p: &Plan) -> String {
+        let (n, m) = (p.request, p.answer);
+        match p.scenario {
+            Scenario::Normal => format!(
+                "客户端发起连接（三次握手）并发送 {n} 字节，服务器回送同样多的字节；随后双方关闭连接\
+                 （四次挥手），客户端在 TIME-WAIT 状态中等待。"
+            ),
+            Scenario::Lossy => format!(
+                "同样的交互（每个方向 {n} 字节），但链路在每个方向上都会丢失 {}% 的报文：\
+                 丢失的报文段会被发现并重传。",
+                percent(p.loss)
+            ),
+            Scenario::SimultaneousOpen => format!(
+                "没有监听方：双方在同一时刻向对方的端口（{} 和 {}）发起连接。两个 SYN 在途中交错，\
+                 双方各自回应对方的 SYN。",
+                SIM_OPEN_PORTS.0, SIM_OPEN_PORTS.1
+            ),
+            Scenario::SimultaneousClose => format!(
+                "双方各发送 {n} 字节之后，两端的应用程序在同一时刻关闭连接：两个 FIN 在途中交错，\
+                 双方都经过 CLOSING 状态。"
+            ),
+            Scenario::HalfClose => format!(
+                "客户端发送 {n} 字节的请求后关闭自己的发送方向（半关闭）；服务器读到数据末尾，\
+                 回送 {m} 字节后再关闭连接。"
+            ),
+            Scenario::Reset => format!(
+                "客户端上传 {n} 字节；服务器的应用程序读取其中 {} 字节后中止（abort）了连接。",
+                n.div_ceil(3)
+            ),
+            Scenario::Refused => format!(
+                "客户端连接 {CLOSED_PORT} 端口，但那里没有任何程序监听（服务器只监听 {SERVER_PORT} 端口）。"
+            ),
+            Scenario::SynTimeout => {
+                "服务器主机悄无声息地丢弃所有报文（就像防火墙一样）：客户端的 SYN 永远得不到回应。"
+                    .to_string()
+            }
+            Scenario::DelayedDuplicateSyn => format!(
+                "RFC 9293 第 3.5 节图 8：客户端新发出的 SYN 在网络中被耽搁，而一个来自早先连接的\
+                 旧重复 SYN（地址和端口相同，序列号较旧）先到达了服务器。之后双方各发送 {n} 字节。"
+            ),
+        }
+    }
+
+    fn time_heading(&self) -> &'static str {
+        "时间（秒）"
+    }
+
+    fn retransmission(&self) -> &'static str {
+        "↻ 重传"
+    }
+
+    fn lost(&self) -> &'static str {
+        "✗ 丢失"
+    }
+
+    fn injected(&self) -> &'static str {
+        "旧的重复报文（注入）"
+    }
+
+    fn cause(&self, c: Cause) -> String {
+        match c {
+            Cause::AppConnect => "应用程序调用 connect",
+            Cause::RecvSyn => "收到 SYN",
+            Cause::RecvSynAck => "收到 SYN+ACK",
+            Cause::SimultaneousOpen => "在 SYN-SENT 状态收到 SYN",
+            Cause::RecvAck => "收到 ACK",
+            Cause::RecvFin => "收到 FIN",
+            Cause::RecvFinAck => "收到 FIN，且本方的 FIN 已被确认",
+            Cause::AppClose => "应用程序关闭连接",
+            Cause::AppAbort => "应用程序中止连接",
+            Cause::RecvRst => "收到 RST",
+            Cause::Timeout => "重传次数达到上限",
+            Cause::TimeWaitExpired => "2×MSL 已过",
+            Cause::ListenerGone => "监听队列已满或监听已关闭",
+            other => return other.describe().into(),
+        }
+        .into()
+    }
+
+    fn drop_reason(&self, r: DropReason) -> String {
+        match r {
+            DropReason::OutOfWindow => "不在接收窗口内",
+            DropReason::BadAck => "确认了从未发送过的数据",
+            DropReason::RstNotExact => "RST 的序列号不等于 RCV.NXT",
+            DropReason::NoListener => "该 RST 不属于任何连接",
+            DropReason::BacklogFull => "监听队列已满",
+            DropReason::Duplicate => "旧的重复报文",
+            other => return other.describe().into(),
+        }
+        .into()
+    }
+
+    fn error(&self, e: Error) -> String {
+        match e {
+            Error::ConnectionRefused => "连接被拒绝".into(),
+            Error::ConnectionReset => "连接被对端重置".into(),
+            Error::TimedOut => "连接超时".into(),
+            Error::Closed => "连接已关闭".into(),
+            other => other.to_string(),
+        }
+    }
+
+    fn state_line(&self, s: Side, from: &str, to: &str, cause: Cause) -> String {
+        format!("{}：{from} → {to}（{}）", side(s), self.cause(cause))
+    }
+
+    fn dropped_line(&self, s: Side, flags: &str, reason: DropReason) -> String {
+        format!("{}：丢弃 {flags}（{}）", side(s), self.drop_reason(reason))
+    }
+
+    fn swallowed_line(&self, s: Side) -> String {
+        format!("{}：报文被悄悄丢弃", side(s))
+    }
+
+    fn note(&self, n: &Note) -> String {
+        match *n {
+            Note::Syn {
+                side: s,
+                simultaneous: true,
+                ..
+            } => format!("SYN：{}在同一时刻也请求建立连接，并带上自己的 ISN", side(s)),
+            Note::Syn {
+                side: s, delayed, ..
+            } => format!(
+                "SYN：{}请求建立连接，并选定自己的初始序列号（ISN）{}",
+                side(s),
+                if delayed {
+                    "——这个 SYN 会在网络中滞留一段时间"
+                } else {
+                    ""
+                }
+            ),
+            Note::SynAck { stale: true, .. } => {
+                "SYN+ACK：服务器把旧的 SYN 当成了新的连接请求，确认的是那个旧序列号".into()
+            }
+            Note::SynAck {
+                side: s,
+                simultaneous: true,
+                ..
+            } => format!("SYN+ACK：{}确认收到的 SYN，并重发自己的 SYN", side(s)),
+            Note::SynAck { side: s, .. } => format!(
+                "SYN+ACK：{}同意建立连接，确认{}的 ISN，并发送自己的 ISN",
+                side(s),
+                side(s.peer())
+            ),
+            Note::HandshakeAck(s) => format!(
+                "ACK：{}确认{}的 ISN——一共三个报文，双方都能确知对方收到了自己的 ISN",
+                side(s),
+                side(s.peer())
+            ),
+            Note::SimultaneousOpen(s) => format!(
+                "{}自己的 SYN 尚未得到应答，就收到了对方的 SYN：这是同时打开，它以 SYN+ACK 作答",
+                side(s)
+            ),
+            Note::FirstData(_) => {
+                "数据：seq 从 ISN 开始按字节计数；接收方的 ack 是它期望收到的下一个字节的序号".into()
+            }
+            Note::HalfCloseData(s) => format!(
+                "{}发出 FIN 之后，{}仍在发送数据：FIN 只关闭发送方这一个方向。这正是关闭连接需要\
+                 四个报文段的原因：每个方向各有一个 FIN 和对应的 ACK",
+                side(s.peer()),
+                side(s)
+            ),
+            Note::Fin {
+                side: s,
+                first: true,
+                ..
+            } => format!("FIN：{}不再发送数据", side(s)),
+            Note::Fin {
+                side: s,
+                crossing: true,
+                ..
+            } => format!("FIN：{}在同一时刻也关闭连接，两个 FIN 在途中交错", side(s)),
+            Note::Fin { side: s, .. } => format!("FIN：{}也没有数据要发送了", side(s)),
+            Note::FinAcked(s) => format!(
+                "{p}已确认 FIN；{}进入 FIN-WAIT-2，等待{p}的 FIN",
+                side(s),
+                p = side(s.peer())
+            ),
+            Note::CloseWait(s) => format!(
+                "{}得知{}不再发送数据；它确认该 FIN，在自己的应用程序关闭之前仍可继续发送",
+                side(s),
+                side(s.peer())
+            ),
+            Note::Closing(s) => format!(
+                "CLOSING：{}的 FIN 先于对{}自己那个 FIN 的确认到达——双方同时关闭",
+                side(s.peer()),
+                side(s)
+            ),
+            Note::TimeWait { side: s, secs } => format!(
+                "TIME-WAIT：{}等待 2×MSL（{secs} 秒），以便在最后的 ACK 丢失时能够重发，\
+                 并让网络中残留的旧报文段消亡",
+                side(s)
+            ),
+            Note::TimeWaitEnd(s) => format!("2×MSL 已过：{}彻底释放该连接", side(s)),
+            Note::LastAckDone(s) => format!(
+                "最后的 ACK 已到达：{}关闭连接（后关闭的一方无需经过 TIME-WAIT）",
+                side(s)
+            ),
+            Note::Refused { side: s, port } => format!(
+                "连接被拒绝：{port} 端口上没有程序监听，{}的应用程序收到错误",
+                side(s)
+            ),
+            Note::TimedOut {
+                side: s,
+                syns,
+                secs,
+            } => format!(
+                "连接超时：{syns} 个 SYN 在 {secs:.0} 秒内都没有得到回应，{}放弃连接并报告“连接超时”",
+                side(s)
+            ),
+            Note::ResetByPeer(s) => format!(
+                "连接被重置：{}立即丢弃该连接，并报告“连接被对端重置”；仍在途中的数据全部丢失",
+                side(s)
+            ),
+            Note::Aborted(s) => format!(
+                "{}的应用程序中止连接：TCP 发送 RST 并丢弃收发缓冲区，不经过关闭握手",
+                side(s)
+            ),
+            Note::BackToListen(s) => format!(
+                "{}丢弃这个半开连接，继续监听（回到 LISTEN）。如果只有两次握手，它此时已经为这个\
+                 过期的请求建立了连接；正是第三个报文让客户端有机会说“这不是我的连接”",
+                side(s)
+            ),
+            Note::RstRefuse { side: s, port } => format!(
+                "RST+ACK：{port} 端口上没有监听的套接字，{}的 TCP 拒绝了这个 SYN",
+                side(s)
+            ),
+            Note::RstBadAck(s) => format!(
+                "RST：这个 SYN+ACK 确认的序列号{}从未发送过，于是用 RST 作答；它自己的连接请求\
+                 仍处于 SYN-SENT",
+                side(s)
+            ),
+            Note::RstAbort(s) => format!("RST：通知{}立即丢弃该连接", side(s.peer())),
+            Note::RstNoConnection(s) => format!(
+                "RST：这个报文段已不属于任何连接，{}以 RST 作答",
+                side(s)
+            ),
+            Note::RetransmitSyn {
+                waited_ms, syn_ack, ..
+            } => format!(
+                "等待 {:.3} 秒（RTO）仍无应答：重发 {}；每次的等待时间都是上一次的两倍（指数退避）",
+                waited_ms as f64 / 1000.0,
+                if syn_ack { "SYN+ACK" } else { "SYN" }
+            ),
+            Note::RetransmitRto(s) => format!(
+                "在重传超时（RTO）内没有收到 ACK：{}重传最早一个未被确认的报文段",
+                side(s)
+            ),
+            Note::RetransmitFast(s) => format!(
+                "重复的 ACK 表明有报文段丢失：{}立即重传（快速重传），而不必等待 RTO",
+                side(s)
+            ),
+            Note::FirstLoss => {
+                "✗ 链路丢失了这个报文段；发送方只能从缺失的或重复的 ACK 中察觉".into()
+            }
+            Note::Injected => {
+                "一个来自该连接早先实例的旧重复 SYN（地址和端口相同，序列号较旧）先到达了服务器".into()
+            }
+            Note::Swallowed(s) => format!(
+                "{}主机默默丢弃了报文：既没有 SYN+ACK，也没有 RST",
+                side(s)
+            ),
+        }
+    }
+
+    fn later(&self, secs: f64) -> String {
+        format!("⋮ {secs:.3} 秒后")
+    }
+
+    fn summary(&self, s: &Summary) -> Vec<String> {
+        let mut v = vec!["总结".to_string()];
+        for f in &s.flows {
+            let check = if f.received == 0 {
+                String::new()
+            } else if f.corrupt == 0 {
+                "，校验一致".into()
+            } else {
+                format!("，其中 {} 字节不一致", f.corrupt)
+            };
+            v.push(format!(
+                "  {} → {}：发送 {} 字节，收到 {} 字节{check}",
+                side(f.from),
+                side(f.from.peer()),
+                f.sent,
+                f.received
+            ));
+        }
+        v.push(format!(
+            "  报文段：客户端发送 {} 个，服务器发送 {} 个（重传 {} 个，链路丢失 {} 个）",
+            s.segments[0], s.segments[1], s.retransmissions, s.lost
+        ));
+        v.push(format!(
+            "  最终状态：客户端 {}，服务器 {}",
+            s.final_states[0], s.final_states[1]
+        ));
+        for (i, e) in s.errors.iter().enumerate() {
+            if let Some(e) = e {
+                v.push(format!("  {}：{}", side(Side::BOTH[i]), self.error(*e)));
+            }
+        }
+        if let Some(limit) = s.hit_limit {
+            v.push(format!("  已达到虚拟时间上限（{limit} 秒），运行被中止：连接未能完成"));
+        }
+        v.push(format!("  虚拟时间：{:.3} 秒", s.end_secs));
+        v
+    }
+}

@@ -1,0 +1,351 @@
+//! The ladder diagram: one line per segment (an arrow between the client's
+//! and the server's column), state changes on their side, and plain-language
+//! notes, then a summary.
+
+use super::Outcome;
+use super::i18n::{Flow, Header, Lang, Summary, Texts, texts};
+use super::json::is_lost;
+use super::log::Side;
+use super::notes::{self, Note};
+use super::timeline::{Item, Seg, What};
+use super::width::{pad, width, wrap};
+use synack_core::Instant;
+use synack_core::conn::State;
+
+/// Width of the time column (`123.456` and a space).
+const TIME_W: usize = 8;
+/// Columns between the two host bars.
+const INNER: usize = 74;
+/// Gaps longer than this get a `⋮` line.
+const GAP_US: u64 = 1_000_000;
+
+/// ANSI styling, or none.
+struct Style {
+    on: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.on && !s.is_empty() {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn side(&self, side: Side, s: &str) -> String {
+        self.paint(
+            match side {
+                Side::Client => "36",
+                Side::Server => "35",
+            },
+            s,
+        )
+    }
+}
+
+/// Renders the whole demo output.
+pub fn render(items: &[Item], o: &Outcome, lang: Lang, color: bool) -> String {
+    let t = texts(lang);
+    let st = Style { on: color };
+    let notes = notes::annotate(items, o.msl.as_secs(), o.plan.delay_first_packet.is_some());
+    let mut out = Vec::new();
+    for line in t.header(&header(items, o)) {
+        out.push(st.paint("1", &line));
+    }
+    for line in wrap(&t.intro(&o.plan), TIME_W + INNER + 2) {
+        out.push(line);
+    }
+    out.push(String::new());
+    out.push(format!(
+        "{}{}{}",
+        pad(t.time_heading(), TIME_W),
+        st.side(Side::Client, t.side(Side::Client)),
+        st.side(
+            Side::Server,
+            &format!(
+                "{:>w$}",
+                t.side(Side::Server),
+                w = INNER + 2 - width(t.side(Side::Client)) - width(t.side(Side::Server))
+                    + t.side(Side::Server).chars().count()
+            )
+        )
+    ));
+    let mut last: Option<Instant> = None;
+    for (item, item_notes) in items.iter().zip(&notes) {
+        let lines = item_lines(item, t, &st);
+        if lines.is_empty() && item_notes.is_empty() {
+            continue;
+        }
+        if let Some(prev) = last
+            && item.time.as_micros().saturating_sub(prev.as_micros()) >= GAP_US
+        {
+            let secs = item.time.saturating_since(prev).as_secs_f64();
+            out.push(framed("", &st.paint("2", &t.later(secs)), &pad(&t.later(secs), 0)));
+        }
+        last = Some(item.time);
+        let time = format_time(item.time);
+        for (k, line) in lines.into_iter().enumerate() {
+            let stamp = if k == 0 { time.as_str() } else { "" };
+            out.push(format!("{}{line}", st.paint("2", &pad(stamp, TIME_W))));
+        }
+        for n in item_notes {
+            out.extend(note_lines(n, t, &st));
+        }
+    }
+    out.push(String::new());
+    for line in t.summary(&summary(items, o)) {
+        out.push(line);
+    }
+    let mut s = out.join("\n");
+    s.push('\n');
+    s
+}
+
+fn format_time(t: Instant) -> String {
+    let us = t.as_micros();
+    format!("{:>7}", format!("{}.{:03}", us / 1_000_000, (us / 1000) % 1000))
+}
+
+/// `│inner│ marks` with `inner` already padded/painted; `plain` is the
+/// unpainted inner text, to measure.
+fn framed(marks: &str, inner: &str, plain: &str) -> String {
+    let fill = INNER.saturating_sub(width(plain));
+    let mut s = format!("│{inner}{}│", " ".repeat(fill));
+    if !marks.is_empty() {
+        s.push(' ');
+        s.push_str(marks);
+    }
+    s
+}
+
+/// A text inside the bars, left (client) or right (server) aligned, wrapped.
+fn side_text(side: Side, text: &str, st: &Style, code: Option<&str>) -> Vec<String> {
+    let mut v = Vec::new();
+    for line in wrap(text, INNER - 2) {
+        let plain = match side {
+            Side::Client => format!(" {line}"),
+            Side::Server => format!("{}{line} ", " ".repeat(INNER - 1 - width(&line))),
+        };
+        let painted = match (side, code) {
+            (_, Some(c)) => plain.replace(&line, &st.paint(c, &line)),
+            (s, None) => plain.replace(&line, &st.side(s, &line)),
+        };
+        v.push(framed("", &painted, &plain));
+    }
+    v
+}
+
+fn item_lines(item: &Item, t: &dyn Texts, st: &Style) -> Vec<String> {
+    match item.what {
+        What::Out {
+            seg,
+            retransmission,
+            fate,
+            ..
+        } => {
+            let lost = is_lost(fate);
+            let mut marks = Vec::new();
+            if retransmission {
+                marks.push(st.paint("33", t.retransmission()));
+            }
+            if lost {
+                marks.push(st.paint("31;1", t.lost()));
+            }
+            vec![arrow(item.side, &label(&seg), lost, false, &marks.join(" "), st)]
+        }
+        What::Injected { seg } => {
+            let mark = st.paint("33", t.injected());
+            vec![arrow(item.side, &label(&seg), false, true, &mark, st)]
+        }
+        What::State { from, to, cause } => {
+            let text = t.state_line(item.side, from.name(), to.name(), cause);
+            side_text(item.side, &text, st, Some(state_code(item.side)))
+        }
+        What::Dropped { seg, reason } => {
+            let text = t.dropped_line(item.side, &seg.tcp.flags.to_string(), reason);
+            side_text(item.side, &text, st, Some("33"))
+        }
+        What::Swallowed => side_text(item.side, &t.swallowed_line(item.side), st, Some("33")),
+        What::In { .. } => Vec::new(),
+    }
+}
+
+fn state_code(side: Side) -> &'static str {
+    match side {
+        Side::Client => "1;36",
+        Side::Server => "1;35",
+    }
+}
+
+/// `SYN+ACK seq=0 ack=1 len=0 win=65535 [mss=1460 ws=2]`.
+pub fn label(seg: &Seg) -> String {
+    let t = &seg.tcp;
+    let num = |rel: Option<i64>, abs: u32| rel.map_or(abs.to_string(), |r| r.to_string());
+    let mut s = format!("{} seq={}", t.flags, num(seg.rel_seq, t.seq.0));
+    if t.flags.ack() {
+        s.push_str(&format!(" ack={}", num(seg.rel_ack, t.ack.0)));
+    }
+    s.push_str(&format!(" len={} win={}", seg.len, t.window));
+    let o = &t.options;
+    let mut opts = Vec::new();
+    if let Some(mss) = o.mss {
+        opts.push(format!("mss={mss}"));
+    }
+    if let Some(ws) = o.window_scale {
+        opts.push(format!("ws={ws}"));
+    }
+    if o.sack_permitted {
+        opts.push("sackOK".into());
+    }
+    if !o.sack_blocks.is_empty() {
+        let blocks: Vec<String> = o
+            .sack_blocks
+            .as_slice()
+            .iter()
+            .map(|(l, r)| format!("{}-{}", l.0, r.0))
+            .collect();
+        opts.push(format!("sack={}", blocks.join(",")));
+    }
+    if let Some(ts) = o.timestamps {
+        opts.push(format!("ts={}/{}", ts.tsval, ts.tsecr));
+    }
+    if !opts.is_empty() {
+        s.push_str(&format!(" [{}]", opts.join(" ")));
+    }
+    s
+}
+
+/// An arrow between the bars carrying `label`; cut short with ✗ if lost,
+/// dotted if injected.
+fn arrow(from: Side, label: &str, lost: bool, dotted: bool, marks: &str, st: &Style) -> String {
+    let line = if dotted { "┈" } else { "─" };
+    let lw = width(label);
+    let plain = match from {
+        Side::Client => {
+            let head = format!("{line} {label} ");
+            let used = width(&head);
+            if lost {
+                let cut = (INNER * 3 / 4).max(used + 2).min(INNER - 1);
+                format!("{head}{}✗", line.repeat(cut - used))
+            } else {
+                let fill = INNER.saturating_sub(used + 1).max(2);
+                format!("{head}{}▶", line.repeat(fill))
+            }
+        }
+        Side::Server => {
+            let tail = format!(" {label} {line}");
+            let used = lw + 3;
+            if lost {
+                let start = (INNER / 4).min(INNER.saturating_sub(used + 3));
+                let fill = INNER.saturating_sub(used + start + 1).max(2);
+                format!("{}✗{}{tail}", " ".repeat(start), line.repeat(fill))
+            } else {
+                let fill = INNER.saturating_sub(used + 1).max(2);
+                format!("◀{}{tail}", line.repeat(fill))
+            }
+        }
+    };
+    let painted = if lost {
+        st.paint("31", &plain)
+    } else {
+        st.side(from, &plain)
+    };
+    framed(marks, &painted, &plain)
+}
+
+fn note_lines(n: &Note, t: &dyn Texts, st: &Style) -> Vec<String> {
+    let text = t.note(n);
+    let mut v = Vec::new();
+    for (k, line) in wrap(&text, INNER - 6).into_iter().enumerate() {
+        let plain = format!("{}{line}", if k == 0 { "  » " } else { "    " });
+        let painted = plain.replace(&line, &st.paint("2", &line));
+        v.push(format!("{}{}", " ".repeat(TIME_W), framed("", &painted, &plain)));
+    }
+    v
+}
+
+fn header<'a>(items: &[Item], o: &'a Outcome) -> Header<'a> {
+    let mut isns: [Vec<u32>; 2] = Default::default();
+    let mut addrs: [Option<String>; 2] = [None, None];
+    for item in items {
+        if let What::Out { seg, .. } = item.what {
+            let i = item.side.index();
+            if seg.tcp.flags.syn() && !isns[i].contains(&seg.tcp.seq.0) {
+                isns[i].push(seg.tcp.seq.0);
+            }
+        }
+        if let (Some(l), Some(r), What::Out { .. } | What::State { .. }) =
+            (item.local, item.remote, &item.what)
+        {
+            let i = item.side.index();
+            addrs[i].get_or_insert_with(|| l.to_string());
+            addrs[1 - i].get_or_insert_with(|| r.to_string());
+        }
+    }
+    let [client_isns, server_isns] = isns;
+    let [c, s] = addrs;
+    Header {
+        scenario: o.plan.scenario.name(),
+        client: c.unwrap_or_else(|| super::CLIENT_IP.to_string()),
+        server: s.unwrap_or_else(|| super::SERVER_IP.to_string()),
+        rtt_ms: o.rtt_ms,
+        loss: o.plan.loss,
+        seed: o.plan.seed,
+        client_isns,
+        server_isns,
+    }
+}
+
+fn summary(items: &[Item], o: &Outcome) -> Summary {
+    let mut segments = [0; 2];
+    let mut retransmissions = 0;
+    let mut lost = 0;
+    let mut last_state: [Option<State>; 2] = [None, None];
+    for item in items {
+        match item.what {
+            What::Out {
+                retransmission,
+                fate,
+                ..
+            } => {
+                segments[item.side.index()] += 1;
+                retransmissions += usize::from(retransmission);
+                lost += usize::from(is_lost(fate));
+            }
+            What::State { to, .. } => last_state[item.side.index()] = Some(to),
+            _ => {}
+        }
+    }
+    let [c, s] = &o.apps;
+    let final_state = |i: usize| {
+        let listening = i == 1 && o.plan.server.contains(&super::app::Step::Listen(80));
+        match last_state[i] {
+            Some(st) => st.name().to_string(),
+            None if listening => State::Listen.name().to_string(),
+            None => State::Closed.name().to_string(),
+        }
+    };
+    Summary {
+        flows: [
+            Flow {
+                from: Side::Client,
+                sent: c.sent,
+                received: s.received,
+                corrupt: s.corrupt,
+            },
+            Flow {
+                from: Side::Server,
+                sent: s.sent,
+                received: c.received,
+                corrupt: c.corrupt,
+            },
+        ],
+        segments,
+        retransmissions,
+        lost,
+        final_states: [final_state(0), final_state(1)],
+        errors: [c.error, s.error],
+        hit_limit: o.hit_limit.then_some(super::TIME_LIMIT.as_secs()),
+        end_secs: o.end.as_micros() as f64 / 1e6,
+    }
+}

@@ -1,0 +1,234 @@
+//! `synack demo`: two hosts in the simulator play a scenario; the trace of
+//! both endpoints becomes a ladder diagram with explanations (English or
+//! Chinese), JSON lines, and optionally a pcap.
+
+mod app;
+mod host;
+pub mod i18n;
+mod json;
+mod ladder;
+mod log;
+mod notes;
+pub mod scenarios;
+mod timeline;
+mod width;
+
+use crate::args::DemoArgs;
+use app::App;
+use core::net::{Ipv4Addr, SocketAddr};
+use core::time::Duration;
+use host::DemoHost;
+use log::{Entry, Log, Side, Trigger};
+use scenarios::{Action, Plan};
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::process::ExitCode;
+use synack_core::wire::{self, IpRepr, TcpFlags, TcpOptions, TcpRepr};
+use synack_core::{Endpoint, EndpointConfig, Instant};
+use synack_sim::{HostId, LinkConfig, Sim, WireEvent};
+
+/// The client's address (RFC 2544 benchmarking range).
+pub const CLIENT_IP: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 1);
+/// The server's address.
+pub const SERVER_IP: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 2);
+/// Virtual time after which a run is stopped as hung.
+pub const TIME_LIMIT: Duration = Duration::from_secs(3600);
+/// How far back the old duplicate SYN's sequence number lies.
+const OLD_SYN_DISTANCE: u32 = 100_000;
+
+/// What a finished run left behind, for the renderers.
+pub struct Outcome {
+    /// The scenario's parameters.
+    pub plan: Plan,
+    /// Round-trip time.
+    pub rtt_ms: u64,
+    /// Maximum segment lifetime of both endpoints.
+    pub msl: Duration,
+    /// The two applications, client first.
+    pub apps: [App; 2],
+    /// The run stopped at [`TIME_LIMIT`] with work left.
+    pub hit_limit: bool,
+    /// Virtual time at the end.
+    pub end: Instant,
+}
+
+/// Runs `synack demo`.
+pub fn run(a: &DemoArgs) -> Result<ExitCode, String> {
+    let plan = scenarios::plan(a.scenario, a.loss, a.seed, a.bytes, a.rtt);
+    let log = log::new_log();
+    let mut sim: Sim<DemoHost> = Sim::new(plan.seed);
+    let msl = synack_core::Config::default().msl;
+    let host = endpoint(&mut sim, Side::Client, &log);
+    let client = sim.add_host(host, &[CLIENT_IP.into()]);
+    let host = endpoint(&mut sim, Side::Server, &log);
+    let server = sim.add_host(host, &[SERVER_IP.into()]);
+    sim.host_mut(server).silent = plan.server_silent;
+    let link = LinkConfig::default()
+        .latency(Duration::from_micros(a.rtt * 500))
+        .loss(plan.loss);
+    sim.link(client, server, link.clone(), link.clone());
+    if let Some(delay) = plan.delay_first_packet {
+        sim.link(client, server, link.clone().reorder(1.0, delay), link.clone());
+    }
+    if let Some(path) = &a.pcap {
+        let f = File::create(path)
+            .map_err(|e| format!("cannot create pcap file '{}': {e}", path.display()))?;
+        sim.set_pcap(Box::new(BufWriter::new(f)))
+            .map_err(|e| format!("cannot write pcap file '{}': {e}", path.display()))?;
+    }
+    let mut apps = [
+        App::new(Side::Client, plan.client.clone()),
+        App::new(Side::Server, plan.server.clone()),
+    ];
+    let hosts = [client, server];
+    let mut actions = plan.actions.clone();
+    actions.reverse();
+    let limit = Instant::ZERO + TIME_LIMIT;
+    let mut hit_limit = false;
+    loop {
+        drive_apps(&mut sim, &mut apps, hosts);
+        sim.flush();
+        let next = sim.next_event_time();
+        if let Some(&(t, action)) = actions.last()
+            && next.is_none_or(|n| t < n)
+        {
+            actions.pop();
+            sim.run_until(t);
+            act(&mut sim, action, &apps, hosts, &link, &log);
+            continue;
+        }
+        match next {
+            Some(t) if t <= limit => {
+                sim.step();
+            }
+            Some(_) => {
+                hit_limit = true;
+                break;
+            }
+            None => break,
+        }
+    }
+    let end = sim.now();
+    if a.pcap.is_some() {
+        sim.finish_pcap()
+            .map_err(|e| format!("cannot write pcap file: {e}"))?;
+    }
+    let wire: Vec<WireEvent> = std::iter::from_fn(|| sim.poll_wire_event()).collect();
+    let entries = log.borrow().entries.clone();
+    let items = timeline::build(&entries, &wire, hosts);
+    let outcome = Outcome {
+        plan,
+        rtt_ms: a.rtt,
+        msl,
+        apps,
+        hit_limit,
+        end,
+    };
+    let stdout = std::io::stdout();
+    let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let text = if a.json {
+        json::render(&items)
+    } else {
+        ladder::render(&items, &outcome, a.lang, color)
+    };
+    let mut out = stdout.lock();
+    // A closed pipe (e.g. `| head`) is not an error worth reporting.
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    let ok = !outcome.hit_limit && outcome.apps.iter().all(|a| a.corrupt == 0);
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// A traced endpoint for `side`, its secret drawn from the simulation.
+fn endpoint(sim: &mut Sim<DemoHost>, side: Side, log: &Log) -> DemoHost {
+    let mut secret = [0u8; 16];
+    secret[..8].copy_from_slice(&sim.random_u64().to_le_bytes());
+    secret[8..].copy_from_slice(&sim.random_u64().to_le_bytes());
+    let ip = match side {
+        Side::Client => CLIENT_IP,
+        Side::Server => SERVER_IP,
+    };
+    let config = EndpointConfig {
+        addresses: vec![ip.into()],
+        secret,
+        trace: true,
+        ..EndpointConfig::default()
+    };
+    DemoHost::new(Endpoint::new(config), side, log.clone())
+}
+
+/// Lets both applications act on their events; releases the barrier when
+/// both wait at it with nothing in flight.
+fn drive_apps(sim: &mut Sim<DemoHost>, apps: &mut [App; 2], hosts: [HostId; 2]) {
+    for _ in 0..2 {
+        let now = sim.now();
+        for (app, &h) in apps.iter_mut().zip(&hosts) {
+            let host = sim.host_mut(h);
+            app.drive(&mut host.ep, now);
+            host.drain_after(Trigger::App);
+        }
+        let quiet = apps
+            .iter()
+            .zip(&hosts)
+            .all(|(app, &h)| app.at_barrier() && app.unacked(&sim.host(h).ep) == 0);
+        if !quiet {
+            break;
+        }
+        for app in apps.iter_mut() {
+            app.pass_barrier();
+        }
+    }
+}
+
+/// Performs a timed intervention.
+fn act(
+    sim: &mut Sim<DemoHost>,
+    action: Action,
+    apps: &[App; 2],
+    hosts: [HostId; 2],
+    link: &LinkConfig,
+    log: &Log,
+) {
+    let [client, server] = hosts;
+    match action {
+        Action::RestoreLink => sim.link(client, server, link.clone(), link.clone()),
+        Action::InjectOldSyn => {
+            let Some(conn) = apps[0].conn else { return };
+            let ep = &sim.host(client).ep;
+            let (Ok((local, remote)), Ok(c)) = (ep.addrs(conn), ep.connection(conn)) else {
+                return;
+            };
+            let tcp = TcpRepr {
+                src_port: local.port(),
+                dst_port: remote.port(),
+                seq: c.iss() - OLD_SYN_DISTANCE as usize,
+                flags: TcpFlags::SYN,
+                window: 65535,
+                options: TcpOptions {
+                    mss: Some(1460),
+                    ..TcpOptions::default()
+                },
+                ..TcpRepr::default()
+            };
+            let ip = IpRepr {
+                src: local.ip(),
+                dst: remote.ip(),
+                ttl: 64,
+            };
+            let mut buf = [0u8; 128];
+            if let Ok(n) = wire::emit_packet(&ip, &tcp, &[], &mut buf)
+                && sim.inject(&buf[..n]).is_some()
+            {
+                log.borrow_mut().push(Entry::Injected {
+                    time: sim.now(),
+                    src: local,
+                    dst: SocketAddr::new(remote.ip(), remote.port()),
+                    tcp,
+                });
+            }
+        }
+    }
+}

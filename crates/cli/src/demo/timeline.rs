@@ -1,0 +1,197 @@
+//! From the raw log to a timeline: every record with its segment's fate on
+//! the link and sequence numbers relative to each side's ISN.
+
+use super::log::{Entry, Side, Trigger};
+use core::net::SocketAddr;
+use synack_core::conn::{Cause, State};
+use synack_core::trace::{DropReason, TraceKind};
+use synack_core::wire::TcpRepr;
+use synack_core::{Instant, SeqNum};
+use synack_sim::{Fate, HostId, WireEvent};
+
+/// A segment as the demo shows it.
+#[derive(Clone, Copy, Debug)]
+pub struct Seg {
+    /// Its header (absolute numbers).
+    pub tcp: TcpRepr,
+    /// Payload length.
+    pub len: usize,
+    /// Sequence number relative to the sender's ISN, once known.
+    pub rel_seq: Option<i64>,
+    /// Acknowledgment number relative to the receiver's ISN (ACK set and
+    /// ISN known).
+    pub rel_ack: Option<i64>,
+}
+
+/// What happened.
+#[derive(Clone, Copy, Debug)]
+pub enum What {
+    /// A segment left the host.
+    Out {
+        /// The segment.
+        seg: Seg,
+        /// It resends something sent before.
+        retransmission: bool,
+        /// What the link did with it.
+        fate: Option<Fate>,
+        /// What made the host send it.
+        trigger: Trigger,
+    },
+    /// A segment arrived.
+    In {
+        /// The segment.
+        seg: Seg,
+    },
+    /// The connection changed state.
+    State {
+        /// Old state.
+        from: State,
+        /// New state.
+        to: State,
+        /// Why.
+        cause: Cause,
+    },
+    /// An arriving segment was dropped.
+    Dropped {
+        /// The segment.
+        seg: Seg,
+        /// Why.
+        reason: DropReason,
+    },
+    /// The demo injected a crafted segment claiming to come from `side`.
+    Injected {
+        /// The segment.
+        seg: Seg,
+    },
+    /// A silent host swallowed a packet.
+    Swallowed,
+}
+
+/// One line of the story.
+#[derive(Clone, Copy, Debug)]
+pub struct Item {
+    /// When.
+    pub time: Instant,
+    /// The host it happened at (for injected segments: the claimed sender).
+    pub side: Side,
+    /// That host's address, if known.
+    pub local: Option<SocketAddr>,
+    /// The peer's address, if known.
+    pub remote: Option<SocketAddr>,
+    /// What.
+    pub what: What,
+}
+
+impl Item {
+    /// Segments that crossed the wire (sent or injected), with their sender.
+    pub fn wire_segment(&self) -> Option<&Seg> {
+        match &self.what {
+            What::Out { seg, .. } | What::Injected { seg } => Some(seg),
+            _ => None,
+        }
+    }
+}
+
+/// Builds the timeline from the log and the simulator's wire events (both
+/// hold each host's packets in send order, so the n-th segment a host sent
+/// is its n-th wire event).
+pub fn build(entries: &[Entry], wire: &[WireEvent], hosts: [HostId; 2]) -> Vec<Item> {
+    let mut fates: [std::collections::VecDeque<Fate>; 2] = Default::default();
+    for w in wire {
+        if let Some(i) = hosts.iter().position(|&h| h == w.from) {
+            fates[i].push_back(w.fate);
+        }
+    }
+    let mut isn: [Option<SeqNum>; 2] = [None, None];
+    let rel = |n: SeqNum, base: Option<SeqNum>| base.map(|b| i64::from(n.diff(b)));
+    let mut items = Vec::with_capacity(entries.len());
+    for e in entries {
+        let item = match *e {
+            Entry::Trace { side, ev, trigger } => {
+                let (me, peer) = (side.index(), side.peer().index());
+                let what = match ev.kind {
+                    TraceKind::SegmentOut {
+                        tcp,
+                        len,
+                        retransmission,
+                    } => {
+                        if tcp.flags.syn() {
+                            isn[me] = Some(tcp.seq);
+                        }
+                        let seg = Seg {
+                            tcp,
+                            len,
+                            rel_seq: rel(tcp.seq, isn[me]),
+                            rel_ack: if tcp.flags.ack() {
+                                rel(tcp.ack, isn[peer])
+                            } else {
+                                None
+                            },
+                        };
+                        What::Out {
+                            seg,
+                            retransmission,
+                            fate: fates[me].pop_front(),
+                            trigger,
+                        }
+                    }
+                    TraceKind::SegmentIn { tcp, len } => What::In {
+                        seg: received(tcp, len, isn[peer], isn[me]),
+                    },
+                    TraceKind::Dropped { tcp, reason } => What::Dropped {
+                        seg: received(tcp, 0, isn[peer], isn[me]),
+                        reason,
+                    },
+                    TraceKind::StateChange { from, to, cause } => What::State { from, to, cause },
+                    _ => continue,
+                };
+                Item {
+                    time: ev.time,
+                    side,
+                    local: Some(ev.local),
+                    remote: Some(ev.remote),
+                    what,
+                }
+            }
+            Entry::Injected {
+                time,
+                src,
+                dst,
+                tcp,
+            } => Item {
+                time,
+                side: Side::Client,
+                local: Some(src),
+                remote: Some(dst),
+                what: What::Injected {
+                    seg: Seg {
+                        tcp,
+                        len: 0,
+                        rel_seq: rel(tcp.seq, isn[Side::Client.index()]),
+                        rel_ack: None,
+                    },
+                },
+            },
+            Entry::Swallowed { time, side } => Item {
+                time,
+                side,
+                local: None,
+                remote: None,
+                what: What::Swallowed,
+            },
+        };
+        items.push(item);
+    }
+    items
+}
+
+/// A received segment: its seq relative to the sender's ISN, its ack to ours.
+fn received(tcp: TcpRepr, len: usize, sender: Option<SeqNum>, me: Option<SeqNum>) -> Seg {
+    let rel = |n: SeqNum, base: Option<SeqNum>| base.map(|b| i64::from(n.diff(b)));
+    Seg {
+        tcp,
+        len,
+        rel_seq: rel(tcp.seq, sender),
+        rel_ack: if tcp.flags.ack() { rel(tcp.ack, me) } else { None },
+    }
+}
