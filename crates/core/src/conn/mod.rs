@@ -127,6 +127,8 @@ pub struct Connection {
     rcv_mss: usize,
 
     send_buf: RingBuffer,
+    /// Sequence number of `send_buf`'s first byte.
+    send_buf_seq: SeqNum,
     recv_buf: RingBuffer,
     assembler: Assembler,
     /// Application asked to send FIN after the queued data.
@@ -222,6 +224,7 @@ impl Connection {
             rcv_wscale: 0,
             rcv_mss,
             send_buf: RingBuffer::new(cfg.send_buffer),
+            send_buf_seq: iss + 1,
             recv_buf: RingBuffer::new(cfg.recv_buffer),
             assembler: Assembler::new(),
             fin_queued: false,
@@ -313,14 +316,10 @@ impl Connection {
         self.rtt.srtt()
     }
 
-    /// Sequence number of the first byte in the send buffer: one past the
-    /// SYN until the SYN is acknowledged.
+    /// Sequence number of the first byte in the send buffer (one past the
+    /// SYN at first; advanced as data is acknowledged).
     fn send_data_seq(&self) -> SeqNum {
-        if self.snd_una == self.iss {
-            self.iss + 1
-        } else {
-            self.snd_una
-        }
+        self.send_buf_seq
     }
 
     /// Sequence number right after the last queued byte (the FIN's number
