@@ -79,11 +79,10 @@ impl RingBuffer {
         if n == 0 {
             return;
         }
+        // The head never jumps back when the ring empties: bytes written
+        // past the readable end with `write_at` must stay where they are.
         self.head = self.index(n);
         self.len -= n;
-        if self.len == 0 {
-            self.head = 0;
-        }
     }
 
     /// Copies readable bytes starting at `offset` into `buf`; returns the count.
@@ -161,6 +160,20 @@ mod tests {
         assert_eq!(r.dequeue(&mut out), 6);
         assert_eq!(&out[..6], b"xy1234");
         assert_eq!(r.write_at(7, b"zz"), 1);
+    }
+
+    #[test]
+    fn emptying_keeps_out_of_order_bytes_in_place() {
+        let mut r = RingBuffer::new(8);
+        r.enqueue(b"abc");
+        r.write_at(4, b"XY"); // out of order, after a one-byte gap
+        let mut out = [0u8; 3];
+        assert_eq!(r.dequeue(&mut out), 3); // the ring is now empty
+        r.write_at(0, b"-");
+        r.commit(3);
+        let mut all = [0u8; 3];
+        assert_eq!(r.dequeue(&mut all), 3);
+        assert_eq!(&all, b"-XY");
     }
 
     proptest::proptest! {
