@@ -86,12 +86,24 @@ impl Pair {
     /// Runs until `cond` holds or `limit` of virtual time passes.
     pub fn run_until(&mut self, limit: Duration, mut cond: impl FnMut(&mut Pair) -> bool) -> bool {
         let deadline = self.now() + limit;
+        // Applications get turns even while the network is idle (their
+        // next action may be what creates traffic); many idle turns in a
+        // row with nothing happening means the run is stuck.
+        let mut idle_turns = 0;
         loop {
             if cond(self) {
                 return true;
             }
-            if self.now() > deadline || !self.sim.step() {
-                return cond(self);
+            if self.now() > deadline {
+                return false;
+            }
+            if self.sim.step() {
+                idle_turns = 0;
+            } else {
+                idle_turns += 1;
+                if idle_turns > 200 {
+                    return false;
+                }
             }
         }
     }

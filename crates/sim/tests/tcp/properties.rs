@@ -23,6 +23,7 @@ struct App {
     closed: bool,
     /// Close with close() (true) or shutdown()+close() (false).
     plain_close: bool,
+    failure: Option<String>,
 }
 
 impl App {
@@ -35,6 +36,7 @@ impl App {
             shut: false,
             closed: false,
             plain_close,
+            failure: None,
         }
     }
 
@@ -47,7 +49,10 @@ impl App {
             match ep.send(now, conn, &self.data[self.sent..self.sent + chunk]) {
                 Ok(n) => self.sent += n,
                 Err(Error::WouldBlock) => {}
-                Err(e) => panic!("send failed: {e}"),
+                Err(e) => {
+                    self.failure = Some(format!("send failed: {e}"));
+                    self.closed = true;
+                }
             }
         }
         if self.sent == self.data.len() && !self.shut && !self.plain_close {
@@ -60,12 +65,15 @@ impl App {
                 Ok(0) => self.eof = true,
                 Ok(n) => self.got.extend_from_slice(&buf[..n]),
                 Err(Error::WouldBlock) => {}
-                Err(e) => panic!("recv failed: {e}"),
+                Err(e) => {
+                    self.failure = Some(format!("recv failed: {e}"));
+                    self.closed = true;
+                }
             }
         }
         // Close only once everything was sent and the peer's data read
         // (closing with unread data would rightly reset the connection).
-        if self.eof && self.sent == self.data.len() {
+        if self.eof && self.sent == self.data.len() && !self.closed {
             ep.close(now, conn).expect("close");
             self.closed = true;
         }
@@ -94,15 +102,27 @@ fn params() -> impl Strategy<Value = Params> {
         0.0..0.1f64,
         0.0..0.2f64,
         0.0..0.05f64,
-        0usize..60_000,
-        0usize..60_000,
+        0usize..300_000,
+        0usize..300_000,
         prop::sample::select(vec![2048usize, 8192, 65536, 262144]),
         prop::sample::select(vec![576usize, 1500, 9000]),
         any::<bool>(),
         (any::<bool>(), any::<bool>()),
     )
         .prop_map(
-            |(seed, loss, duplicate, reorder, corrupt, up, down, buffer, mtu, nagle, plain_close)| Params {
+            |(
+                seed,
+                loss,
+                duplicate,
+                reorder,
+                corrupt,
+                up,
+                down,
+                buffer,
+                mtu,
+                nagle,
+                plain_close,
+            )| Params {
                 seed,
                 loss,
                 duplicate,
@@ -158,14 +178,32 @@ fn run(p: &Params) -> Result<(), String> {
         if let Some(s) = s {
             server.act(pair.s(), now, s, &mut rng);
         }
-        let finished = |ep: &mut Endpoint| ep.connection_count() == ep.count_in_state(State::TimeWait);
+        let finished =
+            |ep: &mut Endpoint| ep.connection_count() == ep.count_in_state(State::TimeWait);
         client.closed && server.closed && finished(pair.c()) && finished(pair.s())
     });
-    if !done {
+    let failure = client.failure.clone().or(server.failure.clone());
+    if !done || failure.is_some() {
+        if std::env::var_os("SYNACK_DEBUG").is_some() {
+            for (h, t) in pair.drain_traces() {
+                eprintln!(
+                    "{} {} {:?}",
+                    if h == pair.server { "S" } else { "C" },
+                    t.time,
+                    t.kind
+                );
+            }
+        }
+        if std::env::var_os("SYNACK_DEBUG").is_some() {
+            if let Some(s) = s {
+                eprintln!("SERVER CONN {:#?}", pair.s().connection(s));
+            }
+            eprintln!("SERVER next timeout {:?}", pair.s().poll_timeout());
+        }
         let cs = pair.c().connection(c).map(|x| x.state());
         let ss = s.map(|s| pair.s().connection(s).map(|x| x.state()));
         return Err(format!(
-            "did not finish by {}: client {cs:?} sent {}/{} got {}/{} eof {}; server {ss:?} sent {}/{} got {}/{} eof {}",
+            "{failure:?}: did not finish by {}: client {cs:?} sent {}/{} got {}/{} eof {}; server {ss:?} sent {}/{} got {}/{} eof {}",
             pair.now(),
             client.sent,
             up.len(),
@@ -183,19 +221,29 @@ fn run(p: &Params) -> Result<(), String> {
         let at = server.got.iter().zip(&up).position(|(a, b)| a != b);
         if std::env::var_os("SYNACK_DEBUG").is_some() {
             for (h, t) in pair.drain_traces() {
-                if h == pair.server { eprintln!("S {} {:?}", t.time, t.kind); }
+                if h == pair.server {
+                    eprintln!("S {} {:?}", t.time, t.kind);
+                }
             }
         }
-        return Err(format!("upload corrupted: got {} of {} bytes, first difference at {at:?}", server.got.len(), up.len()));
+        return Err(format!(
+            "upload corrupted: got {} of {} bytes, first difference at {at:?}",
+            server.got.len(),
+            up.len()
+        ));
     }
     if client.got != down {
-        return Err(format!("download corrupted: got {} of {} bytes", client.got.len(), down.len()));
+        return Err(format!(
+            "download corrupted: got {} of {} bytes",
+            client.got.len(),
+            down.len()
+        ));
     }
     Ok(())
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
     #[test]
     fn every_byte_once_in_order_and_both_ends_finish(p in params()) {
         if let Err(e) = run(&p) {
@@ -223,5 +271,47 @@ fn heavy_loss_fixed_seeds() {
         if let Err(e) = run(&p) {
             panic!("{e}\nparams: {p:?}");
         }
+    }
+}
+
+#[test]
+fn small_buffers_zero_window_recovery() {
+    // Found by the property test: 2 KiB buffers, 10% loss.
+    let p = Params {
+        seed: 12247088289505575892,
+        loss: 0.09982735748856607,
+        duplicate: 0.017518474916716546,
+        reorder: 0.0,
+        corrupt: 0.0,
+        up: 7945,
+        down: 32011,
+        buffer: 2048,
+        mtu: 576,
+        nagle: false,
+        plain_close: (false, false),
+    };
+    if let Err(e) = run(&p) {
+        panic!("{e}\nparams: {p:?}");
+    }
+}
+
+#[test]
+fn small_buffer_last_ack_with_reordering() {
+    // Found by the property test: 2 KiB buffers, reordering, corruption.
+    let p = Params {
+        seed: 1125202558323590864,
+        loss: 0.012007009593030101,
+        duplicate: 0.0,
+        reorder: 0.1881089070186216,
+        corrupt: 0.022718558797891277,
+        up: 160960,
+        down: 88329,
+        buffer: 2048,
+        mtu: 1500,
+        nagle: false,
+        plain_close: (false, false),
+    };
+    if let Err(e) = run(&p) {
+        panic!("{e}\nparams: {p:?}");
     }
 }
