@@ -56,9 +56,6 @@ impl Connection {
                 self.persist_backoff = 0;
             }
         }
-        // Data that cannot go out (zero or too small a window) must start
-        // the persist timer here: nothing else would (MUST-35).
-        self.update_persist(ctx);
         true
     }
 

@@ -250,7 +250,6 @@ impl Connection {
                 }
             }
         }
-        self.update_persist(ctx);
         ctx.trace.record(
             ctx.now,
             self.local,
@@ -269,7 +268,7 @@ impl Connection {
     /// (RFC 9293 3.8.6.1, MUST-35), or held back by sender SWS avoidance
     /// with a window too small to use (3.8.6.2.1's override timeout; BSD
     /// uses its persist timer for both). Disarms it otherwise.
-    pub(super) fn update_persist(&mut self, ctx: &mut Ctx<'_>) {
+    pub(crate) fn update_persist(&mut self, ctx: &mut Ctx<'_>) {
         let stuck = self.state.is_synchronized()
             && self.snd_nxt == self.snd_una
             && self.send_data_end().since(self.snd_nxt) > 0

@@ -207,6 +207,7 @@ impl Endpoint {
                 stats: &mut self.stats,
             };
             let out = conn.poll_transmit(&mut ctx, buf);
+            conn.update_persist(&mut ctx);
             self.after(index);
             if out.is_some() {
                 return out;

@@ -243,7 +243,12 @@ fn run(p: &Params) -> Result<(), String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+    // SYNACK_PROP_CASES raises the count for soak runs.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("SYNACK_PROP_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
     #[test]
     fn every_byte_once_in_order_and_both_ends_finish(p in params()) {
         if let Err(e) = run(&p) {
@@ -308,6 +313,27 @@ fn small_buffer_last_ack_with_reordering() {
         down: 88329,
         buffer: 2048,
         mtu: 1500,
+        nagle: false,
+        plain_close: (false, false),
+    };
+    if let Err(e) = run(&p) {
+        panic!("{e}\nparams: {p:?}");
+    }
+}
+
+#[test]
+fn tiny_buffer_jumbo_mtu_heavy_loss() {
+    // Found by the property test: 2 KiB buffers, MTU 9000, 18% loss.
+    let p = Params {
+        seed: 2454540545787280121,
+        loss: 0.17886597444095834,
+        duplicate: 0.0,
+        reorder: 0.19427287538480928,
+        corrupt: 0.0,
+        up: 42192,
+        down: 153315,
+        buffer: 2048,
+        mtu: 9000,
         nagle: false,
         plain_close: (false, false),
     };
