@@ -75,7 +75,7 @@ impl Connection {
         let data_end = data_start + self.send_buf.len();
         let data_acked = ack.min(data_end).since(data_start);
         self.send_buf.discard(data_acked);
-        self.send_buf_seq = self.send_buf_seq + data_acked;
+        self.send_buf_seq += data_acked;
         self.snd_una = ack;
         if self.snd_nxt.lt(ack) {
             self.snd_nxt = ack;

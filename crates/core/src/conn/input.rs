@@ -167,7 +167,7 @@ impl Connection {
         let old = self.rcv_nxt.since(seq).min(data.len());
         if seq.lt(self.rcv_nxt) {
             data = &data[old..];
-            seq = seq + old;
+            seq += old;
         }
         let fin = f.fin();
         if data.is_empty() && !fin {
@@ -219,7 +219,7 @@ impl Connection {
             if offset == 0 {
                 self.recv_buf.write_at(base, data);
                 self.recv_buf.commit(data.len());
-                self.rcv_nxt = self.rcv_nxt + data.len();
+                self.rcv_nxt += data.len();
                 if let Some(end) = self.assembler.advance(self.rcv_nxt) {
                     self.recv_buf.commit(end.since(self.rcv_nxt));
                     self.rcv_nxt = end;
@@ -239,7 +239,7 @@ impl Connection {
         }
 
         let advanced = self.rcv_nxt.since(before);
-        if advanced > 0 && !self.readable_notified && self.recv_buf.len() > 0 {
+        if advanced > 0 && !self.readable_notified && !self.recv_buf.is_empty() {
             self.readable_notified = true;
             self.emit_event(ctx, EventKind::Readable);
         }
@@ -263,7 +263,7 @@ impl Connection {
 
     /// The peer's FIN, in order (RFC 9293 3.10.7.4 eighth check).
     fn receive_fin(&mut self, ctx: &mut Ctx<'_>) {
-        self.rcv_nxt = self.rcv_nxt + 1;
+        self.rcv_nxt += 1;
         self.fin_received = true;
         self.ack_now = true;
         match self.state {

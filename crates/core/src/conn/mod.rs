@@ -1,7 +1,7 @@
 //! One TCP connection: the RFC 9293 state machine.
 //!
 //! Each concern lives in its own file:
-//! - [`state`]: the eleven states and the causes of transitions;
+//! - `state`: the eleven states and the causes of transitions;
 //! - `open`: active/passive open, SYN-SENT processing, SYN options;
 //! - `input`: the RFC 9293 3.10.7.4 checks for synchronized states
 //!   (sequence, RST, SYN, ACK, text, FIN);
@@ -13,7 +13,7 @@
 //! - `timer_events`: what each timer does when it fires;
 //! - `ring`, `assembler`, `rtt`, `congestion`, `timers`: building blocks.
 //!
-//! The endpoint owns connections and calls them with a [`Ctx`] that carries
+//! The endpoint owns connections and calls them with a `Ctx` that carries
 //! the time and the sinks for events, traces and counters.
 
 mod ack;
