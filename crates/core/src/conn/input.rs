@@ -43,6 +43,24 @@ impl Connection {
         );
     }
 
+    /// Answer an unacceptable segment with an ACK? Always for segments that
+    /// occupy sequence space; for pure ACKs at most once per
+    /// `oow_ack_interval`, or two desynchronized ends would ACK each other
+    /// forever.
+    fn may_answer_out_of_window(&mut self, ctx: &mut Ctx<'_>, seg_len: usize) -> bool {
+        if seg_len > 0 {
+            return true;
+        }
+        if self
+            .last_oow_ack
+            .is_some_and(|t| ctx.now.saturating_since(t) < self.cfg.oow_ack_interval)
+        {
+            return false;
+        }
+        self.last_oow_ack = Some(ctx.now);
+        true
+    }
+
     /// RFC 9293 3.10.7.4 first check: is the segment acceptable?
     fn acceptable(&self, seq: SeqNum, seg_len: usize) -> bool {
         let wnd = self.rcv_wnd();
@@ -68,7 +86,7 @@ impl Connection {
 
         // First: sequence number.
         if !self.acceptable(seg.seq, seg_len) {
-            if !f.rst() {
+            if !f.rst() && self.may_answer_out_of_window(ctx, seg_len) {
                 // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. In TIME-WAIT this is
                 // how a retransmitted FIN gets its ACK; restart 2 MSL.
                 self.ack_now = true;

@@ -168,6 +168,8 @@ pub struct Connection {
     reply_rst: Option<SeqNum>,
     challenge_window: Instant,
     challenge_count: u32,
+    /// When we last answered an out-of-window pure ACK.
+    last_oow_ack: Option<Instant>,
 
     /// The connection's fate, reported by send/recv.
     error: Option<Error>,
@@ -249,6 +251,7 @@ impl Connection {
             reply_rst: None,
             challenge_window: Instant::ZERO,
             challenge_count: 0,
+            last_oow_ack: None,
             error: None,
             readable_notified: false,
             want_writable: false,
