@@ -85,6 +85,8 @@ const DEFAULT_MSS_V4: usize = 536;
 const DEFAULT_MSS_V6: usize = 1220;
 /// Largest window scale shift (RFC 7323 2.3).
 const MAX_WSCALE: u8 = 14;
+/// The delayed-ACK timeout may not exceed 0.5 s (RFC 9293 MUST-40).
+const MAX_DELAYED_ACK: Duration = Duration::from_millis(500);
 
 /// One connection's transmission control block (RFC 9293 3.3.1).
 #[derive(Debug)]
@@ -199,12 +201,13 @@ impl Connection {
         } else {
             DEFAULT_MSS_V6
         };
+        let mut cfg = cfg.clone();
+        cfg.delayed_ack = cfg.delayed_ack.min(MAX_DELAYED_ACK);
         Connection {
             id,
             local,
             remote,
             state,
-            cfg: cfg.clone(),
             ttl,
             listener: None,
             app_owned: false,
@@ -255,6 +258,7 @@ impl Connection {
             error: None,
             readable_notified: false,
             want_writable: false,
+            cfg,
         }
     }
 
