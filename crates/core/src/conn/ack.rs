@@ -96,7 +96,8 @@ impl Connection {
                 self.fast_rexmit_pending = true;
             }
         } else {
-            self.cc.on_ack(acked, self.snd_mss);
+            // Only data counts toward window growth, not SYN or FIN.
+            self.cc.on_ack(data_acked, self.snd_mss);
         }
         self.dupacks = 0;
 
