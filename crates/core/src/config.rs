@@ -35,6 +35,10 @@ pub struct Config {
     pub window_scaling: bool,
     /// Challenge ACKs allowed per second (RFC 5961 section 7).
     pub challenge_ack_limit: u32,
+    /// Minimum gap between ACKs sent in reply to out-of-window pure ACKs,
+    /// which breaks ACK wars between two desynchronized ends (Linux's
+    /// tcp_invalid_ratelimit). Data, SYN and FIN segments are always answered.
+    pub oow_ack_interval: Duration,
     /// Congestion control algorithm.
     pub congestion: Congestion,
     /// Upper bound on persist-timer probe interval.
@@ -67,6 +71,7 @@ impl Default for Config {
             msl: Duration::from_secs(30),
             window_scaling: true,
             challenge_ack_limit: 1000,
+            oow_ack_interval: Duration::from_millis(500),
             congestion: Congestion::NewReno,
             max_persist: Duration::from_secs(60),
         }

@@ -75,6 +75,7 @@ impl Connection {
         let data_end = data_start + self.send_buf.len();
         let data_acked = ack.min(data_end).since(data_start);
         self.send_buf.discard(data_acked);
+        self.send_buf_seq += data_acked;
         self.snd_una = ack;
         if self.snd_nxt.lt(ack) {
             self.snd_nxt = ack;
@@ -95,7 +96,8 @@ impl Connection {
                 self.fast_rexmit_pending = true;
             }
         } else {
-            self.cc.on_ack(acked, self.snd_mss);
+            // Only data counts toward window growth, not SYN or FIN.
+            self.cc.on_ack(data_acked, self.snd_mss);
         }
         self.dupacks = 0;
 

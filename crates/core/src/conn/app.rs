@@ -48,9 +48,12 @@ impl Connection {
         if buf.is_empty() {
             return Ok(0);
         }
+        if self.fin_received {
+            // End of stream, also once a graceful close has reached CLOSED.
+            return Ok(0);
+        }
         match self.state {
             State::Listen | State::Closed => Err(Error::InvalidState),
-            _ if self.fin_received => Ok(0),
             _ => Err(Error::WouldBlock),
         }
     }

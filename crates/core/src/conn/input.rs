@@ -43,6 +43,24 @@ impl Connection {
         );
     }
 
+    /// Answer an unacceptable segment with an ACK? Always for segments that
+    /// occupy sequence space; for pure ACKs at most once per
+    /// `oow_ack_interval`, or two desynchronized ends would ACK each other
+    /// forever.
+    fn may_answer_out_of_window(&mut self, ctx: &mut Ctx<'_>, seg_len: usize) -> bool {
+        if seg_len > 0 {
+            return true;
+        }
+        if self
+            .last_oow_ack
+            .is_some_and(|t| ctx.now.saturating_since(t) < self.cfg.oow_ack_interval)
+        {
+            return false;
+        }
+        self.last_oow_ack = Some(ctx.now);
+        true
+    }
+
     /// RFC 9293 3.10.7.4 first check: is the segment acceptable?
     fn acceptable(&self, seq: SeqNum, seg_len: usize) -> bool {
         let wnd = self.rcv_wnd();
@@ -68,7 +86,7 @@ impl Connection {
 
         // First: sequence number.
         if !self.acceptable(seg.seq, seg_len) {
-            if !f.rst() {
+            if !f.rst() && self.may_answer_out_of_window(ctx, seg_len) {
                 // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. In TIME-WAIT this is
                 // how a retransmitted FIN gets its ACK; restart 2 MSL.
                 self.ack_now = true;
@@ -167,7 +185,7 @@ impl Connection {
         let old = self.rcv_nxt.since(seq).min(data.len());
         if seq.lt(self.rcv_nxt) {
             data = &data[old..];
-            seq = seq + old;
+            seq += old;
         }
         let fin = f.fin();
         if data.is_empty() && !fin {
@@ -219,7 +237,7 @@ impl Connection {
             if offset == 0 {
                 self.recv_buf.write_at(base, data);
                 self.recv_buf.commit(data.len());
-                self.rcv_nxt = self.rcv_nxt + data.len();
+                self.rcv_nxt += data.len();
                 if let Some(end) = self.assembler.advance(self.rcv_nxt) {
                     self.recv_buf.commit(end.since(self.rcv_nxt));
                     self.rcv_nxt = end;
@@ -239,7 +257,7 @@ impl Connection {
         }
 
         let advanced = self.rcv_nxt.since(before);
-        if advanced > 0 && !self.readable_notified && self.recv_buf.len() > 0 {
+        if advanced > 0 && !self.readable_notified && !self.recv_buf.is_empty() {
             self.readable_notified = true;
             self.emit_event(ctx, EventKind::Readable);
         }
@@ -263,7 +281,7 @@ impl Connection {
 
     /// The peer's FIN, in order (RFC 9293 3.10.7.4 eighth check).
     fn receive_fin(&mut self, ctx: &mut Ctx<'_>) {
-        self.rcv_nxt = self.rcv_nxt + 1;
+        self.rcv_nxt += 1;
         self.fin_received = true;
         self.ack_now = true;
         match self.state {

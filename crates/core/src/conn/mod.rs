@@ -1,7 +1,7 @@
 //! One TCP connection: the RFC 9293 state machine.
 //!
 //! Each concern lives in its own file:
-//! - [`state`]: the eleven states and the causes of transitions;
+//! - `state`: the eleven states and the causes of transitions;
 //! - `open`: active/passive open, SYN-SENT processing, SYN options;
 //! - `input`: the RFC 9293 3.10.7.4 checks for synchronized states
 //!   (sequence, RST, SYN, ACK, text, FIN);
@@ -13,7 +13,7 @@
 //! - `timer_events`: what each timer does when it fires;
 //! - `ring`, `assembler`, `rtt`, `congestion`, `timers`: building blocks.
 //!
-//! The endpoint owns connections and calls them with a [`Ctx`] that carries
+//! The endpoint owns connections and calls them with a `Ctx` that carries
 //! the time and the sinks for events, traces and counters.
 
 mod ack;
@@ -85,6 +85,8 @@ const DEFAULT_MSS_V4: usize = 536;
 const DEFAULT_MSS_V6: usize = 1220;
 /// Largest window scale shift (RFC 7323 2.3).
 const MAX_WSCALE: u8 = 14;
+/// The delayed-ACK timeout may not exceed 0.5 s (RFC 9293 MUST-40).
+const MAX_DELAYED_ACK: Duration = Duration::from_millis(500);
 
 /// One connection's transmission control block (RFC 9293 3.3.1).
 #[derive(Debug)]
@@ -127,6 +129,8 @@ pub struct Connection {
     rcv_mss: usize,
 
     send_buf: RingBuffer,
+    /// Sequence number of `send_buf`'s first byte.
+    send_buf_seq: SeqNum,
     recv_buf: RingBuffer,
     assembler: Assembler,
     /// Application asked to send FIN after the queued data.
@@ -166,6 +170,8 @@ pub struct Connection {
     reply_rst: Option<SeqNum>,
     challenge_window: Instant,
     challenge_count: u32,
+    /// When we last answered an out-of-window pure ACK.
+    last_oow_ack: Option<Instant>,
 
     /// The connection's fate, reported by send/recv.
     error: Option<Error>,
@@ -195,12 +201,13 @@ impl Connection {
         } else {
             DEFAULT_MSS_V6
         };
+        let mut cfg = cfg.clone();
+        cfg.delayed_ack = cfg.delayed_ack.min(MAX_DELAYED_ACK);
         Connection {
             id,
             local,
             remote,
             state,
-            cfg: cfg.clone(),
             ttl,
             listener: None,
             app_owned: false,
@@ -222,6 +229,7 @@ impl Connection {
             rcv_wscale: 0,
             rcv_mss,
             send_buf: RingBuffer::new(cfg.send_buffer),
+            send_buf_seq: iss + 1,
             recv_buf: RingBuffer::new(cfg.recv_buffer),
             assembler: Assembler::new(),
             fin_queued: false,
@@ -246,9 +254,11 @@ impl Connection {
             reply_rst: None,
             challenge_window: Instant::ZERO,
             challenge_count: 0,
+            last_oow_ack: None,
             error: None,
             readable_notified: false,
             want_writable: false,
+            cfg,
         }
     }
 
@@ -313,14 +323,10 @@ impl Connection {
         self.rtt.srtt()
     }
 
-    /// Sequence number of the first byte in the send buffer: one past the
-    /// SYN until the SYN is acknowledged.
+    /// Sequence number of the first byte in the send buffer (one past the
+    /// SYN at first; advanced as data is acknowledged).
     fn send_data_seq(&self) -> SeqNum {
-        if self.snd_una == self.iss {
-            self.iss + 1
-        } else {
-            self.snd_una
-        }
+        self.send_buf_seq
     }
 
     /// Sequence number right after the last queued byte (the FIN's number

@@ -54,6 +54,7 @@ impl Connection {
         let usable = wnd.saturating_sub(in_flight);
         let mut len = unsent.min(usable).min(self.snd_mss);
         if self.force_probe && len == 0 && unsent > 0 {
+            // Zero-window probe: one byte past the window.
             len = 1;
         }
         let fin = self.fin_queued && nxt.le(data_end) && nxt + len == data_end;
@@ -77,13 +78,29 @@ impl Connection {
         Some((nxt, len, fin))
     }
 
+    /// Sequence number for segments that carry no data (pure ACK, RST):
+    /// RFC 9293's SND.NXT, which never moves back (our `snd_max`, since
+    /// `snd_nxt` rewinds to resend after a timeout), kept inside the peer's
+    /// window so the segment stays acceptable (as Linux's
+    /// tcp_acceptable_seq). A rewound SND.NXT here would make both sides
+    /// drop each other's ACKs as out-of-window after simultaneous timeouts.
+    fn control_seq(&self) -> SeqNum {
+        let wnd_end = self.snd_una + self.snd_wnd;
+        if wnd_end.ge(self.snd_max) {
+            self.snd_max
+        } else {
+            wnd_end.max(self.snd_nxt)
+        }
+    }
+
     fn plan(&mut self) -> Option<Plan> {
+        let control_seq = self.control_seq();
         let base = Plan {
-            seq: self.snd_nxt,
+            seq: control_seq,
             flags: TcpFlags::ACK,
             len: 0,
             options: TcpOptions::default(),
-            advance_to: self.snd_nxt,
+            advance_to: control_seq,
             retransmission: false,
             probe: false,
         };
@@ -91,14 +108,13 @@ impl Connection {
             return Some(Plan {
                 seq,
                 flags: TcpFlags::RST,
-                advance_to: self.snd_nxt,
+                advance_to: seq,
                 ..base
             });
         }
         if self.rst_pending {
             self.rst_pending = false;
             return Some(Plan {
-                seq: self.snd_nxt,
                 flags: TcpFlags::RST | TcpFlags::ACK,
                 ..base
             });
@@ -234,7 +250,6 @@ impl Connection {
                 }
             }
         }
-        self.update_persist(ctx);
         ctx.trace.record(
             ctx.now,
             self.local,
@@ -248,14 +263,17 @@ impl Connection {
         Some(n)
     }
 
-    /// Arms the persist timer when data waits behind a zero window with
-    /// nothing in flight (RFC 9293 3.8.6.1, MUST-35); disarms it otherwise.
-    pub(super) fn update_persist(&mut self, ctx: &mut Ctx<'_>) {
-        let waiting = self.state.is_synchronized()
-            && self.snd_wnd == 0
+    /// Arms the persist timer when queued data cannot go out and nothing is
+    /// in flight, so no ACK will come to unblock it: behind a zero window
+    /// (RFC 9293 3.8.6.1, MUST-35), or held back by sender SWS avoidance
+    /// with a window too small to use (3.8.6.2.1's override timeout; BSD
+    /// uses its persist timer for both). Disarms it otherwise.
+    pub(crate) fn update_persist(&mut self, ctx: &mut Ctx<'_>) {
+        let stuck = self.state.is_synchronized()
+            && self.snd_nxt == self.snd_una
             && self.send_data_end().since(self.snd_nxt) > 0
-            && self.snd_nxt == self.snd_una;
-        if !waiting {
+            && self.next_data_segment().is_none();
+        if !stuck {
             self.timers.clear(Timer::Persist);
         } else if !self.timers.is_set(Timer::Persist) {
             let interval = (self.rtt.rto().max(MIN_PERSIST)

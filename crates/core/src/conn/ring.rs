@@ -1,32 +1,78 @@
-//! A fixed-capacity byte ring buffer: the send and receive buffers.
+//! A bounded byte ring buffer: the send and receive buffers.
 //!
-//! The buffer is allocated once, when the connection is created; no
-//! operation allocates afterwards. Besides the usual enqueue/dequeue it can
+//! Storage grows on demand, doubling from a small start up to the
+//! configured capacity, so an idle or short-lived connection does not pin
+//! hundreds of kilobytes; once grown, no operation allocates (at most a
+//! handful of reallocations per connection, none in steady state).
+//! Besides the usual enqueue/dequeue it can
 //! read at an offset (to build a segment straight from the send buffer) and
 //! write beyond the readable end (to place out-of-order data where it will
 //! eventually be read, so reassembly copies nothing twice).
 
-/// A ring of bytes: `len` readable bytes starting at `head`.
-#[derive(Debug, Clone)]
+/// First allocation size.
+const INITIAL_STORAGE: usize = 4096;
+
+/// A ring of bytes: `len` readable bytes starting at `head`, at most
+/// `capacity` bytes in all.
+#[derive(Clone)]
 pub struct RingBuffer {
     storage: Box<[u8]>,
     head: usize,
     len: usize,
+    capacity: usize,
+}
+
+impl core::fmt::Debug for RingBuffer {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RingBuffer")
+            .field("len", &self.len)
+            .field("capacity", &self.capacity)
+            .field("allocated", &self.storage.len())
+            .finish()
+    }
 }
 
 impl RingBuffer {
-    /// A ring that holds up to `capacity` bytes.
+    /// A ring that holds up to `capacity` bytes (nothing allocated yet).
     pub fn new(capacity: usize) -> Self {
         RingBuffer {
-            storage: vec![0; capacity].into_boxed_slice(),
+            storage: Box::new([]),
             head: 0,
             len: 0,
+            capacity,
         }
     }
 
     /// Total capacity.
     pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Bytes of storage allocated so far.
+    pub fn allocated(&self) -> usize {
         self.storage.len()
+    }
+
+    /// Makes sure offsets below `end` (relative to the head) have storage.
+    fn reserve(&mut self, end: usize) {
+        let end = end.min(self.capacity);
+        let old = self.storage.len();
+        if end <= old {
+            return;
+        }
+        let mut new_len = old.max(INITIAL_STORAGE.min(self.capacity));
+        while new_len < end {
+            new_len *= 2;
+        }
+        let new_len = new_len.min(self.capacity);
+        let mut storage = vec![0u8; new_len].into_boxed_slice();
+        // Unroll the old ring from the head so every offset keeps its
+        // meaning (out-of-order bytes past `len` included).
+        let first = old - self.head;
+        storage[..first].copy_from_slice(&self.storage[self.head..]);
+        storage[first..old].copy_from_slice(&self.storage[..self.head]);
+        self.storage = storage;
+        self.head = 0;
     }
 
     /// Readable bytes.
@@ -41,7 +87,7 @@ impl RingBuffer {
 
     /// Free space after the readable bytes.
     pub fn free(&self) -> usize {
-        self.capacity() - self.len
+        self.capacity - self.len
     }
 
     /// Releases the storage (used when a connection enters TIME-WAIT or
@@ -50,10 +96,11 @@ impl RingBuffer {
         self.storage = Box::new([]);
         self.head = 0;
         self.len = 0;
+        self.capacity = 0;
     }
 
     fn index(&self, offset: usize) -> usize {
-        let cap = self.capacity();
+        let cap = self.storage.len();
         let i = self.head + offset;
         if i >= cap { i - cap } else { i }
     }
@@ -79,11 +126,10 @@ impl RingBuffer {
         if n == 0 {
             return;
         }
+        // The head never jumps back when the ring empties: bytes written
+        // past the readable end with `write_at` must stay where they are.
         self.head = self.index(n);
         self.len -= n;
-        if self.len == 0 {
-            self.head = 0;
-        }
     }
 
     /// Copies readable bytes starting at `offset` into `buf`; returns the count.
@@ -98,7 +144,7 @@ impl RingBuffer {
 
     fn copy_out(&self, offset: usize, buf: &mut [u8]) {
         let start = self.index(offset);
-        let first = buf.len().min(self.capacity() - start);
+        let first = buf.len().min(self.storage.len() - start);
         buf[..first].copy_from_slice(&self.storage[start..start + first]);
         let rest = buf.len() - first;
         buf[first..].copy_from_slice(&self.storage[..rest]);
@@ -109,11 +155,12 @@ impl RingBuffer {
     /// ignored. Used for out-of-order data; [`RingBuffer::commit`] makes
     /// them readable once the gap before them is filled.
     pub fn write_at(&mut self, offset: usize, data: &[u8]) -> usize {
-        let cap = self.capacity();
-        if offset >= cap {
+        if offset >= self.capacity {
             return 0;
         }
-        let n = data.len().min(cap - offset);
+        let n = data.len().min(self.capacity - offset);
+        self.reserve(offset + n);
+        let cap = self.storage.len();
         let start = self.index(offset);
         let first = n.min(cap - start);
         self.storage[start..start + first].copy_from_slice(&data[..first]);
@@ -124,7 +171,7 @@ impl RingBuffer {
     /// Makes `n` bytes written with `write_at` right after the readable end
     /// readable.
     pub fn commit(&mut self, n: usize) {
-        self.len = (self.len + n).min(self.capacity());
+        self.len = (self.len + n).min(self.capacity);
     }
 }
 
@@ -161,6 +208,40 @@ mod tests {
         assert_eq!(r.dequeue(&mut out), 6);
         assert_eq!(&out[..6], b"xy1234");
         assert_eq!(r.write_at(7, b"zz"), 1);
+    }
+
+    #[test]
+    fn grows_on_demand_keeping_out_of_order_bytes() {
+        let mut r = RingBuffer::new(20_000);
+        assert_eq!(r.allocated(), 0);
+        r.enqueue(&[1; 3000]);
+        r.discard(2500);
+        r.write_at(1000, &[9; 10]); // out of order, still inside 4 KiB
+        assert_eq!(r.allocated(), 4096);
+        r.enqueue(&[2; 5000]); // wraps, then grows
+        assert_eq!(r.allocated(), 8192);
+        let mut out = vec![0u8; 1500];
+        assert_eq!(r.read_at(0, &mut out), 1500);
+        assert_eq!(&out[..500], &[1; 500][..]);
+        assert_eq!(&out[500..], &[2; 1000][..]);
+        r.write_at(r.len() + 100, &[7; 10_000]); // needs 15600: doubles to 16 KiB
+        assert_eq!(r.allocated(), 16_384);
+        assert_eq!(r.write_at(19_999, &[1, 2]), 1); // capped at the capacity
+        assert_eq!(r.allocated(), 20_000);
+    }
+
+    #[test]
+    fn emptying_keeps_out_of_order_bytes_in_place() {
+        let mut r = RingBuffer::new(8);
+        r.enqueue(b"abc");
+        r.write_at(4, b"XY"); // out of order, after a one-byte gap
+        let mut out = [0u8; 3];
+        assert_eq!(r.dequeue(&mut out), 3); // the ring is now empty
+        r.write_at(0, b"-");
+        r.commit(3);
+        let mut all = [0u8; 3];
+        assert_eq!(r.dequeue(&mut all), 3);
+        assert_eq!(&all, b"-XY");
     }
 
     proptest::proptest! {

@@ -293,6 +293,7 @@ impl Endpoint {
             stats: &mut self.stats,
         };
         let r = f(conn, &mut ctx);
+        conn.update_persist(&mut ctx);
         self.after(id.index);
         Ok(r)
     }
@@ -313,6 +314,7 @@ impl Endpoint {
             stats: &mut self.stats,
         };
         f(conn, &mut ctx);
+        conn.update_persist(&mut ctx);
         self.after(index);
     }
 

@@ -30,6 +30,13 @@ impl Endpoint {
             self.stats.rx_not_ours += 1;
             return;
         }
+        if !is_unicast(pkt.ip.src) || !is_unicast(pkt.ip.dst) {
+            // RFC 1122 4.2.3.10: TCP is unicast only; a SYN to (or anything
+            // from) a broadcast or multicast address is silently dropped,
+            // and must never draw an RST.
+            self.stats.rx_not_ours += 1;
+            return;
+        }
         let local = SocketAddr::new(pkt.ip.dst, pkt.tcp.dst_port);
         let remote = SocketAddr::new(pkt.ip.src, pkt.tcp.src_port);
         if let Some(&index) = self.conns.map.get(&(local, remote)) {
@@ -78,7 +85,8 @@ impl Endpoint {
             // <SEQ=SEG.ACK><CTL=RST>
             return self.queue_rst(now, pkt, pkt.tcp.ack, None);
         }
-        if !f.syn() {
+        // A SYN with FIN is nonsense: drop it (Linux; FreeBSD's drop_synfin).
+        if !f.syn() || f.fin() {
             return;
         }
         let room = self.listeners[lid.0 as usize]
@@ -207,6 +215,7 @@ impl Endpoint {
                 stats: &mut self.stats,
             };
             let out = conn.poll_transmit(&mut ctx, buf);
+            conn.update_persist(&mut ctx);
             self.after(index);
             if out.is_some() {
                 return out;
@@ -298,6 +307,14 @@ fn addrs_of(pkt: &Packet<'_>) -> (SocketAddr, SocketAddr) {
         SocketAddr::new(pkt.ip.dst, pkt.tcp.dst_port),
         SocketAddr::new(pkt.ip.src, pkt.tcp.src_port),
     )
+}
+
+/// Neither unspecified, broadcast nor multicast.
+fn is_unicast(ip: core::net::IpAddr) -> bool {
+    match ip {
+        core::net::IpAddr::V4(a) => !(a.is_unspecified() || a.is_broadcast() || a.is_multicast()),
+        core::net::IpAddr::V6(a) => !(a.is_unspecified() || a.is_multicast()),
+    }
 }
 
 fn unspecified_of(a: SocketAddr) -> core::net::IpAddr {

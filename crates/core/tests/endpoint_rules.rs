@@ -1,0 +1,119 @@
+//! Endpoint-level rules: what reaches a listener or nothing at all.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use synack_core::wire::{self, IpRepr, TcpFlags, TcpOptions, TcpRepr};
+use synack_core::{Endpoint, EndpointConfig, Instant, SeqNum};
+
+const ME: IpAddr = IpAddr::V4(Ipv4Addr::new(198, 18, 0, 2));
+const PEER: IpAddr = IpAddr::V4(Ipv4Addr::new(198, 18, 0, 1));
+
+fn endpoint() -> Endpoint {
+    let mut ep = Endpoint::new(EndpointConfig {
+        addresses: vec![ME],
+        ..EndpointConfig::default()
+    });
+    ep.listen(SocketAddr::new(ME, 80), 8).unwrap();
+    ep
+}
+
+fn segment(src: IpAddr, dst: IpAddr, dst_port: u16, flags: TcpFlags) -> Vec<u8> {
+    let tcp = TcpRepr {
+        src_port: 4000,
+        dst_port,
+        seq: SeqNum(1000),
+        ack: SeqNum(0),
+        flags,
+        window: 1000,
+        urgent: 0,
+        options: TcpOptions::default(),
+    };
+    let mut buf = vec![0u8; 100];
+    let n = wire::emit_packet(&IpRepr { src, dst, ttl: 64 }, &tcp, &[], &mut buf).unwrap();
+    buf.truncate(n);
+    buf
+}
+
+fn output(ep: &mut Endpoint) -> Vec<TcpRepr> {
+    let mut buf = [0u8; 1500];
+    std::iter::from_fn(|| {
+        ep.poll_transmit(Instant::ZERO, &mut buf)
+            .map(|n| wire::parse_packet(&buf[..n]).unwrap().tcp)
+    })
+    .collect()
+}
+
+#[test]
+fn syn_to_listener_gets_syn_ack() {
+    let mut ep = endpoint();
+    ep.handle_packet(Instant::ZERO, &segment(PEER, ME, 80, TcpFlags::SYN));
+    let out = output(&mut ep);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].flags, TcpFlags::SYN | TcpFlags::ACK);
+    assert_eq!(out[0].ack, SeqNum(1001));
+    assert_eq!(ep.connection_count(), 1);
+}
+
+#[test]
+fn syn_fin_to_listener_is_dropped() {
+    let mut ep = endpoint();
+    ep.handle_packet(
+        Instant::ZERO,
+        &segment(PEER, ME, 80, TcpFlags::SYN | TcpFlags::FIN),
+    );
+    assert!(output(&mut ep).is_empty());
+    assert_eq!(ep.connection_count(), 0);
+}
+
+#[test]
+fn broadcast_and_multicast_never_open_or_draw_rst() {
+    let mut ep = endpoint();
+    let bcast = IpAddr::V4(Ipv4Addr::BROADCAST);
+    let mcast = IpAddr::V4(Ipv4Addr::new(224, 0, 0, 1));
+    // From a multicast source to a listener, and to a closed port.
+    ep.handle_packet(Instant::ZERO, &segment(mcast, ME, 80, TcpFlags::SYN));
+    ep.handle_packet(Instant::ZERO, &segment(bcast, ME, 81, TcpFlags::SYN));
+    assert!(output(&mut ep).is_empty());
+    assert_eq!(ep.connection_count(), 0);
+    assert_eq!(ep.stats().rx_not_ours, 2);
+}
+
+#[test]
+fn closed_port_draws_rst_ack() {
+    let mut ep = endpoint();
+    ep.handle_packet(Instant::ZERO, &segment(PEER, ME, 81, TcpFlags::SYN));
+    let out = output(&mut ep);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].flags, TcpFlags::RST | TcpFlags::ACK);
+    assert_eq!((out[0].seq, out[0].ack), (SeqNum(0), SeqNum(1001)));
+    assert_eq!(ep.stats().rx_no_connection, 1);
+}
+
+#[test]
+fn backlog_bounds_embryonic_connections() {
+    let mut ep = Endpoint::new(EndpointConfig {
+        addresses: vec![ME],
+        ..EndpointConfig::default()
+    });
+    ep.listen(SocketAddr::new(ME, 80), 2).unwrap();
+    for port in 0..5u16 {
+        let mut tcp = wire::parse_packet(&segment(PEER, ME, 80, TcpFlags::SYN))
+            .unwrap()
+            .tcp;
+        tcp.src_port = 5000 + port; // distinct connections
+        let mut buf = vec![0u8; 100];
+        let n = wire::emit_packet(
+            &IpRepr {
+                src: PEER,
+                dst: ME,
+                ttl: 64,
+            },
+            &tcp,
+            &[],
+            &mut buf,
+        )
+        .unwrap();
+        ep.handle_packet(Instant::ZERO, &buf[..n]);
+    }
+    assert_eq!(ep.connection_count(), 2);
+    assert_eq!(ep.stats().backlog_drops, 3);
+}
