@@ -2,4 +2,6 @@
 use crate::args::ChurnArgs;
 use std::process::ExitCode;
 /// Runs it.
-pub fn run(_a: &ChurnArgs) -> Result<ExitCode, String> { todo!() }
+pub fn run(_a: &ChurnArgs) -> Result<ExitCode, String> {
+    todo!()
+}

@@ -29,6 +29,8 @@ pub enum Step {
     Recv(usize),
     /// Receive until end of stream.
     RecvEof,
+    /// Wait until the peer has acknowledged everything we sent.
+    WaitAcked,
     /// Half-close: no more data from us.
     Shutdown,
     /// Close and let go of the connection.
@@ -145,7 +147,12 @@ impl App {
     }
 
     /// Runs one step; `Ok(true)` when it is done.
-    fn try_step(&mut self, ep: &mut Endpoint, now: Instant, step: &mut Step) -> Result<bool, Error> {
+    fn try_step(
+        &mut self,
+        ep: &mut Endpoint,
+        now: Instant,
+        step: &mut Step,
+    ) -> Result<bool, Error> {
         match *step {
             Step::Listen(port) => {
                 let ip = match self.side {
@@ -172,6 +179,7 @@ impl App {
                 Ok(true)
             }
             Step::WaitConnected => Ok(self.connected),
+            Step::WaitAcked => Ok(self.unacked(ep) == 0),
             Step::Send(ref mut left) => {
                 let c = self.conn.ok_or(Error::InvalidState)?;
                 let mut chunk = [0u8; 4096];
@@ -232,7 +240,12 @@ impl App {
     }
 
     /// Reads up to `max` bytes and checks them; `None` if nothing is there.
-    fn read(&mut self, ep: &mut Endpoint, now: Instant, max: usize) -> Result<Option<usize>, Error> {
+    fn read(
+        &mut self,
+        ep: &mut Endpoint,
+        now: Instant,
+        max: usize,
+    ) -> Result<Option<usize>, Error> {
         let c = self.conn.ok_or(Error::InvalidState)?;
         let mut buf = [0u8; 4096];
         let want = max.min(buf.len());

@@ -15,7 +15,9 @@ use synack_core::conn::State;
 /// Width of the time column (`123.456` and a space).
 const TIME_W: usize = 8;
 /// Columns between the two host bars.
-const INNER: usize = 74;
+const INNER: usize = 66;
+/// Widest line of the header.
+const MAX_W: usize = 100;
 /// Gaps longer than this get a `⋮` line.
 const GAP_US: u64 = 1_000_000;
 
@@ -50,37 +52,42 @@ pub fn render(items: &[Item], o: &Outcome, lang: Lang, color: bool) -> String {
     let notes = notes::annotate(items, o.msl.as_secs(), o.plan.delay_first_packet.is_some());
     let mut out = Vec::new();
     for line in t.header(&header(items, o)) {
-        out.push(st.paint("1", &line));
+        for part in wrap(&line, MAX_W) {
+            out.push(st.paint("1", &part));
+        }
     }
     for line in wrap(&t.intro(&o.plan), TIME_W + INNER + 2) {
         out.push(line);
     }
     out.push(String::new());
+    let (cname, sname) = (t.side(Side::Client), t.side(Side::Server));
+    let gap = (INNER + 1).saturating_sub(width(cname) + width(sname));
     out.push(format!(
-        "{}{}{}",
-        pad(t.time_heading(), TIME_W),
-        st.side(Side::Client, t.side(Side::Client)),
-        st.side(
-            Side::Server,
-            &format!(
-                "{:>w$}",
-                t.side(Side::Server),
-                w = INNER + 2 - width(t.side(Side::Client)) - width(t.side(Side::Server))
-                    + t.side(Side::Server).chars().count()
-            )
-        )
+        "{}{}{}{}",
+        pad(t.time_heading(), TIME_W + 1),
+        st.side(Side::Client, cname),
+        " ".repeat(gap),
+        st.side(Side::Server, sname),
     ));
+    let one_way_us = o.rtt_ms * 500;
     let mut last: Option<Instant> = None;
     for (item, item_notes) in items.iter().zip(&notes) {
-        let lines = item_lines(item, t, &st);
+        let lines = item_lines(item, t, &st, one_way_us);
         if lines.is_empty() && item_notes.is_empty() {
             continue;
         }
         if let Some(prev) = last
             && item.time.as_micros().saturating_sub(prev.as_micros()) >= GAP_US
         {
-            let secs = item.time.saturating_since(prev).as_secs_f64();
-            out.push(framed("", &st.paint("2", &t.later(secs)), &pad(&t.later(secs), 0)));
+            let later = format!(
+                " {}",
+                t.later(item.time.saturating_since(prev).as_secs_f64())
+            );
+            out.push(format!(
+                "{}{}",
+                " ".repeat(TIME_W),
+                framed("", &st.paint("2", &later), &later)
+            ));
         }
         last = Some(item.time);
         let time = format_time(item.time);
@@ -103,7 +110,10 @@ pub fn render(items: &[Item], o: &Outcome, lang: Lang, color: bool) -> String {
 
 fn format_time(t: Instant) -> String {
     let us = t.as_micros();
-    format!("{:>7}", format!("{}.{:03}", us / 1_000_000, (us / 1000) % 1000))
+    format!(
+        "{:>7}",
+        format!("{}.{:03}", us / 1_000_000, (us / 1000) % 1000)
+    )
 }
 
 /// `│inner│ marks` with `inner` already padded/painted; `plain` is the
@@ -135,7 +145,7 @@ fn side_text(side: Side, text: &str, st: &Style, code: Option<&str>) -> Vec<Stri
     v
 }
 
-fn item_lines(item: &Item, t: &dyn Texts, st: &Style) -> Vec<String> {
+fn item_lines(item: &Item, t: &dyn Texts, st: &Style, one_way_us: u64) -> Vec<String> {
     match item.what {
         What::Out {
             seg,
@@ -151,7 +161,19 @@ fn item_lines(item: &Item, t: &dyn Texts, st: &Style) -> Vec<String> {
             if lost {
                 marks.push(st.paint("31;1", t.lost()));
             }
-            vec![arrow(item.side, &label(&seg), lost, false, &marks.join(" "), st)]
+            if let Some(at) = fate.and_then(|f| f.delivery_time())
+                && at.as_micros() > item.time.as_micros() + one_way_us + 1000
+            {
+                marks.push(st.paint("33", &t.arrives(format_time(at).trim())));
+            }
+            vec![arrow(
+                item.side,
+                &label(&seg),
+                lost,
+                false,
+                &marks.join(" "),
+                st,
+            )]
         }
         What::Injected { seg } => {
             let mark = st.paint("33", t.injected());
@@ -259,7 +281,11 @@ fn note_lines(n: &Note, t: &dyn Texts, st: &Style) -> Vec<String> {
     for (k, line) in wrap(&text, INNER - 6).into_iter().enumerate() {
         let plain = format!("{}{line}", if k == 0 { "  » " } else { "    " });
         let painted = plain.replace(&line, &st.paint("2", &line));
-        v.push(format!("{}{}", " ".repeat(TIME_W), framed("", &painted, &plain)));
+        v.push(format!(
+            "{}{}",
+            " ".repeat(TIME_W),
+            framed("", &painted, &plain)
+        ));
     }
     v
 }
@@ -318,7 +344,10 @@ fn summary(items: &[Item], o: &Outcome) -> Summary {
     }
     let [c, s] = &o.apps;
     let final_state = |i: usize| {
-        let listening = i == 1 && o.plan.server.contains(&super::app::Step::Listen(80));
+        let listening = i == 1
+            && o.plan
+                .server
+                .contains(&super::app::Step::Listen(super::scenarios::SERVER_PORT));
         match last_state[i] {
             Some(st) => st.name().to_string(),
             None if listening => State::Listen.name().to_string(),
@@ -346,6 +375,6 @@ fn summary(items: &[Item], o: &Outcome) -> Summary {
         final_states: [final_state(0), final_state(1)],
         errors: [c.error, s.error],
         hit_limit: o.hit_limit.then_some(super::TIME_LIMIT.as_secs()),
-        end_secs: o.end.as_micros() as f64 / 1e6,
+        end_secs: items.last().map_or(0, |i| i.time.as_micros()) as f64 / 1e6,
     }
 }

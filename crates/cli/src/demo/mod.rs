@@ -48,8 +48,6 @@ pub struct Outcome {
     pub apps: [App; 2],
     /// The run stopped at [`TIME_LIMIT`] with work left.
     pub hit_limit: bool,
-    /// Virtual time at the end.
-    pub end: Instant,
 }
 
 /// Runs `synack demo`.
@@ -68,7 +66,12 @@ pub fn run(a: &DemoArgs) -> Result<ExitCode, String> {
         .loss(plan.loss);
     sim.link(client, server, link.clone(), link.clone());
     if let Some(delay) = plan.delay_first_packet {
-        sim.link(client, server, link.clone().reorder(1.0, delay), link.clone());
+        sim.link(
+            client,
+            server,
+            link.clone().reorder(1.0, delay),
+            link.clone(),
+        );
     }
     if let Some(path) = &a.pcap {
         let f = File::create(path)
@@ -108,7 +111,6 @@ pub fn run(a: &DemoArgs) -> Result<ExitCode, String> {
             None => break,
         }
     }
-    let end = sim.now();
     if a.pcap.is_some() {
         sim.finish_pcap()
             .map_err(|e| format!("cannot write pcap file: {e}"))?;
@@ -122,7 +124,6 @@ pub fn run(a: &DemoArgs) -> Result<ExitCode, String> {
         msl,
         apps,
         hit_limit,
-        end,
     };
     let stdout = std::io::stdout();
     let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();

@@ -109,6 +109,12 @@ pub enum Note {
     RetransmitRto(Side),
     /// Data resent after duplicate ACKs.
     RetransmitFast(Side),
+    /// Data resent when an ACK moves forward but leaves a gap (after a
+    /// timeout or during fast recovery).
+    RetransmitNext(Side),
+    /// In SYN-RECEIVED, the peer's SYN+ACK repeats an already received SYN:
+    /// dropped, but answered with an ACK.
+    SimultaneousSynAckDropped(Side),
     /// The first segment the link loses.
     FirstLoss,
     /// The injected old duplicate SYN.
@@ -130,6 +136,10 @@ struct SideState {
     noted_no_conn_rst: bool,
     noted_rto: bool,
     noted_fast: bool,
+    noted_next: bool,
+    /// Consecutive duplicate ACKs received, and the last ACK number.
+    dupacks: u32,
+    last_ack: Option<SeqNum>,
     swallowed: bool,
 }
 
@@ -167,7 +177,7 @@ pub fn annotate(items: &[Item], msl_secs: u64, delayed_syn: bool) -> Vec<Vec<Not
                         notes.push(Note::RstNoConnection(side));
                     }
                 } else if f.syn() {
-                    if retransmission {
+                    if retransmission && trigger == Trigger::Timer {
                         let waited = s[me]
                             .last_syn
                             .map_or(0, |t| item.time.saturating_since(t).as_millis() as u64);
@@ -197,9 +207,15 @@ pub fn annotate(items: &[Item], msl_secs: u64, delayed_syn: bool) -> Vec<Vec<Not
                     s[me].last_syn = Some(item.time);
                 } else if retransmission {
                     match trigger {
-                        Trigger::Packet if !s[me].noted_fast => {
-                            s[me].noted_fast = true;
-                            notes.push(Note::RetransmitFast(side));
+                        Trigger::Packet if s[me].dupacks >= 3 => {
+                            if !s[me].noted_fast {
+                                s[me].noted_fast = true;
+                                notes.push(Note::RetransmitFast(side));
+                            }
+                        }
+                        Trigger::Packet if !s[me].noted_next => {
+                            s[me].noted_next = true;
+                            notes.push(Note::RetransmitNext(side));
                         }
                         Trigger::Timer | Trigger::App if !s[me].noted_rto => {
                             s[me].noted_rto = true;
@@ -278,6 +294,25 @@ pub fn annotate(items: &[Item], msl_secs: u64, delayed_syn: bool) -> Vec<Vec<Not
                     _ => None,
                 };
                 notes.extend(note);
+            }
+            What::In { seg } => {
+                let f = seg.tcp.flags;
+                let pure_ack = f.ack() && !f.syn() && !f.fin() && !f.rst() && seg.len == 0;
+                if pure_ack && s[me].last_ack == Some(seg.tcp.ack) {
+                    s[me].dupacks += 1;
+                } else {
+                    s[me].dupacks = 0;
+                }
+                if f.ack() {
+                    s[me].last_ack = Some(seg.tcp.ack);
+                }
+            }
+            What::Dropped { seg, .. }
+                if s[me].state == Some(State::SynReceived)
+                    && seg.tcp.flags.syn()
+                    && seg.tcp.flags.ack() =>
+            {
+                notes.push(Note::SimultaneousSynAckDropped(side));
             }
             What::Injected { .. } => notes.push(Note::Injected),
             What::Swallowed if !s[me].swallowed => {

@@ -134,9 +134,9 @@ pub fn plan(
 ) -> Plan {
     use Step::*;
     let default_bytes = match scenario {
-        Scenario::SimultaneousOpen | Scenario::SimultaneousClose | Scenario::DelayedDuplicateSyn => {
-            100
-        }
+        Scenario::SimultaneousOpen
+        | Scenario::SimultaneousClose
+        | Scenario::DelayedDuplicateSyn => 100,
         Scenario::Reset => 10 * MSS,
         Scenario::Refused | Scenario::SynTimeout => 0,
         _ => 3 * MSS,
@@ -159,7 +159,11 @@ pub fn plan(
     ];
     let mut p = Plan {
         scenario,
-        loss: loss.unwrap_or(if scenario == Scenario::Lossy { 0.25 } else { 0.0 }),
+        loss: loss.unwrap_or(if scenario == Scenario::Lossy {
+            0.25
+        } else {
+            0.0
+        }),
         seed: seed.unwrap_or(if scenario == Scenario::Lossy {
             LOSSY_SEED
         } else {
@@ -201,13 +205,35 @@ pub fn plan(
         }
         Scenario::SimultaneousClose => {
             p.client = vec![connect, WaitConnected, Send(n), Recv(n), Barrier, Close];
-            p.server = vec![Listen(SERVER_PORT), Accept, Recv(n), Send(n), Barrier, Close];
+            p.server = vec![
+                Listen(SERVER_PORT),
+                Accept,
+                Recv(n),
+                Send(n),
+                Barrier,
+                Close,
+            ];
         }
         Scenario::HalfClose => {
             let request = n.min(100);
             p.request = request;
-            p.client = vec![connect, WaitConnected, Send(request), Shutdown, RecvEof, Close];
-            p.server = vec![Listen(SERVER_PORT), Accept, RecvEof, Send(n), Close];
+            p.client = vec![
+                connect,
+                WaitConnected,
+                Send(request),
+                WaitAcked,
+                Shutdown,
+                RecvEof,
+                Close,
+            ];
+            p.server = vec![
+                Listen(SERVER_PORT),
+                Accept,
+                RecvEof,
+                Send(n),
+                WaitAcked,
+                Close,
+            ];
         }
         Scenario::Reset => {
             p.answer = 0;

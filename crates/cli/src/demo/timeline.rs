@@ -82,16 +82,6 @@ pub struct Item {
     pub what: What,
 }
 
-impl Item {
-    /// Segments that crossed the wire (sent or injected), with their sender.
-    pub fn wire_segment(&self) -> Option<&Seg> {
-        match &self.what {
-            What::Out { seg, .. } | What::Injected { seg } => Some(seg),
-            _ => None,
-        }
-    }
-}
-
 /// Builds the timeline from the log and the simulator's wire events (both
 /// hold each host's packets in send order, so the n-th segment a host sent
 /// is its n-th wire event).
@@ -192,6 +182,10 @@ fn received(tcp: TcpRepr, len: usize, sender: Option<SeqNum>, me: Option<SeqNum>
         tcp,
         len,
         rel_seq: rel(tcp.seq, sender),
-        rel_ack: if tcp.flags.ack() { rel(tcp.ack, me) } else { None },
+        rel_ack: if tcp.flags.ack() {
+            rel(tcp.ack, me)
+        } else {
+            None
+        },
     }
 }

@@ -103,7 +103,10 @@ fn tokens(text: &str) -> Vec<String> {
 }
 
 fn is_closing(c: char) -> bool {
-    matches!(c, '，' | '。' | '、' | '；' | '：' | '）' | '！' | '？' | '”' | '」')
+    matches!(
+        c,
+        '，' | '。' | '、' | '；' | '：' | '）' | '！' | '？' | '”' | '」'
+    )
 }
 
 #[cfg(test)]

@@ -295,6 +295,17 @@ impl Texts for En {
                  retransmit) instead of waiting for the RTO",
                 side(s)
             ),
+            Note::RetransmitNext(s) => format!(
+                "an ACK moves forward but stops at a gap: the {} resends the next segment \
+                 still unacknowledged",
+                side(s)
+            ),
+            Note::SimultaneousSynAckDropped(s) => format!(
+                "that SYN+ACK repeats a SYN the {} already has, so it falls outside the \
+                 receive window: dropped, but answered with an ACK — and that ACK completes \
+                 the open",
+                side(s)
+            ),
             Note::FirstLoss => "✗ the link lost this segment; the sender can tell only from \
                  missing or duplicate ACKs"
                 .into(),
@@ -307,6 +318,10 @@ impl Texts for En {
                 side(s)
             ),
         }
+    }
+
+    fn arrives(&self, at: &str) -> String {
+        format!("arrives at {at}")
     }
 
     fn later(&self, secs: f64) -> String {

@@ -118,6 +118,8 @@ pub trait Texts {
     fn note(&self, n: &Note) -> String;
     /// Time passing without events.
     fn later(&self, secs: f64) -> String;
+    /// Mark of a segment the network holds back: it arrives at `at` (s.mmm).
+    fn arrives(&self, at: &str) -> String;
     /// The summary lines.
     fn summary(&self, s: &Summary) -> Vec<String>;
 }
@@ -145,8 +147,5 @@ pub(crate) fn isn_list(v: &[u32], none: &str, then: &str) -> String {
     if v.is_empty() {
         return none.to_string();
     }
-    v.iter()
-        .map(u32::to_string)
-        .collect::<Vec<_>>()
-        .join(then)
+    v.iter().map(u32::to_string).collect::<Vec<_>>().join(then)
 }

@@ -86,7 +86,7 @@ impl Texts for Zh {
     }
 
     fn time_heading(&self) -> &'static str {
-        "时间（秒）"
+        "时间(秒)"
     }
 
     fn retransmission(&self) -> &'static str {
@@ -197,7 +197,8 @@ impl Texts for Zh {
                 side(s)
             ),
             Note::FirstData(_) => {
-                "数据：seq 从 ISN 开始按字节计数；接收方的 ack 是它期望收到的下一个字节的序号".into()
+                "数据：seq 从 ISN 开始按字节计数；接收方的 ack 是它期望收到的下一个字节的序号"
+                    .into()
             }
             Note::HalfCloseData(s) => format!(
                 "{}发出 FIN 之后，{}仍在发送数据：FIN 只关闭发送方这一个方向。这正是关闭连接需要\
@@ -276,10 +277,9 @@ impl Texts for Zh {
                 side(s)
             ),
             Note::RstAbort(s) => format!("RST：通知{}立即丢弃该连接", side(s.peer())),
-            Note::RstNoConnection(s) => format!(
-                "RST：这个报文段已不属于任何连接，{}以 RST 作答",
-                side(s)
-            ),
+            Note::RstNoConnection(s) => {
+                format!("RST：这个报文段已不属于任何连接，{}以 RST 作答", side(s))
+            }
             Note::RetransmitSyn {
                 waited_ms, syn_ack, ..
             } => format!(
@@ -295,17 +295,30 @@ impl Texts for Zh {
                 "重复的 ACK 表明有报文段丢失：{}立即重传（快速重传），而不必等待 RTO",
                 side(s)
             ),
+            Note::RetransmitNext(s) => format!(
+                "ACK 向前推进了，但停在一个缺口处：{}重传下一个仍未被确认的报文段",
+                side(s)
+            ),
+            Note::SimultaneousSynAckDropped(s) => format!(
+                "这个 SYN+ACK 重复了{}已经收到的 SYN，因此落在接收窗口之外：被丢弃，但会以 ACK \
+                 作答——正是这个 ACK 完成了连接的建立",
+                side(s)
+            ),
             Note::FirstLoss => {
                 "✗ 链路丢失了这个报文段；发送方只能从缺失的或重复的 ACK 中察觉".into()
             }
             Note::Injected => {
-                "一个来自该连接早先实例的旧重复 SYN（地址和端口相同，序列号较旧）先到达了服务器".into()
+                "一个来自该连接早先实例的旧重复 SYN（地址和端口相同，序列号较旧）先到达了服务器"
+                    .into()
             }
-            Note::Swallowed(s) => format!(
-                "{}主机默默丢弃了报文：既没有 SYN+ACK，也没有 RST",
-                side(s)
-            ),
+            Note::Swallowed(s) => {
+                format!("{}主机默默丢弃了报文：既没有 SYN+ACK，也没有 RST", side(s))
+            }
         }
+    }
+
+    fn arrives(&self, at: &str) -> String {
+        format!("{at} 才到达")
     }
 
     fn later(&self, secs: f64) -> String {
@@ -344,7 +357,9 @@ impl Texts for Zh {
             }
         }
         if let Some(limit) = s.hit_limit {
-            v.push(format!("  已达到虚拟时间上限（{limit} 秒），运行被中止：连接未能完成"));
+            v.push(format!(
+                "  已达到虚拟时间上限（{limit} 秒），运行被中止：连接未能完成"
+            ));
         }
         v.push(format!("  虚拟时间：{:.3} 秒", s.end_secs));
         v
