@@ -206,22 +206,19 @@ pub fn annotate(items: &[Item], msl_secs: u64, delayed_syn: bool) -> Vec<Vec<Not
                     s[me].first_syn.get_or_insert(item.time);
                     s[me].last_syn = Some(item.time);
                 } else if retransmission {
-                    match trigger {
-                        Trigger::Packet if s[me].dupacks >= 3 => {
-                            if !s[me].noted_fast {
-                                s[me].noted_fast = true;
-                                notes.push(Note::RetransmitFast(side));
-                            }
+                    let st = &mut s[me];
+                    let (noted, note) = match trigger {
+                        Trigger::Packet if st.dupacks >= 3 => {
+                            (&mut st.noted_fast, Note::RetransmitFast(side))
                         }
-                        Trigger::Packet if !s[me].noted_next => {
-                            s[me].noted_next = true;
-                            notes.push(Note::RetransmitNext(side));
+                        Trigger::Packet => (&mut st.noted_next, Note::RetransmitNext(side)),
+                        Trigger::Timer | Trigger::App => {
+                            (&mut st.noted_rto, Note::RetransmitRto(side))
                         }
-                        Trigger::Timer | Trigger::App if !s[me].noted_rto => {
-                            s[me].noted_rto = true;
-                            notes.push(Note::RetransmitRto(side));
-                        }
-                        _ => {}
+                    };
+                    if !*noted {
+                        *noted = true;
+                        notes.push(note);
                     }
                 } else {
                     if s[me].handshake_ack_due && seg.len == 0 && !f.fin() {

@@ -101,7 +101,7 @@ impl Texts for En {
     }
 
     fn injected(&self) -> &'static str {
-        "old duplicate (injected)"
+        "injected old duplicate"
     }
 
     fn cause(&self, c: Cause) -> String {

@@ -1,0 +1,59 @@
+//! `synack bench` with small sizes: valid JSON with the required keys.
+
+mod common;
+
+use common::ok;
+
+fn one_json_line(args: &[&str]) -> serde_json::Value {
+    let out = ok(args);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    serde_json::from_str(out.trim()).unwrap()
+}
+
+#[test]
+fn bulk_json() {
+    let v = one_json_line(&[
+        "bench", "bulk", "--bytes", "300000", "--mtu", "1500", "--json",
+    ]);
+    assert_eq!(v["bench"], "bulk");
+    assert_eq!(v["bytes"], 300000);
+    assert_eq!(v["mtu"], 1500);
+    assert_eq!(v["buffer"], 262144);
+    assert!(v["seconds"].as_f64().unwrap() > 0.0);
+    assert!(v["gbit_per_s"].as_f64().unwrap() > 0.0);
+    assert_eq!(v["verified"], true);
+    let v = one_json_line(&[
+        "bench", "bulk", "--bytes", "100000", "--mtu", "9000", "--buffer", "16384", "--json",
+    ]);
+    assert_eq!(v["buffer"], 16384);
+    assert_eq!(v["mtu"], 9000);
+}
+
+#[test]
+fn churn_json() {
+    let v = one_json_line(&[
+        "bench",
+        "churn",
+        "--connections",
+        "30",
+        "--idle",
+        "5",
+        "--json",
+    ]);
+    assert_eq!(v["bench"], "churn");
+    assert_eq!(v["connections"], 30);
+    assert_eq!(v["idle"], 5);
+    assert!(v["seconds"].as_f64().unwrap() > 0.0);
+    assert!(v["conn_per_s"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn readable_without_json() {
+    let out = ok(&["bench", "churn", "--connections", "10"]);
+    assert!(out.starts_with("churn: 10 connections"), "{out}");
+    let out = ok(&["bench", "bulk", "--bytes", "10000", "--mtu", "1500"]);
+    assert!(
+        out.starts_with("bulk: 10000 bytes") && out.contains("Gbit/s"),
+        "{out}"
+    );
+}
