@@ -564,3 +564,60 @@ fn sequence_numbers_wrap_around() {
     h.send(Seg::rst(21));
     assert_eq!(h.ep.state(h.conn()), Ok(State::Closed));
 }
+
+// ----- more ----------------------------------------------------------------
+
+#[test]
+fn unacceptable_segment_ack_field_is_ignored() {
+    // First check fails: the segment is dropped after the ACK is sent, its
+    // ACK field is not processed.
+    let mut h = Harness::new();
+    h.established();
+    h.app_send(b"0123456789");
+    h.expect(&[Seg::data(1, 1, b"0123456789")]);
+    h.send(Seg::data(200_000, 11, b"stray"));
+    h.expect(&[Seg::ack_at(11, 1)]);
+    assert_eq!(h.ep.connection(h.conn()).unwrap().send_queue(), 10);
+}
+
+#[test]
+fn out_of_window_fin_draws_ack_and_is_ignored() {
+    let mut h = Harness::new();
+    h.established();
+    h.send(Seg::fin(100_000, 1));
+    h.expect(&[Seg::ack_at(1, 1)]);
+    assert_eq!(h.ep.state(h.conn()), Ok(State::Established));
+}
+
+#[test]
+fn delayed_ack_rides_on_outgoing_data() {
+    let mut h = Harness::new();
+    h.established();
+    h.send(Seg::data(1, 1, b"request"));
+    h.advance(ms(10));
+    h.app_send(b"response");
+    h.expect(&[Seg::data(1, 8, b"response")]);
+    // No separate ACK at the timer.
+    h.advance(ms(100));
+    h.expect_nothing();
+}
+
+#[test]
+fn zero_window_still_takes_acks_of_data_segments() {
+    // "If the RCV.WND is zero, no segments will be acceptable, but special
+    // allowance should be made to accept valid ACKs" -- a data segment at
+    // RCV.NXT acknowledging our data frees our send buffer even though its
+    // data is not taken.
+    let mut h = Harness::with_config(false, |c| c.tcp.recv_buffer = 1000);
+    h.listen(8);
+    h.send(Seg::syn(0));
+    assert_eq!(h.recv().len(), 1);
+    h.send(Seg::ack_at(1, 1));
+    h.conn = Some(h.ep.accept(h.listener.unwrap()).unwrap());
+    h.send(Seg::data(1, 1, &bytes(0, 1000)));
+    h.app_send(b"abc");
+    h.expect(&[Seg::data(1, 1001, b"abc").win(0)]);
+    h.send(Seg::data(1001, 4, b"more"));
+    h.expect(&[Seg::ack_at(4, 1001).win(0)]);
+    assert_eq!(h.ep.connection(h.conn()).unwrap().send_queue(), 0);
+}

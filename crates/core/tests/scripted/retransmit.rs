@@ -215,3 +215,19 @@ fn retransmission_carries_the_current_ack() {
         "{out:?}"
     );
 }
+
+#[test]
+fn partial_ack_retransmits_from_snd_una() {
+    let mut h = Harness::new();
+    h.established();
+    h.app_send(b"0123456789");
+    h.expect(&[Seg::data(1, 1, b"0123456789")]);
+    h.send(Seg::ack_at(1, 5));
+    h.advance(Duration::from_secs(1));
+    let out = h.recv();
+    assert_eq!(
+        out.first(),
+        Some(&Seg::data(5, 1, b"456789").win(65535)),
+        "{out:?}"
+    );
+}

@@ -211,3 +211,18 @@ fn accepted_connection_sends_at_once() {
     h.expect(&[Seg::data(1, 1, b"hi")]);
     assert_eq!(h.conn_events(), Vec::<EventKind>::new());
 }
+
+#[test]
+fn syn_window_is_not_scaled_but_later_windows_are() {
+    // RFC 7323 2.2: the SYN's window is never scaled; after the handshake
+    // SND.WND = SEG.WND << Snd.Wind.Shift.
+    let mut h = Harness::new();
+    h.listen(8);
+    h.send(Seg::syn(0).opts(mss_ws(1460, 2)).win(1000));
+    assert_eq!(h.recv().len(), 1);
+    h.send(Seg::ack_at(1, 1).win(250));
+    h.conn = Some(h.ep.accept(h.listener.unwrap()).unwrap());
+    h.app_send(&bytes(0, 3000));
+    // 250 << 2 = 1000 bytes may be sent.
+    h.expect(&[Seg::data(1, 1, &bytes(0, 1000))]);
+}

@@ -258,3 +258,115 @@ fn syn_ack_after_retransmission_still_establishes() {
     h.advance(Duration::from_secs(10));
     h.expect_nothing();
 }
+
+#[test]
+fn simultaneous_open_rst_refuses() {
+    // SYN-RECEIVED from an active OPEN: "the connection was refused".
+    let mut h = Harness::new();
+    h.syn_sent();
+    h.send(Seg::syn(0));
+    assert_eq!(h.recv().len(), 1);
+    h.send(Seg::rst(1));
+    h.expect_nothing();
+    assert_eq!(h.ep.state(h.conn()), Ok(State::Closed));
+    assert_eq!(h.conn_events(), vec![EventKind::Refused]);
+    assert_eq!(h.app_recv(1), Err(Error::ConnectionRefused));
+}
+
+#[test]
+fn simultaneous_open_new_syn_draws_challenge_ack() {
+    // SYN-RECEIVED from an active OPEN: a SYN is handled as in the
+    // synchronized states (RFC 5961 4.2 challenge ACK).
+    let mut h = Harness::new();
+    h.syn_sent();
+    h.send(Seg::syn(0));
+    assert_eq!(h.recv().len(), 1);
+    h.send(Seg::syn(100));
+    h.expect(&[Seg::ack_at(1, 1)]);
+    assert_eq!(h.ep.state(h.conn()), Ok(State::SynReceived));
+}
+
+#[test]
+fn simultaneous_open_syn_ack_is_retransmitted() {
+    let mut h = Harness::new();
+    h.syn_sent();
+    h.send(Seg::syn(0));
+    let syn_ack = Seg::syn_ack(0, 1).opts(mss(MSS_V4 as u16)).win(65535);
+    h.expect(std::slice::from_ref(&syn_ack));
+    h.advance(Duration::from_secs(1));
+    let out = h.recv();
+    assert_eq!(out, vec![syn_ack], "SYN-ACK retransmission expected");
+    assert_eq!(h.ep.state(h.conn()), Ok(State::SynReceived));
+}
+
+#[test]
+fn close_in_simultaneous_syn_received_keeps_retransmitting_the_syn() {
+    // CLOSE in SYN-RECEIVED (RFC 9293 3.10.4): send FIN and enter
+    // FIN-WAIT-1, or queue the FIN until ESTABLISHED. Either way our SYN is
+    // still unacknowledged and must keep being retransmitted.
+    let mut h = Harness::new();
+    h.syn_sent();
+    h.send(Seg::syn(0));
+    assert_eq!(h.recv().len(), 1);
+    h.app_shutdown();
+    let mut out = h.recv();
+    let st = h.ep.state(h.conn()).unwrap();
+    assert!(matches!(st, State::FinWait1 | State::SynReceived), "{st}");
+    h.advance(Duration::from_secs(1));
+    let rexmit = h.recv();
+    assert!(
+        rexmit.contains(&Seg::syn_ack(0, 1).opts(mss(MSS_V4 as u16)).win(65535)),
+        "no SYN-ACK retransmission: {rexmit:?}"
+    );
+    out.extend(rexmit);
+    // The peer's ACK of our SYN; our FIN goes out (if it had not).
+    h.send(Seg::ack_at(1, 1));
+    out.extend(h.recv());
+    assert_eq!(h.ep.state(h.conn()), Ok(State::FinWait1));
+    assert!(out.contains(&Seg::fin(1, 1).win(65535)), "no FIN: {out:?}");
+    h.send(Seg::ack_at(1, 2));
+    assert_eq!(h.ep.state(h.conn()), Ok(State::FinWait2));
+}
+
+#[test]
+fn close_in_syn_sent_deletes_the_tcb() {
+    // CLOSE in SYN-SENT: "Delete the TCB"; nothing is sent.
+    let mut h = Harness::new();
+    h.syn_sent();
+    h.app_shutdown();
+    h.expect_nothing();
+    assert_eq!(h.ep.state(h.conn()), Ok(State::Closed));
+    h.advance(Duration::from_secs(10));
+    h.expect_nothing();
+    // The peer's late SYN-ACK finds no TCB: <SEQ=SEG.ACK><CTL=RST>.
+    h.send(Seg::syn_ack(0, 1));
+    h.expect(&[Seg::rst(1).win(0)]);
+}
+
+#[test]
+fn fin_without_syn_is_dropped() {
+    let mut h = Harness::new();
+    h.syn_sent();
+    h.send(Seg::fin(0, 1));
+    h.send(Seg::fin(0, 1).no_ack());
+    h.expect_nothing();
+    assert_eq!(h.ep.state(h.conn()), Ok(State::SynSent));
+}
+
+#[test]
+fn syn_ack_window_is_not_scaled() {
+    // RFC 7323 2.2: the window field of a SYN-ACK is never scaled.
+    let mut h = Harness::new();
+    h.syn_sent();
+    h.send(Seg::syn_ack(0, 1).opts(mss_ws(1460, 2)).win(1000));
+    h.expect(&[Seg::ack_at(1, 1)]);
+    h.ep.set_nodelay(h.conn(), true).unwrap();
+    h.app_send(&bytes(0, 3000));
+    h.expect(&[Seg::data(1, 1, &bytes(0, 1000))]);
+    // Later windows are scaled: 500 << 2 = 2000.
+    h.send(Seg::ack_at(1, 1001).win(500));
+    h.expect(&[
+        Seg::data(1001, 1, &bytes(1000, 1460)),
+        Seg::data(2461, 1, &bytes(2460, 540)),
+    ]);
+}
