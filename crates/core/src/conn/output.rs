@@ -107,7 +107,7 @@ impl Connection {
             self.syn_pending = false;
             let flags = match self.state {
                 State::SynSent => TcpFlags::SYN,
-                State::SynReceived => TcpFlags::SYN | TcpFlags::ACK,
+                State::SynReceived | State::FinWait1 => TcpFlags::SYN | TcpFlags::ACK,
                 _ => return self.plan(),
             };
             return Some(Plan {
