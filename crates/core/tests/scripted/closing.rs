@@ -330,3 +330,31 @@ fn data_after_close_draws_rst() {
     assert_eq!(out[0].seq, 2);
     h.assert_no_connection();
 }
+
+#[test]
+fn closing_retransmitted_fin_is_acked() {
+    let mut h = Harness::new();
+    h.closing();
+    h.send(Seg::fin(1, 1));
+    h.expect(&[Seg::ack_at(2, 2)]);
+    h.assert_state(State::Closing);
+}
+
+#[test]
+fn fin_wait_2_rst_resets() {
+    let mut h = Harness::new();
+    h.fin_wait_2();
+    h.send(Seg::rst(1));
+    h.expect_nothing();
+    assert_eq!(h.ep.state(h.conn()), Ok(State::Closed));
+    assert_eq!(h.conn_events(), vec![EventKind::Reset]);
+}
+
+#[test]
+fn fin_wait_2_in_window_rst_draws_challenge_ack() {
+    let mut h = Harness::new();
+    h.fin_wait_2();
+    h.send(Seg::rst(10));
+    h.expect(&[Seg::ack_at(2, 1)]);
+    h.assert_state(State::FinWait2);
+}

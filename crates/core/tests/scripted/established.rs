@@ -621,3 +621,44 @@ fn zero_window_still_takes_acks_of_data_segments() {
     h.expect(&[Seg::ack_at(4, 1001).win(0)]);
     assert_eq!(h.ep.connection(h.conn()).unwrap().send_queue(), 0);
 }
+
+#[test]
+fn retransmitted_syn_ack_draws_ack() {
+    // Our handshake ACK was lost; the peer resends its SYN-ACK. It lies
+    // before RCV.NXT, so it is unacceptable and draws an ACK.
+    let mut h = Harness::new();
+    h.established_active();
+    h.send(Seg::syn_ack(0, 1));
+    h.expect(&[Seg::ack_at(1, 1)]);
+    assert_eq!(h.ep.state(h.conn()), Ok(State::Established));
+    assert_eq!(h.conn_events(), vec![]);
+}
+
+#[test]
+fn reset_before_accept_is_not_accepted() {
+    let mut h = Harness::new();
+    h.syn_received();
+    h.send(Seg::ack_at(1, 1));
+    h.assert_state(State::Established);
+    h.send(Seg::rst(1));
+    h.expect_nothing();
+    h.assert_no_connection();
+    assert_eq!(h.ep.accept(h.listener.unwrap()), Err(Error::WouldBlock));
+}
+
+#[test]
+fn peer_mss_limits_segment_size() {
+    let mut h = Harness::new();
+    h.listen(8);
+    h.send(Seg::syn(0).opts(mss(100)));
+    // We still announce our own MSS.
+    h.expect(&[Seg::syn_ack(0, 1).opts(mss(MSS_V4 as u16)).win(65535)]);
+    h.send(Seg::ack_at(1, 1));
+    h.conn = Some(h.ep.accept(h.listener.unwrap()).unwrap());
+    h.app_send(&bytes(0, 300));
+    h.expect(&[
+        Seg::data(1, 1, &bytes(0, 100)),
+        Seg::data(101, 1, &bytes(100, 100)),
+        Seg::data(201, 1, &bytes(200, 100)),
+    ]);
+}

@@ -135,3 +135,28 @@ fn v4_listener_does_not_take_v6_syn() {
 }
 
 use core::net::SocketAddrV4 as SocketAddr4;
+
+#[test]
+fn bad_checksum_is_dropped() {
+    let mut h = Harness::new_v6();
+    h.established();
+    let mut p = h.packet_for(&Seg::rst(1));
+    let n = p.len();
+    p[n - 1] ^= 0x10; // urgent pointer, covered by the checksum only
+    h.send_bytes(&p);
+    h.expect_nothing();
+    assert_eq!(h.ep.stats().rx_bad_checksum, 1);
+    assert_eq!(h.ep.state(h.conn()), Ok(State::Established));
+}
+
+#[test]
+fn truncated_packet_is_dropped() {
+    let mut h = Harness::new_v6();
+    h.established();
+    let p = h.packet_for(&Seg::data(1, 1, b"abcdef"));
+    h.send_bytes(&p[..p.len() - 3]);
+    h.send_bytes(&p[..50]);
+    h.expect_nothing();
+    assert_eq!(h.ep.stats().rx_malformed, 2);
+    assert_eq!(h.app_recv(10), Err(Error::WouldBlock));
+}

@@ -231,3 +231,35 @@ fn partial_ack_retransmits_from_snd_una() {
         "{out:?}"
     );
 }
+
+#[test]
+fn rto_resends_only_the_first_segment_then_slow_starts() {
+    // RFC 5681 3.1: after an RTO the window is one segment; RFC 6298 5.4:
+    // retransmit the earliest unacknowledged segment.
+    let mut h = Harness::new();
+    h.established();
+    let m = MSS_V4 as u32;
+    h.app_send(&bytes(0, 2 * MSS_V4));
+    assert_eq!(h.recv().len(), 2);
+    h.advance(min_rto(&h));
+    h.expect(&[Seg::data(1, 1, &bytes(0, MSS_V4))]);
+    // Its ACK lets the second one go.
+    h.send(Seg::ack_at(1, 1 + m));
+    h.expect(&[Seg::data(1 + m, 1, &bytes(MSS_V4, MSS_V4))]);
+    h.send(Seg::ack_at(1, 1 + 2 * m));
+    h.advance(Duration::from_secs(5));
+    h.expect_nothing();
+}
+
+#[test]
+fn writable_event_when_the_send_buffer_drains() {
+    let mut h = Harness::with_config(false, |c| c.tcp.send_buffer = 100);
+    h.established();
+    h.ep.set_nodelay(h.conn(), true).unwrap();
+    assert_eq!(h.ep.send(h.now, h.conn(), &[7; 150]), Ok(100));
+    h.expect(&[Seg::data(1, 1, &[7; 100])]);
+    h.conn_events();
+    h.send(Seg::ack_at(1, 101));
+    assert_eq!(h.conn_events(), vec![EventKind::Writable]);
+    assert_eq!(h.ep.send(h.now, h.conn(), &[8; 50]), Ok(50));
+}

@@ -370,3 +370,16 @@ fn syn_ack_window_is_not_scaled() {
         Seg::data(2461, 1, &bytes(2460, 540)),
     ]);
 }
+
+#[test]
+fn syn_ack_carrying_fin_enters_close_wait() {
+    let mut h = Harness::new();
+    h.syn_sent();
+    h.send(Seg::syn_ack(0, 1).with(TcpFlags::FIN));
+    h.expect(&[Seg::ack_at(1, 2)]);
+    assert_eq!(h.ep.state(h.conn()), Ok(State::CloseWait));
+    assert_eq!(
+        h.conn_events(),
+        vec![EventKind::Connected, EventKind::PeerClosed]
+    );
+}

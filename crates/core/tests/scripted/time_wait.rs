@@ -110,3 +110,13 @@ fn send_in_time_wait_is_an_error() {
     h.time_wait();
     assert_eq!(h.ep.send(h.now, h.conn(), b"x"), Err(Error::Closed));
 }
+
+#[test]
+fn duplicate_ack_draws_nothing() {
+    // Only a retransmitted FIN is acknowledged; an in-window ACK is not.
+    let mut h = Harness::new();
+    h.time_wait();
+    h.send(Seg::ack_at(2, 2));
+    h.expect_nothing();
+    h.assert_state(State::TimeWait);
+}
