@@ -56,9 +56,6 @@ impl Connection {
                 self.persist_backoff = 0;
             }
         }
-        // A zero window with data waiting starts the persist timer
-        // (RFC 9293 3.8.6.1, MUST-35).
-        self.update_persist(ctx);
         true
     }
 

@@ -7,7 +7,7 @@ use crate::error::Error;
 impl Connection {
     /// SEND: queues data. Before the handshake completes the data waits in
     /// the buffer (RFC 9293 3.10.2, SYN-SENT / SYN-RECEIVED).
-    pub(crate) fn send(&mut self, ctx: &mut Ctx<'_>, data: &[u8]) -> Result<usize, Error> {
+    pub(crate) fn send(&mut self, data: &[u8]) -> Result<usize, Error> {
         if let Some(e) = self.error {
             return Err(e);
         }
@@ -26,8 +26,6 @@ impl Connection {
         if n == 0 && !data.is_empty() {
             return Err(Error::WouldBlock);
         }
-        // Data queued behind a zero window: probe it (MUST-35).
-        self.update_persist(ctx);
         Ok(n)
     }
 

@@ -320,7 +320,7 @@ impl Endpoint {
 
     /// Queues `data` for sending; returns how much fit in the send buffer.
     pub fn send(&mut self, now: Instant, conn: ConnId, data: &[u8]) -> Result<usize, Error> {
-        self.with_app_conn(now, conn, |c, ctx| c.send(ctx, data))?
+        self.with_app_conn(now, conn, |c, _| c.send(data))?
     }
 
     /// Reads received data; `Ok(0)` with a non-empty `buf` is end of stream.
