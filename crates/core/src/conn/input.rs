@@ -8,7 +8,7 @@ use crate::endpoint::EventKind;
 use crate::error::Error;
 use crate::seq::SeqNum;
 use crate::trace::{DropReason, TraceKind};
-use crate::wire::TcpRepr;
+use crate::wire::{TcpFlags, TcpRepr};
 
 /// Full-sized segments received before an ACK is forced (RFC 9293 SHLD-19:
 /// ACK at least every second full-sized segment).
@@ -95,6 +95,15 @@ impl Connection {
                 }
             }
             self.drop_segment(ctx, seg, DropReason::OutOfWindow);
+            // RCV.WND = 0: "special allowance should be made to accept valid
+            // ACKs" -- trim the segment to the (empty) window and go on.
+            if self.rcv_wnd() == 0 && seg.seq == self.rcv_nxt && f.ack() && !f.rst() && !f.syn() {
+                let bare = TcpRepr {
+                    flags: f.without(TcpFlags::FIN),
+                    ..*seg
+                };
+                self.on_segment_synchronized(ctx, &bare, &[]);
+            }
             return;
         }
 

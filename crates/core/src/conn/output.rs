@@ -123,7 +123,7 @@ impl Connection {
             self.syn_pending = false;
             let flags = match self.state {
                 State::SynSent => TcpFlags::SYN,
-                State::SynReceived => TcpFlags::SYN | TcpFlags::ACK,
+                State::SynReceived | State::FinWait1 => TcpFlags::SYN | TcpFlags::ACK,
                 _ => return self.plan(),
             };
             return Some(Plan {
@@ -306,7 +306,9 @@ impl Connection {
         if !self.state.can_receive() {
             return false;
         }
-        let free = self.recv_buf.free();
+        // Only what the window field can carry counts (RFC 9293 3.8.6.2.2:
+        // no small advances of the right edge).
+        let free = self.recv_buf.free().min(65535 << self.rcv_wscale);
         let current = self.rcv_adv.since(self.rcv_nxt);
         let step = (self.recv_buf.capacity() / 2).min(self.rcv_mss);
         // Tell the peer when the window grew by two segments or half the

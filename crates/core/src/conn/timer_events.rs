@@ -31,7 +31,10 @@ impl Connection {
     /// After too many attempts give up (RFC 9293 R2, MUST-20..23).
     fn on_retransmit_timeout(&mut self, ctx: &mut Ctx<'_>) {
         self.retries += 1;
-        let handshake = matches!(self.state, State::SynSent | State::SynReceived);
+        // Our SYN is unacknowledged (also after CLOSE in SYN-RECEIVED moved
+        // us to FIN-WAIT-1, RFC 9293 3.10.4): resend it first.
+        let handshake =
+            matches!(self.state, State::SynSent | State::SynReceived) || self.snd_una == self.iss;
         let limit = if handshake {
             self.cfg.syn_retries
         } else {

@@ -1,0 +1,19 @@
+//! Scripted single-connection tests: the stack under test against a fake
+//! peer driven segment by segment, one test per rule of RFC 9293 3.10
+//! (event processing), RFC 5961 (RST / SYN / ACK hardening) and RFC 1337
+//! (no RST in TIME-WAIT). See `harness` for the relative sequence numbers.
+
+mod harness;
+
+mod abort;
+mod api;
+mod closed;
+mod closing;
+mod established;
+mod ipv6;
+mod listen;
+mod malformed;
+mod retransmit;
+mod syn_received;
+mod syn_sent;
+mod time_wait;
