@@ -122,9 +122,12 @@ fn one(
         .map_err(|x| e("client send", x))?;
     p.pump(now);
     expect_byte(p.server.recv(now, s, &mut b), b"q", "server recv").map_err(|m| {
-        let iss = p.client.connection(c).map(|x| x.iss().0);
+        let iss = p
+            .client
+            .connection(c)
+            .map_or("?".to_string(), |x| x.iss().0.to_string());
         format!(
-            "{m} (client ISN {iss:?}; segments the server dropped so far: {})",
+            "{m} (client ISN {iss}; segments the server dropped so far: {})",
             p.server.stats().rx_dropped
         )
     })?;

@@ -35,10 +35,11 @@ impl Texts for En {
                 h.seed
             ),
             format!(
-                "ISN: client {} · server {} (seq/ack below are relative to each side's ISN)",
+                "ISN: client {} · server {}",
                 isn_list(&h.client_isns, "none", ", then "),
                 isn_list(&h.server_isns, "none", ", then ")
             ),
+            "seq/ack below are relative to each side's ISN".to_string(),
         ]
     }
 

@@ -35,10 +35,11 @@ impl Texts for Zh {
                 h.seed
             ),
             format!(
-                "ISN：客户端 {} · 服务器 {}（下文的 seq/ack 均为相对于各自 ISN 的值）",
+                "ISN：客户端 {} · 服务器 {}",
                 isn_list(&h.client_isns, "无", "，之后 "),
                 isn_list(&h.server_isns, "无", "，之后 ")
             ),
+            "下文的 seq/ack 均为相对于各自 ISN 的值".to_string(),
         ]
     }
 
