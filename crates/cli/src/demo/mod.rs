@@ -135,12 +135,18 @@ pub fn run(a: &DemoArgs) -> Result<ExitCode, String> {
     let mut out = stdout.lock();
     // A closed pipe (e.g. `| head`) is not an error worth reporting.
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
-    let ok = !outcome.hit_limit && outcome.apps.iter().all(|a| a.corrupt == 0);
-    Ok(if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    if outcome.hit_limit {
+        eprintln!(
+            "synack: the run did not finish within {} s of virtual time",
+            TIME_LIMIT.as_secs()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    if outcome.apps.iter().any(|a| a.corrupt > 0) {
+        eprintln!("synack: received data differs from the data sent");
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// A traced endpoint for `side`, its secret drawn from the simulation.
