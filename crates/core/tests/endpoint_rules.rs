@@ -8,12 +8,16 @@ const ME: IpAddr = IpAddr::V4(Ipv4Addr::new(198, 18, 0, 2));
 const PEER: IpAddr = IpAddr::V4(Ipv4Addr::new(198, 18, 0, 1));
 
 fn endpoint() -> Endpoint {
+    endpoint_with_listener().0
+}
+
+fn endpoint_with_listener() -> (Endpoint, synack_core::ListenerId) {
     let mut ep = Endpoint::new(EndpointConfig {
         addresses: vec![ME],
         ..EndpointConfig::default()
     });
-    ep.listen(SocketAddr::new(ME, 80), 8).unwrap();
-    ep
+    let l = ep.listen(SocketAddr::new(ME, 80), 8).unwrap();
+    (ep, l)
 }
 
 fn segment(src: IpAddr, dst: IpAddr, dst_port: u16, flags: TcpFlags) -> Vec<u8> {
@@ -116,4 +120,44 @@ fn backlog_bounds_embryonic_connections() {
     }
     assert_eq!(ep.connection_count(), 2);
     assert_eq!(ep.stats().backlog_drops, 3);
+}
+
+/// A passive open must take data whatever the client's ISN: with the ISN
+/// just below 2^31 the window's right edge was once computed from zero and
+/// the first data segment looked out of window.
+#[test]
+fn passive_open_accepts_data_for_any_client_isn() {
+    for isn in [0u32, 0x7fff_ff00, 0x8000_0000, 0xffff_ff00, 0x7fff_0000 - 1] {
+        let (mut ep, l) = endpoint_with_listener();
+        let syn = TcpRepr {
+            src_port: 4000,
+            dst_port: 80,
+            seq: SeqNum(isn),
+            flags: TcpFlags::SYN,
+            window: 65535,
+            ..TcpRepr::default()
+        };
+        let ip = IpRepr {
+            src: PEER,
+            dst: ME,
+            ttl: 64,
+        };
+        let mut buf = vec![0u8; 200];
+        let n = wire::emit_packet(&ip, &syn, &[], &mut buf).unwrap();
+        ep.handle_packet(Instant::ZERO, &buf[..n]);
+        let synack = output(&mut ep).remove(0);
+        assert_eq!(synack.window, 65535, "SYN-ACK window for ISN {isn:#x}");
+        let ack = TcpRepr {
+            seq: SeqNum(isn) + 1,
+            ack: synack.seq + 1,
+            flags: TcpFlags::ACK,
+            ..syn
+        };
+        let n = wire::emit_packet(&ip, &ack, b"hello", &mut buf).unwrap();
+        ep.handle_packet(Instant::ZERO, &buf[..n]);
+        assert_eq!(ep.stats().rx_dropped, 0, "data dropped for ISN {isn:#x}");
+        let c = ep.accept(l).unwrap();
+        let mut got = [0u8; 16];
+        assert_eq!(ep.recv(Instant::ZERO, c, &mut got), Ok(5), "ISN {isn:#x}");
+    }
 }

@@ -72,6 +72,7 @@ fn segment(m: &mut Map<String, Value>, s: &Seg) {
     m.insert("rel_ack".into(), json!(s.rel_ack));
     m.insert("len".into(), json!(s.len));
     m.insert("window".into(), json!(t.window));
+    m.insert("window_bytes".into(), json!(s.wnd));
     let o = &t.options;
     let mut opts = Map::new();
     if let Some(mss) = o.mss {

@@ -207,7 +207,7 @@ pub fn label(seg: &Seg) -> String {
     if t.flags.ack() {
         s.push_str(&format!(" ack={}", num(seg.rel_ack, t.ack.0)));
     }
-    s.push_str(&format!(" len={} win={}", seg.len, t.window));
+    s.push_str(&format!(" len={} win={}", seg.len, seg.wnd));
     let o = &t.options;
     let mut opts = Vec::new();
     if let Some(mss) = o.mss {

@@ -16,6 +16,10 @@ pub struct Seg {
     pub tcp: TcpRepr,
     /// Payload length.
     pub len: usize,
+    /// The window the sender offers, in bytes: the window field shifted by
+    /// the sender's scale once both SYNs agreed on window scaling
+    /// (RFC 7323 2.2; never on a SYN).
+    pub wnd: usize,
     /// Sequence number relative to the sender's ISN, once known.
     pub rel_seq: Option<i64>,
     /// Acknowledgment number relative to the receiver's ISN (ACK set and
@@ -93,6 +97,8 @@ pub fn build(entries: &[Entry], wire: &[WireEvent], hosts: [HostId; 2]) -> Vec<I
         }
     }
     let mut isn: [Option<SeqNum>; 2] = [None, None];
+    // Window scale each side announced in its SYN.
+    let mut ws: [Option<u8>; 2] = [None, None];
     let rel = |n: SeqNum, base: Option<SeqNum>| base.map(|b| i64::from(n.diff(b)));
     let mut items = Vec::with_capacity(entries.len());
     for e in entries {
@@ -107,10 +113,12 @@ pub fn build(entries: &[Entry], wire: &[WireEvent], hosts: [HostId; 2]) -> Vec<I
                     } => {
                         if tcp.flags.syn() {
                             isn[me] = Some(tcp.seq);
+                            ws[me] = tcp.options.window_scale;
                         }
                         let seg = Seg {
                             tcp,
                             len,
+                            wnd: scaled(&tcp, ws[me], ws[peer]),
                             rel_seq: rel(tcp.seq, isn[me]),
                             rel_ack: if tcp.flags.ack() {
                                 rel(tcp.ack, isn[peer])
@@ -126,10 +134,10 @@ pub fn build(entries: &[Entry], wire: &[WireEvent], hosts: [HostId; 2]) -> Vec<I
                         }
                     }
                     TraceKind::SegmentIn { tcp, len } => What::In {
-                        seg: received(tcp, len, isn[peer], isn[me]),
+                        seg: received(tcp, len, isn[peer], isn[me], scaled(&tcp, ws[peer], ws[me])),
                     },
                     TraceKind::Dropped { tcp, reason } => What::Dropped {
-                        seg: received(tcp, 0, isn[peer], isn[me]),
+                        seg: received(tcp, 0, isn[peer], isn[me], scaled(&tcp, ws[peer], ws[me])),
                         reason,
                     },
                     TraceKind::StateChange { from, to, cause } => What::State { from, to, cause },
@@ -157,6 +165,7 @@ pub fn build(entries: &[Entry], wire: &[WireEvent], hosts: [HostId; 2]) -> Vec<I
                     seg: Seg {
                         tcp,
                         len: 0,
+                        wnd: usize::from(tcp.window),
                         rel_seq: rel(tcp.seq, isn[Side::Client.index()]),
                         rel_ack: None,
                     },
@@ -175,12 +184,28 @@ pub fn build(entries: &[Entry], wire: &[WireEvent], hosts: [HostId; 2]) -> Vec<I
     items
 }
 
+/// The window a segment offers: scaled only when both SYNs carried window
+/// scale, and never on a SYN.
+fn scaled(tcp: &TcpRepr, sender_ws: Option<u8>, receiver_ws: Option<u8>) -> usize {
+    match (sender_ws, receiver_ws) {
+        (Some(shift), Some(_)) if !tcp.flags.syn() => usize::from(tcp.window) << shift.min(14),
+        _ => usize::from(tcp.window),
+    }
+}
+
 /// A received segment: its seq relative to the sender's ISN, its ack to ours.
-fn received(tcp: TcpRepr, len: usize, sender: Option<SeqNum>, me: Option<SeqNum>) -> Seg {
+fn received(
+    tcp: TcpRepr,
+    len: usize,
+    sender: Option<SeqNum>,
+    me: Option<SeqNum>,
+    wnd: usize,
+) -> Seg {
     let rel = |n: SeqNum, base: Option<SeqNum>| base.map(|b| i64::from(n.diff(b)));
     Seg {
         tcp,
         len,
+        wnd,
         rel_seq: rel(tcp.seq, sender),
         rel_ack: if tcp.flags.ack() {
             rel(tcp.ack, me)

@@ -82,6 +82,25 @@ impl Connection {
             self.syn_pending = true;
             return;
         }
+        // Simultaneous open, RFC 9293 figure 7: the peer's SYN-ACK crossed
+        // ours. It repeats the SYN we already have (SEG.SEQ+1 = RCV.NXT) and
+        // acknowledges ours exactly: the handshake is complete (as Linux
+        // does; the literal sequence check would drop it).
+        if self.state == State::SynReceived
+            && self.listener.is_none()
+            && f.syn()
+            && f.ack()
+            && !f.rst()
+            && seg.seq + 1 == self.rcv_nxt
+            && seg.ack == self.snd_max
+            && self.snd_max == self.iss + 1
+        {
+            self.syn_pending = false;
+            self.on_ack_advance(ctx, seg.ack);
+            self.update_window_from_syn(seg);
+            self.set_state(ctx, State::Established, Cause::RecvSynAck);
+            return;
+        }
         let seg_len = payload.len() + usize::from(f.syn()) + usize::from(f.fin());
 
         // First: sequence number.

@@ -45,6 +45,9 @@ impl Connection {
         let mut c = Connection::new(id, local, remote, cfg, ttl, iss, State::Listen);
         c.irs = syn.seq;
         c.rcv_nxt = syn.seq + 1;
+        // Nothing advertised yet: the window's right edge starts at RCV.NXT
+        // (the SYN-ACK moves it).
+        c.rcv_adv = c.rcv_nxt;
         c.take_syn_options(&syn.options);
         // The SYN's window is never scaled (RFC 7323 2.2).
         c.update_window_from_syn(syn);
