@@ -75,6 +75,17 @@ pub(crate) struct Ctx<'a> {
     pub stats: &'a mut Stats,
 }
 
+/// What a new connection is born with: its handle, its addresses, its
+/// initial sequence number and its settings.
+pub(crate) struct ConnParams<'a> {
+    pub id: ConnId,
+    pub local: SocketAddr,
+    pub remote: SocketAddr,
+    pub iss: SeqNum,
+    pub ttl: u8,
+    pub cfg: &'a Config,
+}
+
 /// IPv4 and TCP headers without options (RFC 9293 3.7.1).
 const IPV4_TCP_HEADERS: usize = 40;
 /// IPv6 and TCP headers without options.
@@ -180,16 +191,15 @@ pub struct Connection {
 }
 
 impl Connection {
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        id: ConnId,
-        local: SocketAddr,
-        remote: SocketAddr,
-        cfg: &Config,
-        ttl: u8,
-        iss: SeqNum,
-        state: State,
-    ) -> Self {
+    fn new(p: ConnParams<'_>, state: State) -> Self {
+        let ConnParams {
+            id,
+            local,
+            remote,
+            iss,
+            ttl,
+            cfg,
+        } = p;
         let headers = if local.is_ipv4() {
             IPV4_TCP_HEADERS
         } else {

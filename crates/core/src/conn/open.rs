@@ -2,27 +2,15 @@
 //! listener (3.10.7.2), and SEGMENT ARRIVES in SYN-SENT (3.10.7.3),
 //! simultaneous open included (MUST-10).
 
-use super::{Cause, Connection, Ctx, State, timers::Timer};
-use crate::config::Config;
-use crate::endpoint::ConnId;
+use super::{Cause, ConnParams, Connection, Ctx, State, timers::Timer};
 use crate::error::Error;
-use crate::seq::SeqNum;
 use crate::trace::DropReason;
 use crate::wire::{TcpOptions, TcpRepr};
-use core::net::SocketAddr;
 
 impl Connection {
     /// Active open: CLOSED -> SYN-SENT; the SYN goes out at the next transmit.
-    pub(crate) fn connect(
-        ctx: &mut Ctx<'_>,
-        id: ConnId,
-        local: SocketAddr,
-        remote: SocketAddr,
-        cfg: &Config,
-        ttl: u8,
-        iss: SeqNum,
-    ) -> Self {
-        let mut c = Connection::new(id, local, remote, cfg, ttl, iss, State::Closed);
+    pub(crate) fn connect(ctx: &mut Ctx<'_>, p: ConnParams<'_>) -> Self {
+        let mut c = Connection::new(p, State::Closed);
         c.app_owned = true;
         c.syn_pending = true;
         c.set_state(ctx, State::SynSent, Cause::AppConnect);
@@ -31,18 +19,8 @@ impl Connection {
 
     /// Passive open: a SYN reached a listener (RFC 9293 3.10.7.2):
     /// RCV.NXT = SEG.SEQ+1, IRS = SEG.SEQ, send <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn accept_syn(
-        ctx: &mut Ctx<'_>,
-        id: ConnId,
-        local: SocketAddr,
-        remote: SocketAddr,
-        cfg: &Config,
-        ttl: u8,
-        iss: SeqNum,
-        syn: &TcpRepr,
-    ) -> Self {
-        let mut c = Connection::new(id, local, remote, cfg, ttl, iss, State::Listen);
+    pub(crate) fn accept_syn(ctx: &mut Ctx<'_>, p: ConnParams<'_>, syn: &TcpRepr) -> Self {
+        let mut c = Connection::new(p, State::Listen);
         c.irs = syn.seq;
         c.rcv_nxt = syn.seq + 1;
         // Nothing advertised yet: the window's right edge starts at RCV.NXT

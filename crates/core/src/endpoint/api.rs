@@ -4,7 +4,7 @@ use super::listener::Listener;
 use super::table::{ConnTable, FourTuple};
 use super::{ConnId, Event, ListenerId, Stats};
 use crate::config::EndpointConfig;
-use crate::conn::{Connection, Ctx, State, Tracer};
+use crate::conn::{ConnParams, Connection, Ctx, State, Tracer};
 use crate::error::Error;
 use crate::isn::IsnGenerator;
 use crate::time::Instant;
@@ -202,22 +202,42 @@ impl Endpoint {
             }
             l
         };
+        let id = self.open_connection(now, local, remote, Connection::connect);
+        self.stats.active_opens += 1;
+        Ok(id)
+    }
+
+    /// Creates a connection in a fresh slot with `open` (active or passive
+    /// open: the ISN comes from RFC 6528's generator), lists it in the
+    /// 4-tuple table and does the bookkeeping.
+    pub(super) fn open_connection(
+        &mut self,
+        now: Instant,
+        local: SocketAddr,
+        remote: SocketAddr,
+        open: impl FnOnce(&mut Ctx<'_>, ConnParams<'_>) -> Connection,
+    ) -> ConnId {
         let iss = self.isn.isn(now, local, remote);
         let (index, generation) = self.conns.reserve();
         let id = ConnId { index, generation };
-        let cfg = self.config.tcp.clone();
-        let ttl = self.config.ttl;
+        let params = ConnParams {
+            id,
+            local,
+            remote,
+            iss,
+            ttl: self.config.ttl,
+            cfg: &self.config.tcp,
+        };
         let mut ctx = Ctx {
             now,
             events: &mut self.events,
             trace: &mut self.tracer,
             stats: &mut self.stats,
         };
-        let conn = Connection::connect(&mut ctx, id, local, remote, &cfg, ttl, iss);
-        self.stats.active_opens += 1;
+        let conn = open(&mut ctx, params);
         self.install(index, conn);
         self.after(index);
-        Ok(id)
+        id
     }
 
     /// Picks a free ephemeral port for `local_ip` -> `remote`. A tuple still

@@ -96,33 +96,15 @@ impl Endpoint {
             self.stats.backlog_drops += 1;
             return self.trace_drop(now, local, remote, &pkt.tcp, DropReason::BacklogFull);
         }
-        let iss = self.isn.isn(now, local, remote);
-        let (index, generation) = self.conns.reserve();
-        let id = ConnId { index, generation };
-        let cfg = self.config.tcp.clone();
-        let mut ctx = Ctx {
-            now,
-            events: &mut self.events,
-            trace: &mut self.tracer,
-            stats: &mut self.stats,
-        };
-        let mut conn = Connection::accept_syn(
-            &mut ctx,
-            id,
-            local,
-            remote,
-            &cfg,
-            self.config.ttl,
-            iss,
-            &pkt.tcp,
-        );
-        conn.listener = Some(lid);
-        self.stats.passive_opens += 1;
         if let Some(l) = self.listeners[lid.0 as usize].as_mut() {
             l.pending += 1;
         }
-        self.install(index, conn);
-        self.after(index);
+        self.open_connection(now, local, remote, |ctx, p| {
+            let mut conn = Connection::accept_syn(ctx, p, &pkt.tcp);
+            conn.listener = Some(lid);
+            conn
+        });
+        self.stats.passive_opens += 1;
     }
 
     /// A segment for no connection and no listener (RFC 9293 3.10.7.1):

@@ -279,65 +279,73 @@ fn heavy_loss_fixed_seeds() {
     }
 }
 
-#[test]
-fn small_buffers_zero_window_recovery() {
-    // Found by the property test: 2 KiB buffers, 10% loss.
-    let p = Params {
-        seed: 12247088289505575892,
-        loss: 0.09982735748856607,
-        duplicate: 0.017518474916716546,
-        reorder: 0.0,
-        corrupt: 0.0,
-        up: 7945,
-        down: 32011,
-        buffer: 2048,
-        mtu: 576,
+/// Cases the property test once found, kept as regressions:
+/// (what went wrong, params).
+fn found_cases() -> Vec<(&'static str, Params)> {
+    let p = |seed, loss, duplicate, reorder, corrupt, up, down, buffer, mtu| Params {
+        seed,
+        loss,
+        duplicate,
+        reorder,
+        corrupt,
+        up,
+        down,
+        buffer,
+        mtu,
         nagle: false,
         plain_close: (false, false),
     };
-    if let Err(e) = run(&p) {
-        panic!("{e}\nparams: {p:?}");
-    }
+    vec![
+        (
+            "zero window: persist timer never armed after the app refilled the buffer",
+            p(
+                12247088289505575892,
+                0.09982735748856607,
+                0.017518474916716546,
+                0.0,
+                0.0,
+                7945,
+                32011,
+                2048,
+                576,
+            ),
+        ),
+        (
+            "SWS deadlock: 456 bytes queued, 455-byte window, window update lost",
+            p(
+                1125202558323590864,
+                0.012007009593030101,
+                0.0,
+                0.1881089070186216,
+                0.022718558797891277,
+                160960,
+                88329,
+                2048,
+                1500,
+            ),
+        ),
+        (
+            "RTO behind a stale zero-window ACK: nothing armed the persist timer",
+            p(
+                2454540545787280121,
+                0.17886597444095834,
+                0.0,
+                0.19427287538480928,
+                0.0,
+                42192,
+                153315,
+                2048,
+                9000,
+            ),
+        ),
+    ]
 }
 
 #[test]
-fn small_buffer_last_ack_with_reordering() {
-    // Found by the property test: 2 KiB buffers, reordering, corruption.
-    let p = Params {
-        seed: 1125202558323590864,
-        loss: 0.012007009593030101,
-        duplicate: 0.0,
-        reorder: 0.1881089070186216,
-        corrupt: 0.022718558797891277,
-        up: 160960,
-        down: 88329,
-        buffer: 2048,
-        mtu: 1500,
-        nagle: false,
-        plain_close: (false, false),
-    };
-    if let Err(e) = run(&p) {
-        panic!("{e}\nparams: {p:?}");
-    }
-}
-
-#[test]
-fn tiny_buffer_jumbo_mtu_heavy_loss() {
-    // Found by the property test: 2 KiB buffers, MTU 9000, 18% loss.
-    let p = Params {
-        seed: 2454540545787280121,
-        loss: 0.17886597444095834,
-        duplicate: 0.0,
-        reorder: 0.19427287538480928,
-        corrupt: 0.0,
-        up: 42192,
-        down: 153315,
-        buffer: 2048,
-        mtu: 9000,
-        nagle: false,
-        plain_close: (false, false),
-    };
-    if let Err(e) = run(&p) {
-        panic!("{e}\nparams: {p:?}");
+fn cases_found_by_the_property_test() {
+    for (what, p) in found_cases() {
+        if let Err(e) = run(&p) {
+            panic!("regression ({what}): {e}\nparams: {p:?}");
+        }
     }
 }
