@@ -27,8 +27,13 @@ pub struct Config {
     /// SYN / SYN-ACK retransmissions before giving up (RFC 9293 R2 for SYN:
     /// at least 3 minutes of trying is recommended; Linux uses 6).
     pub syn_retries: u32,
-    /// Data retransmissions before giving up (R2; Linux uses 15).
+    /// Data retransmissions before giving up (R2; Linux uses 15); also the
+    /// limit on consecutive zero-window probes that draw no ACK at all.
     pub max_retries: u32,
+    /// Zero-window probes in a row allowed for a connection the application
+    /// has closed (Linux's tcp_orphan_retries): a peer that keeps its window
+    /// shut cannot pin released connections' buffers for ever.
+    pub orphan_retries: u32,
     /// Maximum segment lifetime; TIME_WAIT lasts 2 x MSL (RFC 9293 3.4.2).
     pub msl: Duration,
     /// Offer and accept window scaling (RFC 7323 section 2).
@@ -68,6 +73,7 @@ impl Default for Config {
             max_rto: Duration::from_secs(60),
             syn_retries: 6,
             max_retries: 15,
+            orphan_retries: 8,
             msl: Duration::from_secs(30),
             window_scaling: true,
             challenge_ack_limit: 1000,

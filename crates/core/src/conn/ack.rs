@@ -34,6 +34,8 @@ impl Connection {
             return false;
         }
         let window = usize::from(seg.window) << self.snd_wscale;
+        // The peer answers: probing may go on as long as it does (MUST-36).
+        self.unanswered_probes = 0;
         if ack.gt(self.snd_una) {
             self.on_ack_advance(ctx, ack);
         } else if ack == self.snd_una
@@ -81,7 +83,9 @@ impl Connection {
             self.snd_nxt = ack;
         }
         self.retries = 0;
-        self.rtt.reset_backoff();
+        // The RTO backoff is cleared only by a valid RTT sample (RFC 6298 5;
+        // `RttEstimator::sample`), never by the ACK of a retransmission:
+        // otherwise an RTT above the RTO would never be learnt.
 
         if self.in_recovery {
             if ack.ge(self.recover) {
@@ -98,6 +102,12 @@ impl Connection {
         } else {
             // Only data counts toward window growth, not SYN or FIN.
             self.cc.on_ack(data_acked, self.snd_mss);
+            // Keep `recover` trailing SND.UNA once passed, or after 2^31
+            // bytes without loss the wrapping comparison would disable fast
+            // retransmit (RFC 6582 3.2, note on wraparound).
+            if self.recover.lt(ack - 1) {
+                self.recover = ack - 1;
+            }
         }
         self.dupacks = 0;
 

@@ -29,6 +29,8 @@ pub trait CongestionControl: core::fmt::Debug + Send {
     fn on_recovery_exit(&mut self, flight: usize, mss: usize);
     /// The retransmission timer expired (RFC 5681 3.1 eq. 4).
     fn on_timeout(&mut self, flight: usize, mss: usize);
+    /// Starts afresh for a send MSS learnt from the peer's SYN.
+    fn reset(&mut self, mss: usize);
 }
 
 /// Builds the configured algorithm.
@@ -109,6 +111,9 @@ impl CongestionControl for NewReno {
         // RFC 6582 3.2 step 6, option 1: min(ssthresh, max(FlightSize, SMSS) + SMSS).
         self.cwnd = self.ssthresh.min(flight.max(mss) + mss);
     }
+    fn reset(&mut self, mss: usize) {
+        *self = NewReno::new(mss);
+    }
     fn on_timeout(&mut self, flight: usize, mss: usize) {
         self.halve(flight, mss);
         // Loss window LW = 1 SMSS (RFC 5681 3.1).
@@ -137,6 +142,7 @@ impl CongestionControl for NoCongestionControl {
     fn on_partial_ack(&mut self, _: usize, _: usize) {}
     fn on_recovery_exit(&mut self, _: usize, _: usize) {}
     fn on_timeout(&mut self, _: usize, _: usize) {}
+    fn reset(&mut self, _: usize) {}
 }
 
 #[cfg(test)]

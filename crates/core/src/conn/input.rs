@@ -10,9 +10,10 @@ use crate::seq::SeqNum;
 use crate::trace::{DropReason, TraceKind};
 use crate::wire::{TcpFlags, TcpRepr};
 
-/// Full-sized segments received before an ACK is forced (RFC 9293 SHLD-19:
-/// ACK at least every second full-sized segment).
-const ACK_EVERY: u32 = 2;
+/// Smallest "full-sized" segment assumed for delayed ACKs (the IPv4 default
+/// MSS), so a trickle of tiny segments is still acknowledged by the timer,
+/// not every few bytes.
+const MIN_FULL_SEGMENT: usize = 536;
 
 impl Connection {
     /// Entry point for a segment matched to this connection.
@@ -295,10 +296,13 @@ impl Connection {
         if offset > 0 || had_gap || self.fin_received || self.cfg.delayed_ack.is_zero() {
             self.ack_now = true;
         } else if advanced > 0 {
-            if data.len() >= self.rcv_mss {
-                self.unacked_segments += 1;
-            }
-            if self.unacked_segments >= ACK_EVERY {
+            // RFC 9293 SHLD-19: ACK at least every second full-sized segment
+            // or 2*RMSS bytes, "full-sized" being the peer's segment size,
+            // which may be below the MSS we announced (PPPoE, VPNs, clamping).
+            self.peer_seg_max = self.peer_seg_max.max(data.len()).min(self.rcv_mss);
+            self.unacked_bytes += data.len();
+            let full = self.peer_seg_max.max(MIN_FULL_SEGMENT.min(self.rcv_mss));
+            if self.unacked_bytes >= 2 * full {
                 self.ack_now = true;
             } else if !self.timers.is_set(Timer::DelayedAck) {
                 self.timers

@@ -158,6 +158,8 @@ pub struct Connection {
     /// Consecutive retransmission timeouts.
     retries: u32,
     persist_backoff: u32,
+    /// Zero-window probes sent since the last ACK.
+    unanswered_probes: u32,
     /// Send one byte past a zero window at the next transmit.
     force_probe: bool,
 
@@ -173,8 +175,11 @@ pub struct Connection {
     syn_retransmitted: bool,
     /// An ACK must go out at the next transmit.
     ack_now: bool,
-    /// Full-sized segments received since our last ACK.
-    unacked_segments: u32,
+    /// In-order bytes received since our last ACK.
+    unacked_bytes: usize,
+    /// Largest segment the peer has sent: our estimate of its MSS, what
+    /// "full-sized" means for delayed ACKs.
+    peer_seg_max: usize,
     /// Send RST (abort).
     rst_pending: bool,
     /// A reply RST `<SEQ=x><CTL=RST>` for an unacceptable segment.
@@ -250,6 +255,7 @@ impl Connection {
             rtt_timing: None,
             retries: 0,
             persist_backoff: 0,
+            unanswered_probes: 0,
             force_probe: false,
             cc: congestion::new_controller(cfg.congestion, default_mss.min(rcv_mss)),
             dupacks: 0,
@@ -259,7 +265,8 @@ impl Connection {
             syn_pending: false,
             syn_retransmitted: false,
             ack_now: false,
-            unacked_segments: 0,
+            unacked_bytes: 0,
+            peer_seg_max: 0,
             rst_pending: false,
             reply_rst: None,
             challenge_window: Instant::ZERO,
@@ -343,6 +350,12 @@ impl Connection {
     /// when a FIN is queued).
     fn send_data_end(&self) -> SeqNum {
         self.send_data_seq() + self.send_buf.len()
+    }
+
+    /// Data or our FIN still waits to be sent (from SND.NXT on).
+    fn has_unsent(&self) -> bool {
+        let end = self.send_data_end();
+        end.since(self.snd_nxt) > 0 || (self.fin_queued && self.snd_nxt.le(end))
     }
 
     /// Our FIN has been sent and acknowledged.

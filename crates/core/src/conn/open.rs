@@ -61,7 +61,7 @@ impl Connection {
         };
         let peer_mss = o.mss.map_or(default_mss, usize::from).max(64);
         self.snd_mss = peer_mss.min(self.rcv_mss);
-        self.cc = super::congestion::new_controller(self.cfg.congestion, self.snd_mss);
+        self.cc.reset(self.snd_mss);
         match o.window_scale {
             Some(shift) if self.cfg.window_scaling => {
                 self.snd_wscale = shift.min(super::MAX_WSCALE);

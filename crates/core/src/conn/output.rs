@@ -57,7 +57,12 @@ impl Connection {
             // Zero-window probe: one byte past the window.
             len = 1;
         }
-        let fin = self.fin_queued && nxt.le(data_end) && nxt + len == data_end;
+        // The FIN takes a sequence number, so it needs room in the window
+        // too; behind a zero window it goes as the persist probe.
+        let fin = self.fin_queued
+            && nxt.le(data_end)
+            && nxt + len == data_end
+            && (usable > len || self.force_probe);
         if len == 0 && !fin {
             return None;
         }
@@ -224,7 +229,7 @@ impl Connection {
         }
         if plan.flags.ack() {
             self.ack_now = false;
-            self.unacked_segments = 0;
+            self.unacked_bytes = 0;
             self.timers.clear(Timer::DelayedAck);
             let right = self.rcv_nxt
                 + (usize::from(tcp.window) << if plan.flags.syn() { 0 } else { self.rcv_wscale });
@@ -271,7 +276,7 @@ impl Connection {
     pub(crate) fn update_persist(&mut self, ctx: &mut Ctx<'_>) {
         let stuck = self.state.is_synchronized()
             && self.snd_nxt == self.snd_una
-            && self.send_data_end().since(self.snd_nxt) > 0
+            && self.has_unsent()
             && self.next_data_segment().is_none();
         if !stuck {
             self.timers.clear(Timer::Persist);

@@ -57,11 +57,6 @@ impl RttEstimator {
         self.backoff = self.backoff.saturating_add(1);
     }
 
-    /// Forgets the backoff (a new ACK arrived, RFC 6298 5.7's spirit).
-    pub fn reset_backoff(&mut self) {
-        self.backoff = 0;
-    }
-
     /// The current timeout, backoff included.
     pub fn rto(&self) -> Duration {
         let factor = 1u32 << self.backoff.min(16);

@@ -9,12 +9,7 @@ impl Connection {
         while let Some(t) = self.timers.take_due(ctx.now) {
             match t {
                 Timer::Retransmit => self.on_retransmit_timeout(ctx),
-                Timer::Persist => {
-                    // Send a probe past the zero window; back off (MUST-35..37:
-                    // probing goes on as long as the peer answers).
-                    self.force_probe = true;
-                    self.persist_backoff = self.persist_backoff.saturating_add(1);
-                }
+                Timer::Persist => self.on_persist_timeout(ctx),
                 Timer::DelayedAck => self.ack_now = true,
                 Timer::TimeWait => self.set_state(ctx, State::Closed, Cause::TimeWaitExpired),
                 Timer::FinWait2 => {
@@ -24,6 +19,26 @@ impl Connection {
                 }
             }
         }
+    }
+
+    /// Send a probe past the zero (or too small) window and back off
+    /// (MUST-35). Probing goes on as long as the peer answers (MUST-36/37),
+    /// but not for a peer that stopped answering, nor for ever on a
+    /// connection the application has released.
+    fn on_persist_timeout(&mut self, ctx: &mut Ctx<'_>) {
+        self.unanswered_probes += 1;
+        if self.unanswered_probes > self.cfg.max_retries {
+            self.fail(ctx, Error::TimedOut, Cause::Timeout);
+            return;
+        }
+        // `persist_backoff` counts probes since the window was last open.
+        if !self.app_owned && self.persist_backoff >= self.cfg.orphan_retries {
+            self.rst_pending = true;
+            self.fail(ctx, Error::TimedOut, Cause::Timeout);
+            return;
+        }
+        self.force_probe = true;
+        self.persist_backoff = self.persist_backoff.saturating_add(1);
     }
 
     /// RFC 6298 5.4-5.6 and RFC 5681 3.1: retransmit the earliest

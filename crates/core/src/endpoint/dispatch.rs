@@ -292,7 +292,7 @@ fn addrs_of(pkt: &Packet<'_>) -> (SocketAddr, SocketAddr) {
 }
 
 /// Neither unspecified, broadcast nor multicast.
-fn is_unicast(ip: core::net::IpAddr) -> bool {
+pub(super) fn is_unicast(ip: core::net::IpAddr) -> bool {
     match ip {
         core::net::IpAddr::V4(a) => !(a.is_unspecified() || a.is_broadcast() || a.is_multicast()),
         core::net::IpAddr::V6(a) => !(a.is_unspecified() || a.is_multicast()),
