@@ -35,6 +35,10 @@ impl Connection {
         if n > 0 {
             if self.recv_buf.is_empty() {
                 self.readable_notified = false;
+                if matches!(self.state, State::TimeWait | State::Closed) {
+                    // Nothing can arrive any more: free the storage.
+                    self.recv_buf.release();
+                }
             }
             if self.window_update_due() {
                 self.ack_now = true;

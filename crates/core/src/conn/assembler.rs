@@ -19,11 +19,9 @@ pub struct Assembler {
 }
 
 impl Assembler {
-    /// An empty assembler with its storage reserved.
+    /// An empty assembler (storage is reserved at the first gap).
     pub fn new() -> Self {
-        Assembler {
-            ranges: Vec::with_capacity(MAX_RANGES),
-        }
+        Assembler { ranges: Vec::new() }
     }
 
     /// No out-of-order data held?
@@ -56,6 +54,9 @@ impl Assembler {
             if self.ranges.len() == MAX_RANGES {
                 return false;
             }
+            if self.ranges.capacity() == 0 {
+                self.ranges.reserve_exact(MAX_RANGES);
+            }
             self.ranges.insert(i, (s, e));
         } else {
             self.ranges[i] = (s, e);
@@ -80,9 +81,9 @@ impl Assembler {
         new_nxt
     }
 
-    /// Forgets everything.
+    /// Forgets everything and frees the storage.
     pub fn clear(&mut self) {
-        self.ranges.clear();
+        self.ranges = Vec::new();
     }
 }
 

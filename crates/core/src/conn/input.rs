@@ -144,9 +144,8 @@ impl Connection {
                 State::SynReceived => self.fail(ctx, Error::ConnectionRefused, Cause::RecvRst),
                 // RFC 1337: an RST must not cut TIME-WAIT short.
                 State::TimeWait => self.drop_segment(ctx, seg, DropReason::Duplicate),
-                State::Closing | State::LastAck => {
-                    self.set_state(ctx, State::Closed, Cause::RecvRst)
-                }
+                // Also in CLOSING / LAST-ACK: an application still holding
+                // the connection (after shutdown) hears of the reset.
                 _ => self.fail(ctx, Error::ConnectionReset, Cause::RecvRst),
             }
             return;

@@ -114,6 +114,8 @@ pub struct Connection {
     pub(crate) app_owned: bool,
     /// Set when the handshake completes; the endpoint consumes it.
     pub(crate) newly_established: bool,
+    /// Listed in its listener's accept queue.
+    pub(crate) queued_for_accept: bool,
 
     // Send sequence space (RFC 9293 3.3.1, figure 3).
     iss: SeqNum,
@@ -227,6 +229,7 @@ impl Connection {
             listener: None,
             app_owned: false,
             newly_established: false,
+            queued_for_accept: false,
             iss,
             snd_una: iss,
             snd_nxt: iss,
@@ -393,8 +396,12 @@ impl Connection {
             State::TimeWait => {
                 self.timers.clear_all();
                 self.timers.set(Timer::TimeWait, ctx.now + self.cfg.msl * 2);
+                // Nothing more will be sent or received: keep only unread data.
                 self.send_buf.release();
                 self.assembler.clear();
+                if self.recv_buf.is_empty() {
+                    self.recv_buf.release();
+                }
             }
             State::Closed => {
                 self.timers.clear_all();

@@ -8,6 +8,9 @@ use crate::trace::TraceKind;
 use crate::wire::{self, IpRepr, TcpFlags, TcpOptions, TcpRepr};
 use core::time::Duration;
 
+/// Largest IP + TCP headers: IPv6 (40) and TCP with 40 bytes of options.
+const MAX_HEADERS: usize = 40 + 60;
+
 /// Floor of the persist interval.
 const MIN_PERSIST: Duration = Duration::from_millis(200);
 
@@ -27,8 +30,13 @@ struct Plan {
 }
 
 impl Connection {
-    /// Writes the next segment (a whole IP packet) into `buf`.
+    /// Writes the next segment (a whole IP packet) into `buf`. A buffer
+    /// that cannot hold a full-sized segment gets nothing, and nothing
+    /// pending is consumed.
     pub(crate) fn poll_transmit(&mut self, ctx: &mut Ctx<'_>, buf: &mut [u8]) -> Option<usize> {
+        if buf.len() < MAX_HEADERS + self.snd_mss {
+            return None;
+        }
         let plan = self.plan()?;
         self.emit(ctx, buf, plan)
     }

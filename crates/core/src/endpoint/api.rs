@@ -1,7 +1,8 @@
 //! The endpoint's public face: construction and the application's calls.
 
-use super::listener::Listener;
+use super::listener::{Listener, ListenerSlot};
 use super::table::{ConnTable, FourTuple};
+use super::timer_queue::TimerQueue;
 use super::{ConnId, Event, ListenerId, Stats};
 use crate::config::EndpointConfig;
 use crate::conn::{ConnParams, Connection, Ctx, State, Tracer};
@@ -11,8 +12,7 @@ use crate::time::Instant;
 use crate::trace::TraceEvent;
 use crate::wire::{IpRepr, TcpRepr};
 use core::net::{IpAddr, SocketAddr};
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 
 /// Upper bound on queued RSTs for segments that matched nothing; beyond it
 /// they are not sent (a flood of junk must not grow memory).
@@ -24,10 +24,10 @@ pub struct Endpoint {
     pub(super) config: EndpointConfig,
     pub(super) isn: IsnGenerator,
     pub(super) conns: ConnTable,
-    pub(super) listeners: Vec<Option<Listener>>,
-    pub(super) listen_map: HashMap<(IpAddr, u16), u32>,
+    pub(super) listeners: Vec<ListenerSlot>,
+    pub(super) listen_map: HashMap<(IpAddr, u16), ListenerId>,
     pub(super) ready: VecDeque<u32>,
-    pub(super) timers: BinaryHeap<Reverse<(Instant, u32, u32)>>,
+    pub(super) timers: TimerQueue,
     pub(super) events: VecDeque<Event>,
     pub(super) tracer: Tracer,
     pub(super) stats: Stats,
@@ -50,7 +50,7 @@ impl Endpoint {
             listeners: Vec::new(),
             listen_map: HashMap::new(),
             ready: VecDeque::new(),
-            timers: BinaryHeap::new(),
+            timers: TimerQueue::default(),
             events: VecDeque::new(),
             tracer,
             stats: Stats::default(),
@@ -87,17 +87,21 @@ impl Endpoint {
         if self.listen_map.contains_key(&key) {
             return Err(Error::AddrInUse);
         }
-        let id = match self.listeners.iter().position(Option::is_none) {
+        let index = match self.listeners.iter().position(|s| s.listener.is_none()) {
             Some(i) => i,
             None => {
-                self.listeners.push(None);
+                self.listeners.push(ListenerSlot::default());
                 self.listeners.len() - 1
             }
         };
-        let id = u32::try_from(id).map_err(|_| Error::OutOfResources)?;
-        self.listeners[id as usize] = Some(Listener::new(local, backlog));
+        let slot = &mut self.listeners[index];
+        slot.listener = Some(Listener::new(local, backlog));
+        let id = ListenerId {
+            index: u32::try_from(index).map_err(|_| Error::OutOfResources)?,
+            generation: slot.generation,
+        };
         self.listen_map.insert(key, id);
-        Ok(ListenerId(id))
+        Ok(id)
     }
 
     /// The address a listener listens on.
@@ -107,31 +111,38 @@ impl Endpoint {
 
     pub(super) fn listener(&self, l: ListenerId) -> Result<&Listener, Error> {
         self.listeners
-            .get(l.0 as usize)
-            .and_then(Option::as_ref)
+            .get(l.index as usize)
+            .filter(|s| s.generation == l.generation)
+            .and_then(|s| s.listener.as_ref())
             .ok_or(Error::InvalidHandle)
+    }
+
+    pub(super) fn listener_mut(&mut self, l: ListenerId) -> Option<&mut Listener> {
+        self.listeners
+            .get_mut(l.index as usize)
+            .filter(|s| s.generation == l.generation)
+            .and_then(|s| s.listener.as_mut())
     }
 
     /// Takes the next established connection from a listener's accept queue.
     pub fn accept(&mut self, listener: ListenerId) -> Result<ConnId, Error> {
         self.listener(listener)?;
         loop {
-            let l = self.listeners[listener.0 as usize]
-                .as_mut()
-                .ok_or(Error::InvalidHandle)?;
+            let l = self.listener_mut(listener).ok_or(Error::InvalidHandle)?;
             let Some(id) = l.accept_queue.pop_front() else {
                 return Err(Error::WouldBlock);
             };
+            // Every entry held a place in the backlog until now.
+            l.pending = l.pending.saturating_sub(1);
             let slot = &mut self.conns.slots[id.index as usize];
             if slot.generation != id.generation {
-                continue; // died while queued; already accounted for
+                continue; // died while queued
             }
             if let Some(c) = slot.conn.as_mut()
                 && c.listener == Some(listener)
             {
                 c.listener = None;
                 c.app_owned = true;
-                l.pending -= 1;
                 return Ok(id);
             }
         }
@@ -161,7 +172,9 @@ impl Endpoint {
                 c.abort(ctx)
             });
         }
-        self.listeners[listener.0 as usize] = None;
+        let slot = &mut self.listeners[listener.index as usize];
+        slot.listener = None;
+        slot.generation = slot.generation.wrapping_add(1);
         Ok(())
     }
 
@@ -174,7 +187,11 @@ impl Endpoint {
         local: SocketAddr,
         remote: SocketAddr,
     ) -> Result<ConnId, Error> {
-        if remote.port() == 0 || remote.ip().is_unspecified() || local.is_ipv4() != remote.is_ipv4()
+        // RFC 1122 4.2.3.10: an OPEN to a broadcast or multicast address is
+        // an error.
+        if remote.port() == 0
+            || !super::dispatch::is_unicast(remote.ip())
+            || local.is_ipv4() != remote.is_ipv4()
         {
             return Err(Error::InvalidArgument);
         }
@@ -270,13 +287,19 @@ impl Endpoint {
                         && !c.app_owned
                         && self.isn.isn(now, local, remote).gt(c.snd_max_seq())
                     {
-                        self.conns.release(i);
+                        self.release_slot(i);
                         return Ok(local);
                     }
                 }
             }
         }
         Err(Error::NoPortsAvailable)
+    }
+
+    /// Frees a connection slot and its timer entry.
+    pub(super) fn release_slot(&mut self, index: u32) {
+        self.timers.set(index, None);
+        self.conns.release(index);
     }
 
     pub(super) fn install(&mut self, index: u32, conn: Connection) {

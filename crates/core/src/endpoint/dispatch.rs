@@ -9,7 +9,6 @@ use crate::time::Instant;
 use crate::trace::{DropReason, TraceKind};
 use crate::wire::{self, IpRepr, Packet, TcpFlags, TcpOptions, TcpRepr, WireError};
 use core::net::SocketAddr;
-use std::cmp::Reverse;
 
 impl Endpoint {
     /// Feeds one received IP packet. Malformed input is dropped and counted.
@@ -60,7 +59,7 @@ impl Endpoint {
             .or_else(|| self.listen_map.get(&(unspecified_of(local), local.port())))
             .copied();
         match listener {
-            Some(l) => self.on_listener_segment(now, ListenerId(l), local, remote, &pkt),
+            Some(l) => self.on_listener_segment(now, l, local, remote, &pkt),
             None => {
                 self.stats.rx_no_connection += 1;
                 self.reset_unmatched(now, &pkt);
@@ -89,14 +88,12 @@ impl Endpoint {
         if !f.syn() || f.fin() {
             return;
         }
-        let room = self.listeners[lid.0 as usize]
-            .as_ref()
-            .is_some_and(|l| l.has_room());
+        let room = self.listener(lid).is_ok_and(|l| l.has_room());
         if !room || self.conns.live >= self.config.max_connections {
             self.stats.backlog_drops += 1;
             return self.trace_drop(now, local, remote, &pkt.tcp, DropReason::BacklogFull);
         }
-        if let Some(l) = self.listeners[lid.0 as usize].as_mut() {
+        if let Some(l) = self.listener_mut(lid) {
             l.pending += 1;
         }
         self.open_connection(now, local, remote, |ctx, p| {
@@ -167,9 +164,10 @@ impl Endpoint {
     /// `buf` should hold at least the MTU.
     #[must_use]
     pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
-        if let Some((ip, tcp)) = self.rst_queue.pop_front()
+        if let Some(&(ip, tcp)) = self.rst_queue.front()
             && let Ok(n) = wire::emit_packet(&ip, &tcp, &[], buf)
         {
+            self.rst_queue.pop_front();
             self.stats.tx_packets += 1;
             self.stats.tx_rst += 1;
             self.tracer.record(
@@ -184,7 +182,12 @@ impl Endpoint {
             );
             return Some(n);
         }
-        while let Some(index) = self.ready.pop_front() {
+        // Each ready connection gets one turn per call: one that cannot
+        // send now (e.g. `buf` too small) must not make this loop spin.
+        for _ in 0..self.ready.len() {
+            let Some(index) = self.ready.pop_front() else {
+                break;
+            };
             let slot = &mut self.conns.slots[index as usize];
             slot.ready = false;
             let Some(conn) = slot.conn.as_mut() else {
@@ -206,25 +209,15 @@ impl Endpoint {
         None
     }
 
-    /// When `handle_timeout` must next be called, if ever. May be early
-    /// (a stale deadline); calling `handle_timeout` then is harmless.
+    /// When `handle_timeout` must next be called, if ever.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.timers.peek().map(|Reverse((t, _, _))| *t)
+        self.timers.peek()
     }
 
     /// Runs the timers that are due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
-        while let Some(&Reverse((t, index, generation))) = self.timers.peek() {
-            if t > now {
-                break;
-            }
-            self.timers.pop();
-            let slot = &mut self.conns.slots[index as usize];
-            if slot.generation != generation || slot.scheduled != Some(t) {
-                continue; // stale entry
-            }
-            slot.scheduled = None;
+        while let Some(index) = self.timers.pop_due(now) {
             self.with_conn_index(now, index, |c, ctx| c.handle_timeout(ctx));
         }
     }
@@ -242,43 +235,45 @@ impl Endpoint {
             && let Some(lid) = conn.listener
             && let Some(l) = self
                 .listeners
-                .get_mut(lid.0 as usize)
-                .and_then(Option::as_mut)
+                .get_mut(lid.index as usize)
+                .filter(|s| s.generation == lid.generation)
+                .and_then(|s| s.listener.as_mut())
         {
             l.accept_queue.push_back(ConnId { index, generation });
+            conn.queued_for_accept = true;
             self.events.push_back(Event::Incoming(lid));
         }
         let has_output = conn.has_output();
         let closed = conn.state() == State::Closed;
         let deadline = conn.poll_timeout();
-        let (local, remote, listener, owned) =
-            (conn.local, conn.remote, conn.listener, conn.app_owned);
+        let (local, remote, listener, owned, queued) = (
+            conn.local,
+            conn.remote,
+            conn.listener,
+            conn.app_owned,
+            conn.queued_for_accept,
+        );
 
         if has_output && !slot.ready {
             slot.ready = true;
             self.ready.push_back(index);
         }
-        if let Some(t) = deadline
-            && slot.scheduled.is_none_or(|s| t < s)
-        {
-            slot.scheduled = Some(t);
-            self.timers.push(Reverse((t, index, generation)));
-        }
+        self.timers.set(index, deadline);
         if closed {
             if slot.in_table {
                 slot.in_table = false;
                 self.conns.map.remove(&(local, remote));
             }
             if !has_output && !owned {
+                // An embryonic connection frees its backlog place now; one in
+                // the accept queue when `accept` pops its stale entry.
                 if let Some(lid) = listener
-                    && let Some(l) = self
-                        .listeners
-                        .get_mut(lid.0 as usize)
-                        .and_then(Option::as_mut)
+                    && !queued
+                    && let Some(l) = self.listener_mut(lid)
                 {
                     l.pending = l.pending.saturating_sub(1);
                 }
-                self.conns.release(index);
+                self.release_slot(index);
             }
         }
     }

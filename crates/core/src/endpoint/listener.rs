@@ -11,11 +11,20 @@ use std::collections::VecDeque;
 pub(crate) struct Listener {
     pub local: SocketAddr,
     pub backlog: usize,
-    /// Connections in the SYN queue or the accept queue.
+    /// Connections in the SYN queue plus entries in the accept queue. An
+    /// entry counts until `accept` pops it, even if its connection died
+    /// meanwhile, so the queue never outgrows the backlog.
     pub pending: usize,
     /// Established, not yet accepted (may hold stale ids of connections
     /// that died meanwhile; `accept` skips them).
     pub accept_queue: VecDeque<ConnId>,
+}
+
+/// A listener table slot; the generation makes stale handles detectable.
+#[derive(Debug, Default)]
+pub(crate) struct ListenerSlot {
+    pub generation: u32,
+    pub listener: Option<Listener>,
 }
 
 impl Listener {

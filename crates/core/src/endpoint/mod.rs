@@ -11,6 +11,7 @@ mod api;
 mod dispatch;
 mod listener;
 mod table;
+mod timer_queue;
 
 pub use api::Endpoint;
 
@@ -28,9 +29,13 @@ impl ConnId {
     }
 }
 
-/// Handle of a listening socket.
+/// Handle of a listening socket. Stale handles (to a closed listener whose
+/// slot was reused) are detected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ListenerId(pub(crate) u32);
+pub struct ListenerId {
+    pub(crate) index: u32,
+    pub(crate) generation: u32,
+}
 
 /// Something the application may want to act on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,7 +3,6 @@
 //! endpoint's secret so remote peers cannot aim at hash collisions.
 
 use crate::conn::Connection;
-use crate::time::Instant;
 use core::hash::BuildHasher;
 use core::net::SocketAddr;
 use siphasher::sip::SipHasher13;
@@ -47,8 +46,6 @@ pub(crate) struct Slot {
     pub conn: Option<Connection>,
     /// In the transmit-ready queue.
     pub ready: bool,
-    /// Deadline of this slot's live entry in the timer heap.
-    pub scheduled: Option<Instant>,
     /// Listed in the 4-tuple table.
     pub in_table: bool,
 }
@@ -83,7 +80,6 @@ impl ConnTable {
                 generation: 0,
                 conn: None,
                 ready: false,
-                scheduled: None,
                 in_table: false,
             });
             ((self.slots.len() - 1) as u32, 0)
@@ -99,7 +95,6 @@ impl ConnTable {
             }
             s.generation = s.generation.wrapping_add(1);
             s.in_table = false;
-            s.scheduled = None;
             s.ready = false;
             self.free.push(index);
             self.live -= 1;

@@ -183,7 +183,7 @@ impl Seg {
         self.data.len() as u32 + u32::from(self.ctl.syn()) + u32::from(self.ctl.fin())
     }
 
-    fn matches(&self, expected: &Seg) -> bool {
+    pub fn matches(&self, expected: &Seg) -> bool {
         let ctl = |f: TcpFlags| f.without(TcpFlags::PSH).without(TcpFlags::ACK);
         ctl(self.ctl) == ctl(expected.ctl)
             && self.seq == expected.seq

@@ -14,6 +14,7 @@ mod ipv6;
 mod listen;
 mod malformed;
 mod retransmit;
+mod robustness;
 mod syn_received;
 mod syn_sent;
 mod time_wait;
