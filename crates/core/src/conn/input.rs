@@ -15,6 +15,9 @@ use crate::wire::{TcpFlags, TcpRepr};
 /// not every few bytes.
 const MIN_FULL_SEGMENT: usize = 536;
 
+/// Most duplicate ACKs owed at once (one per out-of-order segment).
+const MAX_DUP_ACKS_OWED: u32 = 64;
+
 impl Connection {
     /// Entry point for a segment matched to this connection.
     pub(crate) fn on_segment(&mut self, ctx: &mut Ctx<'_>, seg: &TcpRepr, payload: &[u8]) {
@@ -292,6 +295,14 @@ impl Connection {
         // ACK policy (RFC 9293 3.8.6.3, RFC 5681 4.2): out-of-order data and
         // gap fills are acknowledged at once; in-order data at least every
         // second full-sized segment, otherwise after the delayed-ACK timer.
+        if offset > 0 && !data.is_empty() {
+            // Out of order: an immediate duplicate ACK for each such segment
+            // (RFC 5681 4.2), bounded per batch.
+            self.dup_acks_owed = (self.dup_acks_owed + 1).min(MAX_DUP_ACKS_OWED);
+        } else if advanced > 0 {
+            // RCV.NXT moved: owed duplicates would now be spurious ones.
+            self.dup_acks_owed = 0;
+        }
         if offset > 0 || had_gap || self.fin_received || self.cfg.delayed_ack.is_zero() {
             self.ack_now = true;
         } else if advanced > 0 {

@@ -177,6 +177,10 @@ pub struct Connection {
     syn_retransmitted: bool,
     /// An ACK must go out at the next transmit.
     ack_now: bool,
+    /// Duplicate ACKs owed: one per out-of-order segment (RFC 5681 4.2),
+    /// sent as separate pure ACKs even when many arrive in one batch, so
+    /// the sender can count three and fast-retransmit.
+    dup_acks_owed: u32,
     /// In-order bytes received since our last ACK.
     unacked_bytes: usize,
     /// Largest segment the peer has sent: our estimate of its MSS, what
@@ -268,6 +272,7 @@ impl Connection {
             syn_pending: false,
             syn_retransmitted: false,
             ack_now: false,
+            dup_acks_owed: 0,
             unacked_bytes: 0,
             peer_seg_max: 0,
             rst_pending: false,
@@ -308,6 +313,7 @@ impl Connection {
             || self.reply_rst.is_some()
             || self.syn_pending
             || self.ack_now
+            || self.dup_acks_owed > 0
             || self.fast_rexmit_pending
             || self.force_probe
             || (self.state.is_synchronized() && self.next_data_segment().is_some())

@@ -184,7 +184,8 @@ impl Connection {
             });
         }
         self.force_probe = false;
-        if self.ack_now {
+        if self.ack_now || self.dup_acks_owed > 0 {
+            self.dup_acks_owed = self.dup_acks_owed.saturating_sub(1);
             return Some(base);
         }
         None

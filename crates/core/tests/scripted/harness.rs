@@ -377,6 +377,17 @@ impl Harness {
         self.packet(self.remote.ip(), self.local.ip(), &tcp, &seg.data)
     }
 
+    /// Sends several segments back to back, as a driver that reads a batch
+    /// of packets does, and only then lets the stack transmit.
+    pub fn send_batch(&mut self, segs: &[Seg]) {
+        for seg in segs {
+            let tcp = self.to_wire(seg);
+            let bytes = self.packet(self.remote.ip(), self.local.ip(), &tcp, &seg.data);
+            self.ep.handle_packet(self.now, &bytes);
+        }
+        self.drain();
+    }
+
     /// Hands raw bytes to the endpoint.
     pub fn send_bytes(&mut self, bytes: &[u8]) {
         self.ep.handle_packet(self.now, bytes);

@@ -221,3 +221,33 @@ fn too_small_an_output_buffer_gets_nothing_and_loses_nothing() {
     // With a proper buffer the segment is still there.
     h.expect(&[Seg::data(1, 1, &bytes(0, 1000))]);
 }
+
+#[test]
+fn one_duplicate_ack_per_out_of_order_segment_in_a_batch() {
+    // RFC 5681 4.2: an immediate duplicate ACK per out-of-order segment,
+    // even when several arrive before the stack transmits (a TUN driver
+    // reads packets in batches), so the sender can count three.
+    let mut h = Harness::new();
+    h.established();
+    h.send_batch(&[
+        Seg::data(1001, 1, &bytes(1000, 1000)),
+        Seg::data(2001, 1, &bytes(2000, 1000)),
+        Seg::data(3001, 1, &bytes(3000, 1000)),
+    ]);
+    h.expect(&[Seg::ack_at(1, 1), Seg::ack_at(1, 1), Seg::ack_at(1, 1)]);
+    // The gap fills: one ACK for everything.
+    h.send(Seg::data(1, 1, &bytes(0, 1000)));
+    h.expect(&[Seg::ack_at(1, 4001)]);
+}
+
+#[test]
+fn owed_duplicates_are_dropped_once_the_gap_fills_in_the_same_batch() {
+    let mut h = Harness::new();
+    h.established();
+    h.send_batch(&[
+        Seg::data(1001, 1, &bytes(1000, 1000)),
+        Seg::data(1, 1, &bytes(0, 1000)),
+    ]);
+    // No stale duplicate of ACK 1, no repeated ACK 2001.
+    h.expect(&[Seg::ack_at(1, 2001)]);
+}
