@@ -28,6 +28,12 @@ pub enum Command {
         #[command(subcommand)]
         which: BenchCommand,
     },
+    /// Serve TCP on a TUN device (echo, discard, source, http) until Ctrl-C.
+    Serve(crate::net::args::ServeArgs),
+    /// Open one TCP connection over a TUN device: send a file, receive.
+    Connect(crate::net::args::ConnectArgs),
+    /// Fetch a URL with HTTP/1.1 GET over a TUN device.
+    Get(crate::net::args::GetArgs),
 }
 
 /// Options of `synack demo`.
@@ -110,14 +116,14 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
     s.parse()
 }
 
-fn parse_loss(s: &str) -> Result<f64, String> {
+pub(crate) fn parse_loss(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(p) if (0.0..1.0).contains(&p) => Ok(p),
         _ => Err("must be a number in [0, 1)".into()),
     }
 }
 
-fn parse_seed(s: &str) -> Result<u64, String> {
+pub(crate) fn parse_seed(s: &str) -> Result<u64, String> {
     s.trim()
         .parse()
         .map_err(|_| "must be a whole number from 0 to 18446744073709551615".into())
@@ -143,7 +149,7 @@ fn parse_bench_bytes(s: &str) -> Result<u64, String> {
     parse_range(s, 1, 1 << 50, "a whole number of bytes")
 }
 
-fn parse_mtu(s: &str) -> Result<usize, String> {
+pub(crate) fn parse_mtu(s: &str) -> Result<usize, String> {
     parse_range(s, 128, 65535, "a whole number of bytes").map(|n| n as usize)
 }
 
@@ -166,10 +172,19 @@ pub fn one_line_error(err: &clap::Error) -> String {
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
     let first = lines.next().unwrap_or("invalid arguments");
     let mut msg = first.strip_prefix("error: ").unwrap_or(first).to_string();
+    // "the following required arguments were not provided:" lists them on
+    // the next lines: fold the list in.
+    let listing = msg.ends_with(':');
+    let mut listed = Vec::new();
     for line in lines {
         if let Some(tip) = line.strip_prefix("tip: ") {
             msg.push_str(&format!(" ({tip})"));
+        } else if listing && (line.starts_with('-') || line.starts_with('<')) {
+            listed.push(line.to_string());
         }
+    }
+    if listing && !listed.is_empty() {
+        msg = format!("{} {}", msg, listed.join(", "));
     }
     format!("synack: {}; try 'synack --help'", tidy_arg_names(&msg))
 }
@@ -226,6 +241,9 @@ mod tests {
             line,
             "synack: invalid value 'x' for --loss: must be a number in [0, 1); try 'synack --help'"
         );
+        let err = Cli::try_parse_from(["synack", "bench", "bulk", "--bytes", "1"]).unwrap_err();
+        let line = one_line_error(&err);
+        assert!(line.contains("not provided: --mtu"), "{line}");
         let err = Cli::try_parse_from(["synack", "demo", "--los", "1"]).unwrap_err();
         let line = one_line_error(&err);
         assert!(!line.contains('\n'), "{line}");
