@@ -45,7 +45,7 @@ impl Endpoint {
         Endpoint {
             isn: IsnGenerator::new(config.secret),
             conns: ConnTable::new(config.secret),
-            next_port: config.ephemeral_ports.0,
+            next_port: first_ephemeral_port(&config),
             config,
             listeners: Vec::new(),
             listen_map: HashMap::new(),
@@ -389,6 +389,18 @@ impl Endpoint {
         self.with_app_conn(now, conn, |c, ctx| c.abort(ctx))
     }
 
+    /// Aborts every connection, released ones included (RST where RFC 9293
+    /// 3.10.5 sends one): for a driver shutting down, so no peer is left
+    /// half-open. Listeners stay; handles become invalid.
+    pub fn abort_all(&mut self, now: Instant) {
+        for index in 0..self.conns.slots.len() as u32 {
+            self.with_conn_index(now, index, |c, ctx| {
+                c.listener = None;
+                c.abort(ctx);
+            });
+        }
+    }
+
     /// Turns Nagle's algorithm off (`true`) or on (`false`).
     pub fn set_nodelay(&mut self, conn: ConnId, nodelay: bool) -> Result<(), Error> {
         self.with_app_conn(Instant::ZERO, conn, |c, _| c.set_nodelay(nodelay))
@@ -441,6 +453,19 @@ impl Endpoint {
             .filter(|s| s.conn.as_ref().is_some_and(|c| c.state() == state))
             .count()
     }
+}
+
+/// Where the search for ephemeral ports starts: a point of the range chosen
+/// by a keyed hash of the secret (RFC 6056 section 3.3.1's simple
+/// randomization), so two runs with different secrets do not walk the same
+/// ports and an off-path attacker cannot guess them.
+fn first_ephemeral_port(config: &EndpointConfig) -> u16 {
+    use core::hash::{BuildHasher, Hasher};
+    let (lo, hi) = config.ephemeral_ports;
+    let span = u64::from(hi.saturating_sub(lo)) + 1;
+    let mut h = super::table::KeyedHash::new(config.secret).build_hasher();
+    h.write(b"ephemeral ports (RFC 6056)");
+    lo + (h.finish() % span) as u16
 }
 
 fn unspecified(ip: IpAddr) -> IpAddr {

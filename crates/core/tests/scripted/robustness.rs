@@ -251,3 +251,35 @@ fn owed_duplicates_are_dropped_once_the_gap_fills_in_the_same_batch() {
     // No stale duplicate of ACK 1, no repeated ACK 2001.
     h.expect(&[Seg::ack_at(1, 2001)]);
 }
+
+#[test]
+fn abort_all_resets_released_connections_too() {
+    let mut h = Harness::new();
+    h.established();
+    h.app_send(b"pending");
+    h.recv();
+    h.app_close(); // released, FIN queued behind unacknowledged data
+    h.recv();
+    h.ep.abort_all(h.now);
+    let out = h.recv();
+    assert!(out.iter().any(|s| s.ctl.contains(TcpFlags::RST)), "{out:?}");
+    assert_eq!(h.ep.connection_count(), 0);
+}
+
+#[test]
+fn ephemeral_ports_start_where_the_secret_says() {
+    let first_port = |secret: [u8; 16]| {
+        let mut h = Harness::with_config(false, |c| c.secret = secret);
+        h.syn_sent();
+        h.local.port()
+    };
+    let (lo, hi) = synack_core::EndpointConfig::default().ephemeral_ports;
+    let ports: Vec<u16> = (0u8..8).map(|i| first_port([i; 16])).collect();
+    assert!(ports.iter().all(|p| (lo..=hi).contains(p)), "{ports:?}");
+    let distinct: std::collections::HashSet<_> = ports.iter().collect();
+    assert!(
+        distinct.len() >= 6,
+        "RFC 6056: starts should differ: {ports:?}"
+    );
+    assert_eq!(first_port([3; 16]), ports[3], "deterministic for a secret");
+}
