@@ -1,0 +1,303 @@
+//! Test 8: synack's `--pcap` of real transfers, read back by tshark with
+//! checksum validation on.
+//!
+//! Every packet must dissect (no `_ws.malformed`), and every IP and TCP
+//! checksum must verify as good. Then tshark's sequence analysis
+//! (`tcp.analysis.flags`) is read frame by frame, per sender. Its flags fall
+//! in two groups:
+//!
+//! - trouble: `retransmission`, `fast_retransmission`,
+//!   `spurious_retransmission`, `out_of_order`, `lost_segment` ("previous
+//!   segment not captured"), `ack_lost_segment` ("ACKed segment that wasn't
+//!   captured"), `duplicate_ack` (a pure ACK repeating the previous ACK
+//!   number and window: what a receiver sends when a segment is missing),
+//!   `keep_alive`, `keep_alive_ack`, `reused_ports`;
+//! - flow control: `window_update` (a pure ACK whose only news is a
+//!   different window: set whenever a receiver opens its window without
+//!   acknowledging new data), `window_full` (a segment that fills the
+//!   receiver's advertised window), `zero_window`, `zero_window_probe`,
+//!   `zero_window_probe_ack`. These are normal TCP when the reading
+//!   application is slower than the sender, and tshark sets
+//!   `tcp.analysis.flags` for them too (Wireshark's "Bad TCP" colouring rule
+//!   excludes `window_update` for that reason).
+//!
+//! A loss-free transfer must show no flag from the trouble group at all.
+//! With `--loss`, the trouble flags are accepted only where the loss
+//! explains them (see [`lossy_capture_explains_every_flag`]).
+
+use crate::netns::{KERNEL_IP, Netns, SYNACK_IP};
+use crate::synack::serve;
+use crate::util::{MIB, client_py, last_json, random_file};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+const LIMIT: Duration = Duration::from_secs(120);
+
+/// tshark's analysis flags, trouble group first.
+pub const TROUBLE: [&str; 11] = [
+    "retransmission",
+    "fast_retransmission",
+    "spurious_retransmission",
+    "out_of_order",
+    "lost_segment",
+    "ack_lost_segment",
+    "duplicate_ack",
+    "keep_alive",
+    "keep_alive_ack",
+    "reused_ports",
+    "tfo_ignored",
+];
+/// Flow-control flags.
+pub const FLOW: [&str; 5] = [
+    "window_update",
+    "window_full",
+    "zero_window",
+    "zero_window_probe",
+    "zero_window_probe_ack",
+];
+
+fn tshark(file: &Path, extra: &[&str]) -> String {
+    let out = Command::new("tshark")
+        .arg("-r")
+        .arg(file)
+        .args([
+            "-n",
+            "-o",
+            "tcp.check_checksum:TRUE",
+            "-o",
+            "ip.check_checksum:TRUE",
+        ])
+        .args(extra)
+        .output()
+        .expect("run tshark");
+    assert!(
+        out.status.success(),
+        "tshark {extra:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The capture as tshark sees it.
+#[derive(Debug, Default)]
+pub struct Capture {
+    /// Frames.
+    pub frames: usize,
+    /// Frames that did not dissect.
+    pub malformed: usize,
+    /// Frames whose IP or TCP checksum is not verified good.
+    pub bad_checksum: Vec<String>,
+    /// (sender, flag) → frames.
+    pub flags: BTreeMap<(String, String), usize>,
+    /// Bytes of TCP payload per sender.
+    pub payload: BTreeMap<String, u64>,
+}
+
+impl Capture {
+    /// Frames with a trouble flag.
+    pub fn trouble(&self) -> BTreeMap<(String, String), usize> {
+        self.flags
+            .iter()
+            .filter(|((_, f), _)| TROUBLE.contains(&f.as_str()))
+            .map(|(k, v)| (k.clone(), *v))
+            .collect()
+    }
+}
+
+/// Reads a capture with tshark.
+pub fn read_capture(file: &Path) -> Capture {
+    let mut c = Capture::default();
+    let mut args = vec![
+        "-T",
+        "fields",
+        "-E",
+        "separator=\t",
+        "-e",
+        "frame.number",
+        "-e",
+        "ip.src",
+        "-e",
+        "ip.checksum.status",
+        "-e",
+        "tcp.checksum.status",
+        "-e",
+        "tcp.len",
+        "-e",
+        "_ws.malformed",
+    ];
+    let names: Vec<String> = TROUBLE
+        .iter()
+        .chain(FLOW.iter())
+        .map(|f| format!("tcp.analysis.{f}"))
+        .collect();
+    for n in &names {
+        args.extend(["-e", n.as_str()]);
+    }
+    let text = tshark(file, &args);
+    for line in text.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        c.frames += 1;
+        let src = f.get(1).copied().unwrap_or("").to_string();
+        if f.get(2) != Some(&"1") || f.get(3) != Some(&"1") {
+            c.bad_checksum.push(line.to_string());
+        }
+        *c.payload.entry(src.clone()).or_default() +=
+            f.get(4).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
+        if f.get(5).is_some_and(|x| !x.is_empty()) {
+            c.malformed += 1;
+        }
+        for (i, name) in TROUBLE.iter().chain(FLOW.iter()).enumerate() {
+            if f.get(6 + i).is_some_and(|x| !x.is_empty()) {
+                *c.flags.entry((src.clone(), name.to_string())).or_default() += 1;
+            }
+        }
+    }
+    // Malformed frames also show as an expert error; count those too.
+    let m = tshark(
+        file,
+        &[
+            "-Y",
+            "_ws.malformed || _ws.expert.severity == error",
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+        ],
+    );
+    c.malformed = c
+        .malformed
+        .max(m.lines().filter(|l| !l.trim().is_empty()).count());
+    c
+}
+
+/// Runs a transfer with `--pcap`: synack sends `bytes` (`source`) when
+/// `synack_sends`, else the kernel uploads to `discard`. Returns the capture
+/// path (in the namespace's scratch directory) and the namespace.
+fn captured_transfer(
+    test: &str,
+    synack_sends: bool,
+    bytes: u64,
+    extra: &[&str],
+) -> Option<(Netns, std::path::PathBuf)> {
+    let mut ns = Netns::new(test, LIMIT, &["python3", "tshark"])?;
+    let pcap = ns.path("capture.pcap");
+    let pcap_s = pcap.to_str().unwrap().to_string();
+    let mut args = vec!["--max-conns", "1", "--pcap", pcap_s.as_str()];
+    args.extend_from_slice(extra);
+    let py = client_py(&ns);
+    let (mode, c) = if synack_sends {
+        (format!("source:{bytes}"), None)
+    } else {
+        let data = ns.path("upload.bin");
+        random_file(&data, bytes, 8);
+        ("discard".to_string(), Some(data))
+    };
+    let s = serve(&mut ns, 9100, &mode, &args);
+    let c = match c {
+        None => ns.spawn("read", "python3", &[&py, "read", SYNACK_IP, "9100"]),
+        Some(data) => ns.spawn(
+            "upload",
+            "python3",
+            &[&py, "upload", SYNACK_IP, "9100", data.to_str().unwrap()],
+        ),
+    };
+    ns.wait_ok(c, ns.remaining());
+    let r = last_json(&ns.stdout(c));
+    let moved = if synack_sends {
+        &r["received"]
+    } else {
+        &r["sent"]
+    };
+    assert_eq!(*moved, bytes, "{r}");
+    ns.wait_ok(s, Duration::from_secs(15));
+    Some((ns, pcap))
+}
+
+fn check_clean(test: &str, cap: &Capture) {
+    eprintln!(
+        "[{test}] {} frames; flags (sender, flag) → frames: {:?}",
+        cap.frames, cap.flags
+    );
+    assert!(cap.frames > 0, "empty capture");
+    assert_eq!(cap.malformed, 0, "malformed frames");
+    assert!(
+        cap.bad_checksum.is_empty(),
+        "{} frames whose checksum is not verified good, first: {:?}",
+        cap.bad_checksum.len(),
+        &cap.bad_checksum[..cap.bad_checksum.len().min(5)]
+    );
+}
+
+/// A loss-free transfer each way: clean capture, no trouble flag at all.
+#[test]
+fn pcap_of_loss_free_transfers_is_clean() {
+    let test = "pcap_of_loss_free_transfers_is_clean";
+    for synack_sends in [true, false] {
+        let Some((ns, pcap)) = captured_transfer(test, synack_sends, 16 * MIB, &[]) else {
+            return;
+        };
+        let cap = read_capture(&pcap);
+        check_clean(test, &cap);
+        let (sender, receiver) = if synack_sends {
+            (SYNACK_IP, KERNEL_IP)
+        } else {
+            (KERNEL_IP, SYNACK_IP)
+        };
+        assert_eq!(
+            cap.payload.get(sender).copied(),
+            Some(16 * MIB),
+            "payload by the sender {sender}"
+        );
+        assert_eq!(
+            cap.payload.get(receiver).copied().unwrap_or(0),
+            0,
+            "payload by the receiver"
+        );
+        assert!(
+            cap.trouble().is_empty(),
+            "synack sends: {synack_sends}: trouble flags in a loss-free transfer: {:?}",
+            cap.trouble()
+        );
+        drop(ns);
+    }
+}
+
+/// With `--loss 0.02`: clean capture, and every trouble flag is one that
+/// loss explains.
+#[test]
+fn lossy_capture_explains_every_flag() {
+    let test = "lossy_capture_explains_every_flag";
+    for synack_sends in [true, false] {
+        let Some((ns, pcap)) = captured_transfer(
+            test,
+            synack_sends,
+            8 * MIB,
+            &["--loss", "0.02", "--seed", "11"],
+        ) else {
+            return;
+        };
+        let cap = read_capture(&pcap);
+        check_clean(test, &cap);
+        let allowed = [
+            "retransmission",
+            "fast_retransmission",
+            "spurious_retransmission",
+            "out_of_order",
+            "lost_segment",
+            "ack_lost_segment",
+            "duplicate_ack",
+        ];
+        let other: Vec<_> = cap
+            .trouble()
+            .into_iter()
+            .filter(|((_, f), _)| !allowed.contains(&f.as_str()))
+            .collect();
+        assert!(
+            other.is_empty(),
+            "trouble that loss does not explain: {other:?}"
+        );
+        drop(ns);
+    }
+}
