@@ -28,6 +28,12 @@ pub enum Command {
         #[command(subcommand)]
         which: BenchCommand,
     },
+    /// Serve TCP on a TUN device (echo, discard, source, http) until Ctrl-C.
+    Serve(crate::net::args::ServeArgs),
+    /// Open one TCP connection over a TUN device: send a file, receive.
+    Connect(crate::net::args::ConnectArgs),
+    /// Fetch a URL with HTTP/1.1 GET over a TUN device.
+    Get(crate::net::args::GetArgs),
 }
 
 /// Options of `synack demo`.
@@ -110,14 +116,14 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
     s.parse()
 }
 
-fn parse_loss(s: &str) -> Result<f64, String> {
+pub(crate) fn parse_loss(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(p) if (0.0..1.0).contains(&p) => Ok(p),
         _ => Err("must be a number in [0, 1)".into()),
     }
 }
 
-fn parse_seed(s: &str) -> Result<u64, String> {
+pub(crate) fn parse_seed(s: &str) -> Result<u64, String> {
     s.trim()
         .parse()
         .map_err(|_| "must be a whole number from 0 to 18446744073709551615".into())
@@ -143,7 +149,7 @@ fn parse_bench_bytes(s: &str) -> Result<u64, String> {
     parse_range(s, 1, 1 << 50, "a whole number of bytes")
 }
 
-fn parse_mtu(s: &str) -> Result<usize, String> {
+pub(crate) fn parse_mtu(s: &str) -> Result<usize, String> {
     parse_range(s, 128, 65535, "a whole number of bytes").map(|n| n as usize)
 }
 

@@ -1,12 +1,14 @@
 //! The `synack` command: `demo` shows a TCP connection's life in the
 //! simulator as a ladder diagram (or JSON, or pcap); `bench` measures the
-//! core's throughput and connection churn.
+//! core's throughput and connection churn; `serve`, `connect` and `get` run
+//! synack as a real host on a Linux TUN device.
 
 #![forbid(unsafe_code)]
 
 mod args;
 mod bench;
 mod demo;
+mod net;
 
 use args::{BenchCommand, Cli, Command};
 use clap::Parser;
@@ -35,6 +37,9 @@ fn main() -> ExitCode {
             BenchCommand::Bulk(a) => bench::bulk::run(&a),
             BenchCommand::Churn(a) => bench::churn::run(&a),
         },
+        Command::Serve(a) => net::serve::run(&a),
+        Command::Connect(a) => net::connect::run(&a),
+        Command::Get(a) => net::get::run(&a),
     };
     match result {
         Ok(code) => code,

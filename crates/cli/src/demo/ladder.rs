@@ -13,28 +13,31 @@ use synack_core::Instant;
 use synack_core::conn::State;
 
 /// Width of the time column (`123.456` and a space).
-const TIME_W: usize = 8;
+pub(crate) const TIME_W: usize = 8;
 /// Columns between the two host bars.
-const INNER: usize = 66;
+pub(crate) const INNER: usize = 66;
 /// Widest line of the header.
 const MAX_W: usize = 100;
 /// Gaps longer than this get a `⋮` line.
 const GAP_US: u64 = 1_000_000;
 
 /// ANSI styling, or none.
-struct Style {
-    on: bool,
+pub(crate) struct Style {
+    /// Whether to emit ANSI colours.
+    pub on: bool,
 }
 
 impl Style {
-    fn paint(&self, code: &str, s: &str) -> String {
+    /// `s` in the ANSI style `code`.
+    pub(crate) fn paint(&self, code: &str, s: &str) -> String {
         if self.on && !s.is_empty() {
             format!("\x1b[{code}m{s}\x1b[0m")
         } else {
             s.to_string()
         }
     }
-    fn side(&self, side: Side, s: &str) -> String {
+    /// `s` in `side`'s colour.
+    pub(crate) fn side(&self, side: Side, s: &str) -> String {
         self.paint(
             match side {
                 Side::Client => "36",
@@ -108,7 +111,7 @@ pub fn render(items: &[Item], o: &Outcome, lang: Lang, color: bool) -> String {
     s
 }
 
-fn format_time(t: Instant) -> String {
+pub(crate) fn format_time(t: Instant) -> String {
     let us = t.as_micros();
     format!(
         "{:>7}",
@@ -118,7 +121,7 @@ fn format_time(t: Instant) -> String {
 
 /// `│inner│ marks` with `inner` already padded/painted; `plain` is the
 /// unpainted inner text, to measure.
-fn framed(marks: &str, inner: &str, plain: &str) -> String {
+pub(crate) fn framed(marks: &str, inner: &str, plain: &str) -> String {
     let fill = INNER.saturating_sub(width(plain));
     let mut s = format!("│{inner}{}│", " ".repeat(fill));
     if !marks.is_empty() {
@@ -129,7 +132,7 @@ fn framed(marks: &str, inner: &str, plain: &str) -> String {
 }
 
 /// A text inside the bars, left (client) or right (server) aligned, wrapped.
-fn side_text(side: Side, text: &str, st: &Style, code: Option<&str>) -> Vec<String> {
+pub(crate) fn side_text(side: Side, text: &str, st: &Style, code: Option<&str>) -> Vec<String> {
     let mut v = Vec::new();
     for line in wrap(text, INNER - 2) {
         let plain = match side {
@@ -192,7 +195,7 @@ fn item_lines(item: &Item, t: &dyn Texts, st: &Style, one_way_us: u64) -> Vec<St
     }
 }
 
-fn state_code(side: Side) -> &'static str {
+pub(crate) fn state_code(side: Side) -> &'static str {
     match side {
         Side::Client => "1;36",
         Side::Server => "1;35",
@@ -239,7 +242,14 @@ pub fn label(seg: &Seg) -> String {
 
 /// An arrow between the bars carrying `label`; cut short with ✗ if lost,
 /// dotted if injected.
-fn arrow(from: Side, label: &str, lost: bool, dotted: bool, marks: &str, st: &Style) -> String {
+pub(crate) fn arrow(
+    from: Side,
+    label: &str,
+    lost: bool,
+    dotted: bool,
+    marks: &str,
+    st: &Style,
+) -> String {
     let line = if dotted { "┈" } else { "─" };
     let lw = width(label);
     let plain = match from {

@@ -6,12 +6,12 @@ mod app;
 mod host;
 pub mod i18n;
 mod json;
-mod ladder;
-mod log;
+pub(crate) mod ladder;
+pub(crate) mod log;
 mod notes;
 pub mod scenarios;
-mod timeline;
-mod width;
+pub(crate) mod timeline;
+pub(crate) mod width;
 
 use crate::args::DemoArgs;
 use app::App;

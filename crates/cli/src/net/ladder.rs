@@ -1,0 +1,237 @@
+//! `--trace`: a live ladder diagram on stderr, drawn with the demo's
+//! renderer. synack is the left column, the peer (the kernel side of the
+//! device) the right one; one line per segment or state change, tagged with
+//! the connection's number (`#1`, with the peer's address the first time).
+//! Sequence numbers are relative to each side's ISN, as in `synack demo`.
+
+use crate::demo::ladder::{INNER, Style, TIME_W, arrow, format_time, label, side_text, state_code};
+use crate::demo::log::Side;
+use crate::demo::timeline::Seg;
+use crate::demo::width::{pad, wrap};
+use core::net::SocketAddr;
+use std::collections::HashMap;
+use std::io::Write;
+use synack_core::trace::{TraceEvent, TraceKind};
+use synack_core::wire::{self, TcpRepr};
+use synack_core::{Instant, SeqNum, State};
+use synack_tun::Direction;
+
+/// Synack's side (left).
+const US: Side = Side::Client;
+/// The peer's side (right).
+const PEER: Side = Side::Server;
+
+/// What the ladder remembers about a connection.
+struct View {
+    tag: u64,
+    /// ISNs: ours, the peer's.
+    isn: [Option<SeqNum>; 2],
+    /// Window scale announced in the SYNs: ours, the peer's.
+    ws: [Option<u8>; 2],
+    named: bool,
+}
+
+/// The live ladder.
+pub struct LiveLadder {
+    st: Style,
+    views: HashMap<(SocketAddr, SocketAddr), View>,
+    next_tag: u64,
+    /// A segment the endpoint sent, waiting for the driver to say whether
+    /// the fault injector dropped it.
+    pending_out: Option<(TraceEvent, TcpRepr, usize, bool)>,
+    out: std::io::Stderr,
+}
+
+impl LiveLadder {
+    /// A ladder writing to stderr, in colour if `color`.
+    pub fn new(color: bool) -> Self {
+        LiveLadder {
+            st: Style { on: color },
+            views: HashMap::new(),
+            next_tag: 1,
+            pending_out: None,
+            out: std::io::stderr(),
+        }
+    }
+
+    /// Prints the header line and the column titles.
+    pub fn header(&mut self, title: &str) {
+        let mut lines: Vec<String> = wrap(title, TIME_W + INNER + 2)
+            .into_iter()
+            .map(|l| self.st.paint("1", &l))
+            .collect();
+        let (left, right) = ("synack", "peer (kernel)");
+        let gap = (INNER + 1).saturating_sub(left.len() + right.len());
+        lines.push(format!(
+            "{}{}{}{}",
+            pad("time (s)", TIME_W + 1),
+            self.st.side(US, left),
+            " ".repeat(gap),
+            self.st.side(PEER, right)
+        ));
+        self.emit(&lines);
+    }
+
+    /// A packet crossed the device (see `synack_tun::Observer`).
+    pub fn packet(&mut self, now: Instant, dir: Direction, dropped: bool, packet: &[u8]) {
+        match dir {
+            Direction::Out => {
+                if let Some((ev, tcp, len, rexmit)) = self.pending_out.take() {
+                    self.draw_segment(ev.time, ev.local, ev.remote, US, &tcp, len, rexmit, dropped);
+                }
+            }
+            Direction::In if dropped => {
+                if let Ok(p) = wire::parse_packet(packet) {
+                    let local = SocketAddr::new(p.ip.dst, p.tcp.dst_port);
+                    let remote = SocketAddr::new(p.ip.src, p.tcp.src_port);
+                    let tcp = p.tcp;
+                    self.draw_segment(now, local, remote, PEER, &tcp, p.payload.len(), false, true);
+                }
+            }
+            Direction::In => {}
+        }
+    }
+
+    /// An endpoint trace event.
+    pub fn trace(&mut self, ev: &TraceEvent) {
+        match ev.kind {
+            TraceKind::SegmentOut {
+                tcp,
+                len,
+                retransmission,
+            } => {
+                if let Some((p, tcp, len, r)) = self.pending_out.take() {
+                    self.draw_segment(p.time, p.local, p.remote, US, &tcp, len, r, false);
+                }
+                self.pending_out = Some((*ev, tcp, len, retransmission));
+            }
+            TraceKind::SegmentIn { tcp, len } => {
+                self.draw_segment(ev.time, ev.local, ev.remote, PEER, &tcp, len, false, false);
+            }
+            TraceKind::StateChange { from, to, cause } => {
+                let text = format!("{} → {} ({})", from.name(), to.name(), cause.describe());
+                let code = state_code(US);
+                let mut lines = side_text(US, &text, &self.st, Some(code));
+                let marks = self.marks(ev.local, ev.remote);
+                if let Some(first) = lines.first_mut() {
+                    first.push(' ');
+                    first.push_str(&marks);
+                }
+                self.stamp(ev.time, &mut lines);
+                self.emit(&lines);
+                if to == State::Closed {
+                    self.views.remove(&(ev.local, ev.remote));
+                }
+            }
+            TraceKind::Dropped { tcp, reason } => {
+                let text = format!("dropped {} ({})", tcp.flags, reason.describe());
+                let mut lines = side_text(US, &text, &self.st, Some("33"));
+                let marks = self.marks(ev.local, ev.remote);
+                if let Some(first) = lines.first_mut() {
+                    first.push(' ');
+                    first.push_str(&marks);
+                }
+                self.stamp(ev.time, &mut lines);
+                self.emit(&lines);
+            }
+            _ => {}
+        }
+    }
+
+    /// `#N`, with the peer's address the first time.
+    fn marks(&mut self, local: SocketAddr, remote: SocketAddr) -> String {
+        let view = self.view(local, remote);
+        let s = if view.named {
+            format!("#{}", view.tag)
+        } else {
+            view.named = true;
+            format!("#{} {remote}", view.tag)
+        };
+        self.st.paint("2", &s)
+    }
+
+    fn view(&mut self, local: SocketAddr, remote: SocketAddr) -> &mut View {
+        let next = &mut self.next_tag;
+        self.views.entry((local, remote)).or_insert_with(|| {
+            let tag = *next;
+            *next += 1;
+            View {
+                tag,
+                isn: [None, None],
+                ws: [None, None],
+                named: false,
+            }
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn draw_segment(
+        &mut self,
+        time: Instant,
+        local: SocketAddr,
+        remote: SocketAddr,
+        from: Side,
+        tcp: &TcpRepr,
+        len: usize,
+        retransmission: bool,
+        lost: bool,
+    ) {
+        let (me, peer) = (from.index(), from.peer().index());
+        let view = self.view(local, remote);
+        if tcp.flags.syn() && !tcp.flags.rst() {
+            view.isn[me] = Some(tcp.seq);
+            view.ws[me] = tcp.options.window_scale;
+        }
+        let rel = |n: SeqNum, base: Option<SeqNum>| base.map(|b| i64::from(n.diff(b)));
+        let wnd = match (view.ws[me], view.ws[peer]) {
+            (Some(shift), Some(_)) if !tcp.flags.syn() => usize::from(tcp.window) << shift.min(14),
+            _ => usize::from(tcp.window),
+        };
+        let seg = Seg {
+            tcp: *tcp,
+            len,
+            wnd,
+            rel_seq: rel(tcp.seq, view.isn[me]),
+            rel_ack: if tcp.flags.ack() {
+                rel(tcp.ack, view.isn[peer])
+            } else {
+                None
+            },
+        };
+        let mut marks = vec![self.marks(local, remote)];
+        if retransmission {
+            marks.push(self.st.paint("33", "retransmission"));
+        }
+        if lost {
+            marks.push(self.st.paint("31;1", "dropped by --loss"));
+        }
+        let line = arrow(from, &label(&seg), lost, false, &marks.join(" "), &self.st);
+        let mut lines = vec![line];
+        self.stamp(time, &mut lines);
+        self.emit(&lines);
+    }
+
+    /// Puts the time in front of the first line and indents the others.
+    fn stamp(&self, time: Instant, lines: &mut [String]) {
+        let t = format_time(time);
+        for (k, line) in lines.iter_mut().enumerate() {
+            let stamp = if k == 0 { t.as_str() } else { "" };
+            *line = format!("{}{line}", self.st.paint("2", &pad(stamp, TIME_W)));
+        }
+    }
+
+    fn emit(&mut self, lines: &[String]) {
+        let mut out = self.out.lock();
+        for l in lines {
+            let _ = writeln!(out, "{l}");
+        }
+    }
+}
+
+impl Drop for LiveLadder {
+    fn drop(&mut self) {
+        if let Some((ev, tcp, len, r)) = self.pending_out.take() {
+            self.draw_segment(ev.time, ev.local, ev.remote, US, &tcp, len, r, false);
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! `synack serve`, `synack connect`, `synack get`: synack as a real host on
+//! a Linux TUN device (driver: `synack-tun`), with per-connection
+//! applications written as small state machines over the endpoint's events.
+//!
+//! Exit codes: 0 on success (also after Ctrl-C), 1 when the connection or
+//! the transfer failed (refused, timed out, reset, HTTP status >= 400), 2
+//! when the options do not work (bad values, no TUN device, no privileges).
+
+pub mod args;
+mod capture;
+pub mod connect;
+pub mod get;
+mod http;
+mod ladder;
+mod progress;
+pub mod serve;
+mod stream;
+
+use args::TunOpts;
+use capture::Capture;
+use core::net::IpAddr;
+use ladder::LiveLadder;
+use std::cell::RefCell;
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::rc::Rc;
+use synack_core::{Config, EndpointConfig};
+use synack_tun::{Direction, Driver, DriverConfig, Ending, Observer, TunDevice, iface};
+
+/// Buffers every application uses for `recv` and `send`: big enough for
+/// several segments per call, allocated once.
+pub const SCRATCH: usize = 64 * 1024;
+
+/// Why a command stopped early.
+#[derive(Debug)]
+pub enum Failure {
+    /// The options do not work here (exit code 2).
+    Setup(String),
+    /// The run failed (exit code 1).
+    Run(String),
+}
+
+impl From<synack_tun::Error> for Failure {
+    fn from(e: synack_tun::Error) -> Self {
+        match e {
+            synack_tun::Error::Setup(s) => Failure::Setup(s),
+            synack_tun::Error::Io(s) => Failure::Run(s),
+        }
+    }
+}
+
+/// Turns a command's outcome into what `main` expects: setup failures are
+/// printed here with exit code 2, run failures go back as messages (exit 1).
+pub fn finish(r: Result<ExitCode, Failure>) -> Result<ExitCode, String> {
+    match r {
+        Ok(code) => Ok(code),
+        Err(Failure::Setup(msg)) => {
+            eprintln!("synack: {msg}");
+            Ok(ExitCode::from(2))
+        }
+        Err(Failure::Run(msg)) => Err(msg),
+    }
+}
+
+/// An open, configured device with its driver.
+pub struct Session {
+    /// The driver (owns the device and the endpoint).
+    pub driver: Driver,
+    /// What `--addr` said.
+    pub ours: iface::AddrPrefix,
+    /// The kernel side's address, if synack created the device.
+    pub kernel: Option<IpAddr>,
+    capture: Option<Rc<RefCell<Capture>>>,
+}
+
+impl Session {
+    /// Opens (or creates and configures) the device, and sets up the pcap
+    /// file and the live trace. `command` names the run in the trace header.
+    pub fn open(opts: &TunOpts, command: &str) -> Result<Session, Failure> {
+        let ours = opts.addr;
+        if ours.addr.is_ipv6() && opts.mtu.is_some_and(|m| m < 1280) {
+            return Err(Failure::Setup(
+                "invalid value for --mtu: IPv6 needs an MTU of at least 1280".into(),
+            ));
+        }
+        // Files first: a bad path must not leave a device half set up.
+        let capture = match &opts.pcap {
+            Some(path) => Some(Rc::new(RefCell::new(Capture::create(path).map_err(
+                |e| Failure::Setup(format!("cannot create pcap file '{}': {e}", path.display())),
+            )?))),
+            None => None,
+        };
+        let dev = TunDevice::open(&opts.tun)?;
+        let (mtu, kernel) = if dev.created() {
+            let mtu = opts.mtu.unwrap_or(1500);
+            let kernel = ours.kernel_side().map_err(Failure::Setup)?;
+            iface::configure_created(dev.name(), mtu, kernel, ours.prefix)?;
+            (mtu, Some(kernel))
+        } else {
+            if dev.is_up().ok() == Some(false) {
+                eprintln!(
+                    "synack: warning: {} is down; packets will not flow until it is up",
+                    dev.name()
+                );
+            }
+            let mtu = match opts.mtu {
+                Some(m) => m,
+                None => dev.mtu().map_err(|e| {
+                    Failure::Setup(format!("cannot read the MTU of {}: {e}", dev.name()))
+                })?,
+            };
+            (mtu.clamp(128, 65535), None)
+        };
+        if ours.addr.is_ipv6() && mtu < 1280 {
+            return Err(Failure::Setup(format!(
+                "{} has MTU {mtu}; IPv6 needs at least 1280",
+                dev.name()
+            )));
+        }
+        let seed = opts
+            .seed
+            .unwrap_or_else(|| u64::from_le_bytes(synack_tun::os_random()));
+        let ep_config = EndpointConfig {
+            tcp: Config {
+                mtu,
+                ..Config::default()
+            },
+            addresses: vec![ours.addr],
+            secret: synack_tun::os_random(),
+            ..EndpointConfig::default()
+        };
+        let name = dev.name().to_string();
+        let mut driver = Driver::new(
+            dev,
+            ep_config,
+            DriverConfig {
+                loss: opts.loss,
+                seed,
+                ..DriverConfig::default()
+            },
+        )?;
+        let ladder = opts.trace.then(|| {
+            let stderr = std::io::stderr();
+            let color = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let mut l = LiveLadder::new(color);
+            l.header(&format!(
+                "synack {command} · {name} · synack {ours} · kernel side {} · MTU {mtu} · loss {}% · seed {seed}",
+                kernel.map_or("as configured".to_string(), |k| k.to_string()),
+                opts.loss * 100.0
+            ));
+            l
+        });
+        if capture.is_some() || ladder.is_some() {
+            driver.set_observer(Box::new(Tee {
+                capture: capture.clone(),
+                ladder,
+            }));
+        }
+        Ok(Session {
+            driver,
+            ours,
+            kernel,
+            capture,
+        })
+    }
+
+    /// Where the kernel side is, for messages.
+    pub fn describe(&self) -> String {
+        match self.kernel {
+            Some(k) => format!(
+                "device {}, kernel side {k}/{}",
+                self.driver.device().name(),
+                self.ours.prefix
+            ),
+            None => format!("device {} as configured", self.driver.device().name()),
+        }
+    }
+
+    /// Ends the run: finishes the pcap file. The device goes when the
+    /// session is dropped.
+    pub fn close(mut self, ending: Ending) -> Result<(), Failure> {
+        drop(self.driver.take_observer());
+        if let Some(c) = self.capture.take() {
+            c.borrow_mut()
+                .finish()
+                .map_err(|e| Failure::Run(format!("cannot write pcap file: {e}")))?;
+        }
+        if matches!(
+            ending,
+            Ending::FinishedAborting | Ending::InterruptedAborting
+        ) {
+            eprintln!("synack: connections still open after the grace period were reset");
+        }
+        Ok(())
+    }
+}
+
+/// Sends packets and trace events to the pcap file and the live ladder.
+struct Tee {
+    capture: Option<Rc<RefCell<Capture>>>,
+    ladder: Option<LiveLadder>,
+}
+
+impl Observer for Tee {
+    fn packet(
+        &mut self,
+        now: synack_core::Instant,
+        wall: core::time::Duration,
+        dir: Direction,
+        dropped: bool,
+        packet: &[u8],
+    ) {
+        // The capture point is the device: an arriving packet crossed it
+        // even if the fault injector then drops it; a leaving one that the
+        // injector drops never reached it.
+        if let Some(c) = &self.capture
+            && (dir == Direction::In || !dropped)
+        {
+            c.borrow_mut().write(wall, packet);
+        }
+        if let Some(l) = self.ladder.as_mut() {
+            l.packet(now, dir, dropped, packet);
+        }
+    }
+
+    fn trace(&mut self, event: &synack_core::trace::TraceEvent) {
+        if let Some(l) = self.ladder.as_mut() {
+            l.trace(event);
+        }
+    }
+
+    fn wants_trace(&self) -> bool {
+        self.ladder.is_some()
+    }
+}
