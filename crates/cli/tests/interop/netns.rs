@@ -12,14 +12,16 @@
 //! tool missing) print `SKIPPED: <reason>` and fail, unless
 //! `SYNACK_ALLOW_SKIP=1`: a skip never counts as a pass.
 //!
-//! The namespaced tests take one lock in turn: the machine may have two
-//! cores, and the time bounds are meant for one transfer at a time.
+//! The namespaced tests take a lock: most hold it alone (the machine may
+//! have two cores, and their time bounds are meant for one transfer at a
+//! time); the lossy ones, which spend most of their time waiting for
+//! retransmission timers, share it with each other ([`Netns::shared`]).
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 /// The synack binary under test.
@@ -34,7 +36,7 @@ pub const SYNACK_IP: &str = "198.18.0.2";
 /// synack's).
 pub const KERNEL_IP: &str = "198.18.0.1";
 
-static SERIAL: Mutex<()> = Mutex::new(());
+static SERIAL: RwLock<()> = RwLock::new(());
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// Reports that a test cannot run: `SKIPPED: <reason>` on stderr, then a
@@ -112,7 +114,13 @@ pub struct Netns {
     deadline: Instant,
     started: Instant,
     test: String,
-    _serial: MutexGuard<'static, ()>,
+    _serial: Serial,
+}
+
+/// The lock a test holds while its namespace lives.
+enum Serial {
+    Alone(#[allow(dead_code)] RwLockWriteGuard<'static, ()>),
+    Shared(#[allow(dead_code)] RwLockReadGuard<'static, ()>),
 }
 
 impl Netns {
@@ -120,12 +128,26 @@ impl Netns {
     /// `limit`; `tools` are the programs the test needs besides `ip` and
     /// `ss`. `None` when the test cannot run and skipping is allowed.
     pub fn new(test: &str, limit: Duration, tools: &[&str]) -> Option<Netns> {
+        Self::create(test, limit, tools, false)
+    }
+
+    /// Like [`Netns::new`], for tests that may run next to each other
+    /// (mostly idle: waiting for retransmission timers).
+    pub fn shared(test: &str, limit: Duration, tools: &[&str]) -> Option<Netns> {
+        Self::create(test, limit, tools, true)
+    }
+
+    fn create(test: &str, limit: Duration, tools: &[&str], shared: bool) -> Option<Netns> {
         let mut need = vec!["ss", "sha256sum"];
         need.extend_from_slice(tools);
         if let Some(reason) = missing_prerequisite(&need) {
             skip(&format!("{test}: {reason}"))?;
         }
-        let serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+        let serial = if shared {
+            Serial::Shared(SERIAL.read().unwrap_or_else(|p| p.into_inner()))
+        } else {
+            Serial::Alone(SERIAL.write().unwrap_or_else(|p| p.into_inner()))
+        };
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let name = format!("synack-it-{}-{n}", std::process::id());
         let out = Command::new("ip")
@@ -177,16 +199,6 @@ impl Netns {
         c.args(["netns", "exec", &self.name, program]).args(args);
         c.stdin(Stdio::null());
         c
-    }
-
-    /// Runs a short command in the namespace (bounded by the test's
-    /// deadline); returns status, stdout and stderr.
-    pub fn run(&mut self, program: &str, args: &[&str]) -> (ExitStatus, String, String) {
-        let label = format!("run-{}", self.procs.len());
-        let p = self.spawn(&label, program, args);
-        let limit = self.remaining();
-        let status = self.wait(p, limit);
-        (status, self.stdout(p), self.stderr(p))
     }
 
     /// Runs a short command and expects success; returns stdout.

@@ -7,12 +7,22 @@ use crate::util::{MIB, client_py, digests, file_len, last_json, random_file, sha
 use std::time::Duration;
 
 /// Time bound of each test.
-pub const LIMIT: Duration = Duration::from_secs(150);
+pub const LIMIT: Duration = Duration::from_secs(120);
+
+/// The test's namespace: shared with other lossy tests when `extra` asks
+/// for loss (see `netns`).
+fn open(test: &str, tools: &[&str], extra: &[&str]) -> Option<Netns> {
+    if extra.contains(&"--loss") {
+        Netns::shared(test, LIMIT, tools)
+    } else {
+        Netns::new(test, LIMIT, tools)
+    }
+}
 
 /// Test 1: curl downloads `bytes` of random data from `synack serve --mode
 /// http:DIR`.
 pub fn curl_from_serve_http(test: &str, bytes: u64, extra: &[&str]) {
-    let Some(mut ns) = Netns::new(test, LIMIT, &["curl"]) else {
+    let Some(mut ns) = open(test, &["curl"], extra) else {
         return;
     };
     let www = ns.path("www");
@@ -23,7 +33,12 @@ pub fn curl_from_serve_http(test: &str, bytes: u64, extra: &[&str]) {
     let s = serve(&mut ns, 8080, &mode, extra);
     let dl = ns.path("download.bin");
     let url = format!("http://{SYNACK_IP}:8080/blob.bin");
-    let max = (ns.remaining().as_secs() - 15).to_string();
+    let max = ns
+        .remaining()
+        .as_secs()
+        .saturating_sub(10)
+        .max(1)
+        .to_string();
     let c = ns.spawn(
         "curl",
         "curl",
@@ -52,7 +67,7 @@ pub fn curl_from_serve_http(test: &str, bytes: u64, extra: &[&str]) {
 /// Test 2: a Python client uploads `bytes` to `--mode discard`; synack's
 /// report of the connection has the same byte count and SHA-256.
 pub fn upload_to_serve_discard(test: &str, bytes: u64, extra: &[&str]) {
-    let Some(mut ns) = Netns::new(test, LIMIT, &["python3"]) else {
+    let Some(mut ns) = open(test, &["python3"], extra) else {
         return;
     };
     let data = ns.path("upload.bin");
@@ -95,7 +110,7 @@ pub fn upload_to_serve_discard(test: &str, bytes: u64, extra: &[&str]) {
 /// Test 3: `synack get` downloads `bytes` from `python3 -m http.server` in
 /// the namespace.
 pub fn get_from_python_http(test: &str, bytes: u64, extra: &[&str]) {
-    let Some(mut ns) = Netns::new(test, LIMIT, &["python3"]) else {
+    let Some(mut ns) = open(test, &["python3"], extra) else {
         return;
     };
     let www = ns.path("www");
@@ -132,7 +147,7 @@ pub fn get_from_python_http(test: &str, bytes: u64, extra: &[&str]) {
 /// Test 4: `conns` concurrent Linux connections to `--mode echo`, each
 /// sending `bytes` random bytes and reading them back.
 pub fn concurrent_echo(test: &str, conns: u32, bytes: u64, extra: &[&str]) {
-    let Some(mut ns) = Netns::new(test, LIMIT, &["python3"]) else {
+    let Some(mut ns) = open(test, &["python3"], extra) else {
         return;
     };
     let s = serve(&mut ns, 7007, "echo", extra);
