@@ -190,10 +190,19 @@ pub fn one_line_error(err: &clap::Error) -> String {
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
     let first = lines.next().unwrap_or("invalid arguments");
     let mut msg = first.strip_prefix("error: ").unwrap_or(first).to_string();
+    // "the following required arguments were not provided:" lists them on
+    // the next lines: fold the list in.
+    let listing = msg.ends_with(':');
+    let mut listed = Vec::new();
     for line in lines {
         if let Some(tip) = line.strip_prefix("tip: ") {
             msg.push_str(&format!(" ({tip})"));
+        } else if listing && (line.starts_with('-') || line.starts_with('<')) {
+            listed.push(line.to_string());
         }
+    }
+    if listing && !listed.is_empty() {
+        msg = format!("{} {}", msg, listed.join(", "));
     }
     format!("synack: {}; try 'synack --help'", tidy_arg_names(&msg))
 }
@@ -250,6 +259,9 @@ mod tests {
             line,
             "synack: invalid value 'x' for --loss: must be a number in [0, 1); try 'synack --help'"
         );
+        let err = Cli::try_parse_from(["synack", "bench", "bulk", "--bytes", "1"]).unwrap_err();
+        let line = one_line_error(&err);
+        assert!(line.contains("not provided: --mtu"), "{line}");
         let err = Cli::try_parse_from(["synack", "demo", "--los", "1"]).unwrap_err();
         let line = one_line_error(&err);
         assert!(!line.contains('\n'), "{line}");

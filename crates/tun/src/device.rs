@@ -126,7 +126,7 @@ fn describe_open_error(e: &io::Error) -> String {
             format!("{CLONE_DEVICE} does not exist (is the tun module loaded?)")
         }
         io::ErrorKind::PermissionDenied => {
-            format!("permission denied on {CLONE_DEVICE} (needs root or CAP_NET_ADMIN)")
+            "permission denied (needs root or CAP_NET_ADMIN)".to_string()
         }
         _ => match e.raw_os_error() {
             Some(libc::ENODEV) | Some(libc::ENXIO) => {

@@ -2,7 +2,8 @@
 //! real clock, the application, a fault injector, and a clean shutdown.
 //!
 //! One turn of [`Driver::run`]:
-//! 1. read every packet waiting on the device and hand each to the endpoint;
+//! 1. read every packet waiting on the device and hand each to the endpoint,
+//!    writing what the endpoint answers to that packet (ACKs) at once;
 //! 2. run the endpoint's timers if they are due;
 //! 3. give the application its events and a chance to act ([`App`]);
 //! 4. write every packet the endpoint has to send;
@@ -382,6 +383,14 @@ impl Driver {
             }
             self.ep.handle_packet(now, &self.rx_buf[..n]);
             self.drain_trace();
+            // What the packet made the endpoint say (an ACK, a duplicate
+            // ACK, a retransmission) goes out before the next packet is
+            // processed: the core keeps one "ACK now" flag per connection,
+            // so waiting for the end of the batch would merge the duplicate
+            // ACKs a sender without SACK needs for fast retransmit
+            // (RFC 5681 4.2: one immediate duplicate ACK per out-of-order
+            // segment).
+            self.transmit(now);
         }
         Ok(())
     }

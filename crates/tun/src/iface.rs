@@ -37,7 +37,8 @@ pub struct AddrPrefix {
 impl FromStr for AddrPrefix {
     type Err = String;
 
-    /// Parses `ADDR/PREFIX`.
+    /// Parses `ADDR/PREFIX` (a unicast address; whether the prefix leaves
+    /// room for the kernel side is [`AddrPrefix::kernel_side`]'s question).
     fn from_str(s: &str) -> Result<Self, String> {
         let (a, p) = s
             .trim()
@@ -55,9 +56,14 @@ impl FromStr for AddrPrefix {
                 ));
             }
         };
-        let ap = AddrPrefix { addr, prefix };
-        ap.kernel_side()?;
-        Ok(ap)
+        let unicast = match addr {
+            IpAddr::V4(a) => !(a.is_unspecified() || a.is_multicast() || a.is_broadcast()),
+            IpAddr::V6(a) => !(a.is_unspecified() || a.is_multicast()),
+        };
+        if !unicast {
+            return Err(format!("{addr} is not a unicast address"));
+        }
+        Ok(AddrPrefix { addr, prefix })
     }
 }
 

@@ -107,7 +107,7 @@ pub struct ConnectArgs {
     #[command(flatten)]
     pub tun: TunOpts,
     /// Where to connect: an IP address and a port (IPv6 in brackets:
-    /// [2001:db8::1]:80).
+    /// `[2001:db8::1]:80`).
     #[arg(value_name = "HOST:PORT", value_parser = parse_socket_addr)]
     pub remote: SocketAddr,
     /// Send the contents of FILE ('-': standard input), then half-close.
@@ -125,7 +125,7 @@ pub struct GetArgs {
     /// The device and the common options.
     #[command(flatten)]
     pub tun: TunOpts,
-    /// What to fetch: http://HOST[:PORT]/PATH with HOST an IP address
+    /// What to fetch: `http://HOST[:PORT]/PATH` with HOST an IP address
     /// (IPv6 in brackets).
     #[arg(value_name = "URL")]
     pub url: String,

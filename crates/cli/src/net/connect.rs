@@ -105,7 +105,8 @@ impl Stream {
         if !self.connected {
             return;
         }
-        // Receive everything waiting.
+        // Receive everything waiting; flush it (someone may be watching).
+        let mut wrote = false;
         while !self.eof {
             match ep.recv(now, c, &mut self.buf) {
                 Ok(0) => {
@@ -115,6 +116,7 @@ impl Stream {
                     }
                 }
                 Ok(n) => {
+                    wrote = true;
                     if let Err(e) = self.sink.write_all(&self.buf[..n]) {
                         return self.fail(ep, now, format!("cannot write output: {e}"));
                     }
@@ -122,6 +124,9 @@ impl Stream {
                 Err(Error::WouldBlock) => break,
                 Err(e) => return self.fail(ep, now, e.to_string()),
             }
+        }
+        if wrote && let Err(e) = self.sink.flush() {
+            return self.fail(ep, now, format!("cannot write output: {e}"));
         }
         // Send what the input has, then FIN.
         while !self.fin_sent {

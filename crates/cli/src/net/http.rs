@@ -735,7 +735,7 @@ mod tests {
         assert_eq!(r.method, Method::Get);
         assert_eq!(r.target, "/a.txt");
         assert!(r.keep_alive);
-        assert_eq!(r.head_len, 33);
+        assert_eq!(r.head_len, 32);
         let Parsed::Request(r) = req("HEAD / HTTP/1.0\n\n") else {
             panic!()
         };

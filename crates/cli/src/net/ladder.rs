@@ -29,13 +29,20 @@ struct View {
     /// Window scale announced in the SYNs: ours, the peer's.
     ws: [Option<u8>; 2],
     named: bool,
+    /// The connection reached CLOSED; a new SYN starts a new view.
+    closed: bool,
 }
+
+/// Closed connections remembered (for the RST or ACK that may follow)
+/// before they are forgotten.
+const KEEP_CLOSED: usize = 4096;
 
 /// The live ladder.
 pub struct LiveLadder {
     st: Style,
     views: HashMap<(SocketAddr, SocketAddr), View>,
     next_tag: u64,
+    closed: usize,
     /// A segment the endpoint sent, waiting for the driver to say whether
     /// the fault injector dropped it.
     pending_out: Option<(TraceEvent, TcpRepr, usize, bool)>,
@@ -49,15 +56,17 @@ impl LiveLadder {
             st: Style { on: color },
             views: HashMap::new(),
             next_tag: 1,
+            closed: 0,
             pending_out: None,
             out: std::io::stderr(),
         }
     }
 
-    /// Prints the header line and the column titles.
-    pub fn header(&mut self, title: &str) {
-        let mut lines: Vec<String> = wrap(title, TIME_W + INNER + 2)
-            .into_iter()
+    /// Prints the header lines and the column titles.
+    pub fn header(&mut self, title: &[String]) {
+        let mut lines: Vec<String> = title
+            .iter()
+            .flat_map(|t| wrap(t, TIME_W + INNER + 2))
             .map(|l| self.st.paint("1", &l))
             .collect();
         let (left, right) = ("synack", "peer (kernel)");
@@ -120,7 +129,12 @@ impl LiveLadder {
                 self.stamp(ev.time, &mut lines);
                 self.emit(&lines);
                 if to == State::Closed {
-                    self.views.remove(&(ev.local, ev.remote));
+                    self.view(ev.local, ev.remote).closed = true;
+                    self.closed += 1;
+                    if self.closed > KEEP_CLOSED {
+                        self.views.retain(|_, v| !v.closed);
+                        self.closed = 0;
+                    }
                 }
             }
             TraceKind::Dropped { tcp, reason } => {
@@ -160,6 +174,7 @@ impl LiveLadder {
                 isn: [None, None],
                 ws: [None, None],
                 named: false,
+                closed: false,
             }
         })
     }
@@ -177,6 +192,13 @@ impl LiveLadder {
         lost: bool,
     ) {
         let (me, peer) = (from.index(), from.peer().index());
+        if tcp.flags.syn()
+            && !tcp.flags.ack()
+            && self.views.get(&(local, remote)).is_some_and(|v| v.closed)
+        {
+            // A new connection on the same addresses and ports.
+            self.views.remove(&(local, remote));
+        }
         let view = self.view(local, remote);
         if tcp.flags.syn() && !tcp.flags.rst() {
             view.isn[me] = Some(tcp.seq);

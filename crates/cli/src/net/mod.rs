@@ -143,11 +143,13 @@ impl Session {
             let stderr = std::io::stderr();
             let color = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none();
             let mut l = LiveLadder::new(color);
-            l.header(&format!(
-                "synack {command} · {name} · synack {ours} · kernel side {} · MTU {mtu} · loss {}% · seed {seed}",
-                kernel.map_or("as configured".to_string(), |k| k.to_string()),
-                opts.loss * 100.0
-            ));
+            l.header(&[
+                format!(
+                    "synack {command} on {name} · synack {ours} · kernel side {}",
+                    kernel.map_or("as configured".to_string(), |k| k.to_string())
+                ),
+                format!("MTU {mtu} · loss {}% · seed {seed}", opts.loss * 100.0),
+            ]);
             l
         });
         if capture.is_some() || ladder.is_some() {
