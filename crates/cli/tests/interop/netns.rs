@@ -382,6 +382,20 @@ impl Netns {
         });
     }
 
+    /// The kernel's counters in this namespace (`nstat -asz`: absolute
+    /// values, zeros included, no history file), by name.
+    pub fn kernel_counters(&self) -> std::collections::BTreeMap<String, u64> {
+        self.run_ok("nstat", &["-asz"])
+            .lines()
+            .filter_map(|l| {
+                let mut f = l.split_whitespace();
+                let name = f.next()?;
+                let value = f.next()?.parse().ok()?;
+                Some((name.to_string(), value))
+            })
+            .collect()
+    }
+
     /// The kernel's TCP sockets in the namespace (`ss -tan`), one line each
     /// (state, local, peer), listeners left out.
     pub fn kernel_sockets(&self) -> Vec<String> {
