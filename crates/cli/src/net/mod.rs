@@ -120,6 +120,13 @@ impl Session {
         let seed = opts
             .seed
             .unwrap_or_else(|| u64::from_le_bytes(synack_tun::os_random()));
+        // The core hands out ephemeral ports in order from the range's
+        // start; a random start keeps one run's `connect` from meeting the
+        // previous run's connection, still in TIME-WAIT at the kernel, on
+        // the same 4-tuple (RFC 6056 asks for random ports anyway).
+        let (lo, hi) = EndpointConfig::default().ephemeral_ports;
+        let span = u64::from(hi - lo) / 2;
+        let start = lo + (u64::from_le_bytes(synack_tun::os_random()) % span) as u16;
         let ep_config = EndpointConfig {
             tcp: Config {
                 mtu,
@@ -127,6 +134,7 @@ impl Session {
             },
             addresses: vec![ours.addr],
             secret: synack_tun::os_random(),
+            ephemeral_ports: (start, hi),
             ..EndpointConfig::default()
         };
         let name = dev.name().to_string();
