@@ -15,6 +15,7 @@
 //!
 //! The namespaced tests run one at a time (a lock in `netns`).
 
+mod bench;
 mod close;
 mod lossy;
 mod netns;

@@ -39,6 +39,12 @@ pub const KERNEL_IP: &str = "198.18.0.1";
 static SERIAL: RwLock<()> = RwLock::new(());
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
+/// Holds the namespaced tests' lock alone (for a test that runs its own
+/// namespace, like `bench tun`).
+pub fn alone() -> RwLockWriteGuard<'static, ()> {
+    SERIAL.write().unwrap_or_else(|p| p.into_inner())
+}
+
 /// Reports that a test cannot run: `SKIPPED: <reason>` on stderr, then a
 /// panic unless `SYNACK_ALLOW_SKIP=1` (the caller returns on `None`).
 pub fn skip(reason: &str) -> Option<std::convert::Infallible> {
