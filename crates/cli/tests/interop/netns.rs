@@ -90,6 +90,8 @@ fn missing_prerequisite(tools: &[&str]) -> Option<String> {
             "ss" => tool_works("ss", &["-V"]),
             "sha256sum" => tool_works("sha256sum", &["--version"]),
             "setpriv" => tool_works("setpriv", &["--version"]),
+            "nstat" => tool_works("nstat", &["-V"]),
+            "kill" => tool_works("kill", &["-l"]),
             other => tool_works(other, &["--version"]),
         };
         if !ok {
@@ -144,7 +146,7 @@ impl Netns {
     }
 
     fn create(test: &str, limit: Duration, tools: &[&str], shared: bool) -> Option<Netns> {
-        let mut need = vec!["ss", "sha256sum"];
+        let mut need = vec!["ss", "nstat", "kill", "sha256sum"];
         need.extend_from_slice(tools);
         if let Some(reason) = missing_prerequisite(&need) {
             skip(&format!("{test}: {reason}"))?;
