@@ -75,6 +75,9 @@ pub enum BenchCommand {
     Bulk(BulkArgs),
     /// Many short connections, one after another.
     Churn(ChurnArgs),
+    /// One connection each way between a Linux socket and synack over a TUN
+    /// device in a private network namespace (needs root).
+    Tun(TunArgs),
 }
 
 /// Options of `synack bench bulk`.
@@ -106,6 +109,21 @@ pub struct ChurnArgs {
     /// Print one JSON line.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Options of `synack bench tun`.
+#[derive(Debug, Args)]
+pub struct TunArgs {
+    /// Bytes moved each way.
+    #[arg(long, value_name = "N", value_parser = parse_bench_bytes)]
+    pub bytes: u64,
+    /// Print one JSON line per direction.
+    #[arg(long)]
+    pub json: bool,
+    /// Internal: the part that runs inside the namespace (set by the outer
+    /// run, which re-executes synack with `ip netns exec`).
+    #[arg(long, hide = true)]
+    pub inside: bool,
 }
 
 fn parse_scenario(s: &str) -> Result<Scenario, String> {

@@ -36,6 +36,7 @@ fn main() -> ExitCode {
         Command::Bench { which } => match which {
             BenchCommand::Bulk(a) => bench::bulk::run(&a),
             BenchCommand::Churn(a) => bench::churn::run(&a),
+            BenchCommand::Tun(a) => bench::tun::run(&a),
         },
         Command::Serve(a) => net::serve::run(&a),
         Command::Connect(a) => net::connect::run(&a),

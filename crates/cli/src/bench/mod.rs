@@ -1,10 +1,14 @@
 //! `synack bench`: workloads that other stacks run the same way, so their
-//! figures can be compared side by side. Both use the real clock and two
-//! endpoints in one process joined by an in-memory link (no loss, no delay).
+//! figures can be compared side by side. `bulk` and `churn` use the real
+//! clock and two endpoints in one process joined by an in-memory link (no
+//! loss, no delay); `tun` measures synack against the Linux kernel over a
+//! TUN device in a private network namespace.
 
 pub mod bulk;
 pub mod churn;
+mod netns;
 mod pair;
+pub mod tun;
 
 /// Formats a figure for JSON: finite, with a sensible number of digits.
 fn round(x: f64, digits: i32) -> f64 {

@@ -1,0 +1,125 @@
+//! A private network namespace for `bench tun`: created with `ip netns
+//! add`, entered by re-executing synack with `ip netns exec` (no unsafe
+//! `setns` here), and deleted with everything still running in it when
+//! dropped.
+
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+/// A namespace, deleted on drop.
+pub struct Netns {
+    name: String,
+    child: Option<Child>,
+}
+
+/// Whether this process can create namespaces and TUN devices; the reason
+/// when it cannot.
+pub fn check_privileges() -> Result<(), String> {
+    let uid = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("Uid:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(2)
+                    .and_then(|u| u.parse::<u32>().ok())
+            })
+        });
+    if uid != Some(0) {
+        return Err(
+            "bench tun needs root (it creates a network namespace and a TUN device)".into(),
+        );
+    }
+    if !Path::new("/dev/net/tun").exists() {
+        return Err("bench tun needs /dev/net/tun, which does not exist".into());
+    }
+    Ok(())
+}
+
+impl Netns {
+    /// Creates `synack-bench-<pid>` with its loopback up.
+    pub fn create() -> Result<Netns, String> {
+        let name = format!("synack-bench-{}", std::process::id());
+        let out = Command::new("ip")
+            .args(["netns", "add", &name])
+            .output()
+            .map_err(|e| format!("cannot run ip (iproute2): {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "ip netns add {name}: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        let ns = Netns { name, child: None };
+        let ok = Command::new("ip")
+            .args(["netns", "exec", &ns.name, "ip", "link", "set", "lo", "up"])
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            return Err(format!("cannot bring up lo in {}", ns.name));
+        }
+        Ok(ns)
+    }
+
+    /// Runs `program args...` inside the namespace with the standard
+    /// streams inherited; kills it after `limit`.
+    pub fn run(
+        &mut self,
+        program: &Path,
+        args: &[&str],
+        limit: Duration,
+    ) -> Result<ExitStatus, String> {
+        let child = Command::new("ip")
+            .args(["netns", "exec", &self.name])
+            .arg(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot run ip netns exec: {e}"))?;
+        let child = self.child.insert(child);
+        let until = Instant::now() + limit;
+        loop {
+            if let Some(s) = child.try_wait().map_err(|e| e.to_string())? {
+                return Ok(s);
+            }
+            if Instant::now() >= until {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("gave up after {} s", limit.as_secs()));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        if let Some(c) = &mut self.child {
+            if matches!(c.try_wait(), Ok(None)) {
+                let _ = c.kill();
+            }
+            let _ = c.wait();
+        }
+        for _ in 0..3 {
+            let pids = Command::new("ip")
+                .args(["netns", "pids", &self.name])
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+                .unwrap_or_default();
+            if pids.trim().is_empty() {
+                break;
+            }
+            for pid in pids.split_whitespace() {
+                let _ = Command::new("kill")
+                    .args(["-KILL", pid])
+                    .stderr(Stdio::null())
+                    .status();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .stderr(Stdio::null())
+            .status();
+    }
+}

@@ -1,0 +1,131 @@
+"""The Linux side of synack's interop tests: plain kernel sockets.
+
+Every subcommand prints one JSON line on stdout and exits 0 when it did
+what it was asked (the test judges the figures), 1 on an error.
+
+  upload HOST PORT FILE       send FILE, shut down writing, read until EOF
+  read HOST PORT [OUT]        read until EOF (optionally into OUT), close
+  echo HOST PORT CONNS BYTES SEED
+                              CONNS concurrent connections, each sends BYTES
+                              random bytes and reads them back, then closes
+  connect HOST PORT           try to connect; report the errno name
+"""
+
+import asyncio
+import errno
+import hashlib
+import json
+import random
+import socket
+import sys
+import time
+
+TIMEOUT = 120
+
+
+def out(**kw):
+    print(json.dumps(kw), flush=True)
+
+
+def upload(host, port, path):
+    t0 = time.monotonic()
+    h = hashlib.sha256()
+    sent = 0
+    with socket.create_connection((host, int(port)), timeout=TIMEOUT) as s, open(path, "rb") as f:
+        while True:
+            chunk = f.read(1 << 20)
+            if not chunk:
+                break
+            s.sendall(chunk)
+            h.update(chunk)
+            sent += len(chunk)
+        s.shutdown(socket.SHUT_WR)
+        extra = 0
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            extra += len(b)
+    out(sent=sent, sha256=h.hexdigest(), received=extra, seconds=time.monotonic() - t0)
+
+
+def read(host, port, path=None):
+    t0 = time.monotonic()
+    h = hashlib.sha256()
+    n = 0
+    f = open(path, "wb") if path else None
+    with socket.create_connection((host, int(port)), timeout=TIMEOUT) as s:
+        while True:
+            b = s.recv(1 << 16)
+            if not b:
+                break
+            h.update(b)
+            n += len(b)
+            if f:
+                f.write(b)
+    if f:
+        f.close()
+    out(received=n, sha256=h.hexdigest(), seconds=time.monotonic() - t0)
+
+
+async def echo_one(host, port, i, nbytes, seed):
+    data = random.Random(seed * 100003 + i).randbytes(nbytes)
+    r, w = await asyncio.open_connection(host, int(port))
+
+    async def send():
+        for off in range(0, len(data), 1 << 16):
+            w.write(data[off:off + (1 << 16)])
+            await w.drain()
+
+    sender = asyncio.create_task(send())
+    got = await r.readexactly(nbytes)
+    await sender
+    w.close()
+    await w.wait_closed()
+    return got == data
+
+
+async def echo_all(host, port, conns, nbytes, seed):
+    async def guarded(i):
+        try:
+            return (i, await echo_one(host, port, i, nbytes, seed), None)
+        except Exception as e:  # report, do not stop the others
+            return (i, False, f"{type(e).__name__}: {e}")
+
+    return await asyncio.wait_for(
+        asyncio.gather(*(guarded(i) for i in range(conns))), TIMEOUT)
+
+
+def echo(host, port, conns, nbytes, seed):
+    t0 = time.monotonic()
+    results = asyncio.run(echo_all(host, port, int(conns), int(nbytes), int(seed)))
+    ok = sum(1 for _, good, _ in results if good)
+    failed = [{"conn": i, "error": err or "data differs"} for i, good, err in results if not good]
+    out(ok=ok, failed=failed[:10], nfailed=len(failed), seconds=time.monotonic() - t0)
+
+
+def connect(host, port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(10)
+    try:
+        s.connect((host, int(port)))
+        out(errno=None, connected=True)
+    except socket.timeout:
+        out(errno="TIMEOUT", connected=False)
+    except OSError as e:
+        out(errno=errno.errorcode.get(e.errno, str(e.errno)), connected=False)
+    finally:
+        s.close()
+
+
+def main():
+    cmd, args = sys.argv[1], sys.argv[2:]
+    try:
+        {"upload": upload, "read": read, "echo": echo, "connect": connect}[cmd](*args)
+    except Exception as e:
+        out(error=f"{type(e).__name__}: {e}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
