@@ -383,13 +383,14 @@ impl Driver {
             }
             self.ep.handle_packet(now, &self.rx_buf[..n]);
             self.drain_trace();
-            // What the packet made the endpoint say (an ACK, a duplicate
-            // ACK, a retransmission) goes out before the next packet is
-            // processed: the core keeps one "ACK now" flag per connection,
-            // so waiting for the end of the batch would merge the duplicate
-            // ACKs a sender without SACK needs for fast retransmit
-            // (RFC 5681 4.2: one immediate duplicate ACK per out-of-order
-            // segment).
+            // What the packet made the endpoint say goes out before the next
+            // packet is processed, as a kernel stack does. Batching would
+            // turn the ACKs for in-order data (every second segment, SHLD-19)
+            // into one stretch ACK per batch, starving the sender's ACK
+            // clock: measured against Linux at 2% loss, its recoveries went
+            // from ~110 fast retransmits per 1-5 timeouts to mostly
+            // timeouts. (Duplicate ACKs for out-of-order segments would
+            // survive a batch: the core owes one per segment.)
             self.transmit(now);
         }
         Ok(())
