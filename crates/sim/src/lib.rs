@@ -27,7 +27,7 @@
 
 mod host;
 mod link;
-mod pcap;
+pub mod pcap;
 mod queue;
 pub mod route;
 mod run;

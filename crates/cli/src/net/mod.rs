@@ -7,7 +7,6 @@
 //! when the options do not work (bad values, no TUN device, no privileges).
 
 pub mod args;
-mod capture;
 pub mod connect;
 pub mod get;
 mod http;
@@ -17,7 +16,6 @@ pub mod serve;
 mod stream;
 
 use args::TunOpts;
-use capture::Capture;
 use core::net::IpAddr;
 use ladder::LiveLadder;
 use std::cell::RefCell;
@@ -25,6 +23,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::rc::Rc;
 use synack_core::{Config, EndpointConfig};
+use synack_sim::pcap::PcapSink as Capture;
 use synack_tun::{Direction, Driver, DriverConfig, Ending, Observer, TunDevice, iface};
 
 /// Buffers every application uses for `recv` and `send`: big enough for
@@ -85,9 +84,15 @@ impl Session {
         }
         // Files first: a bad path must not leave a device half set up.
         let capture = match &opts.pcap {
-            Some(path) => Some(Rc::new(RefCell::new(Capture::create(path).map_err(
-                |e| Failure::Setup(format!("cannot create pcap file '{}': {e}", path.display())),
-            )?))),
+            Some(path) => Some(Rc::new(RefCell::new(
+                std::fs::File::create(path)
+                    .and_then(|f| {
+                        Capture::new(Box::new(std::io::BufWriter::with_capacity(256 * 1024, f)))
+                    })
+                    .map_err(|e| {
+                        Failure::Setup(format!("cannot create pcap file '{}': {e}", path.display()))
+                    })?,
+            ))),
             None => None,
         };
         let dev = TunDevice::open(&opts.tun)?;
@@ -221,7 +226,7 @@ impl Observer for Tee {
         if let Some(c) = &self.capture
             && (dir == Direction::In || !dropped)
         {
-            c.borrow_mut().write(wall, packet);
+            c.borrow_mut().capture_at(wall, packet);
         }
         if let Some(l) = self.ladder.as_mut() {
             l.packet(now, dir, dropped, packet);
