@@ -1,0 +1,212 @@
+//! The parsed form of a packetdrill script.
+//!
+//! A script is a list of header options (`--ip_version=ipv4`) and events.
+//! Every event carries its time specification and the line it came from, so
+//! verdicts can point at the script.
+
+/// A whole script.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Script {
+    /// `--name=value` lines, in order.
+    pub options: Vec<HeaderOption>,
+    /// Events in script order.
+    pub events: Vec<Event>,
+}
+
+/// A `--name=value` (or bare `--name`) header line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeaderOption {
+    /// 1-based line number.
+    pub line: usize,
+    /// The name without the leading dashes.
+    pub name: String,
+    /// The value after `=`, if any.
+    pub value: Option<String>,
+}
+
+/// One timed line of the script.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    /// 1-based line number where the event starts.
+    pub line: usize,
+    /// When it happens.
+    pub time: TimeSpec,
+    /// What happens.
+    pub kind: EventKind,
+}
+
+/// An event's time. Times are in microseconds; relative times are
+/// relative to the previous event's (script) time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeSpec {
+    /// `*`: any time after the previous event.
+    Any,
+    /// `0.100` or `+0.100`.
+    At {
+        /// Written with a leading `+`.
+        relative: bool,
+        /// Microseconds.
+        micros: i64,
+    },
+    /// `0.1~0.2` or `+0.1~+0.2`: the event happens somewhere in the range.
+    Range {
+        /// Written with a leading `+`.
+        relative: bool,
+        /// Start, microseconds.
+        start: i64,
+        /// End, microseconds (same base as `start`).
+        end: i64,
+    },
+}
+
+/// What an event does.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EventKind {
+    /// `<` or `>` TCP segment.
+    Packet(PacketSpec),
+    /// A system call with its expected result.
+    Syscall(SyscallSpec),
+    /// A backtick shell command, without the backticks.
+    Command(String),
+    /// A `%{ ... }%` Python block, without the delimiters.
+    Code(String),
+}
+
+/// Direction of a packet line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// `<`: injected into the stack under test.
+    Inbound,
+    /// `>`: expected from the stack under test.
+    Outbound,
+}
+
+/// TCP flags as written (`S.`, `F.`, `R`, `P.`, `SEW`...). `.` is ACK.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FlagSpec {
+    /// `S`
+    pub syn: bool,
+    /// `F`
+    pub fin: bool,
+    /// `R`
+    pub rst: bool,
+    /// `P`
+    pub psh: bool,
+    /// `.`
+    pub ack: bool,
+    /// `U`
+    pub urg: bool,
+    /// `E`
+    pub ece: bool,
+    /// `W`
+    pub cwr: bool,
+}
+
+/// `start:end(len)`; `...(len)` leaves the sequence number open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SeqSpec {
+    /// Relative start sequence number; `None` for `...`.
+    pub start: Option<u32>,
+    /// Relative end sequence number; `None` for `...`.
+    pub end: Option<u32>,
+    /// Payload length in bytes.
+    pub len: u32,
+}
+
+/// One packet line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PacketSpec {
+    /// `<` or `>`.
+    pub direction: Direction,
+    /// The flags.
+    pub flags: FlagSpec,
+    /// Sequence numbers and payload length.
+    pub seq: SeqSpec,
+    /// `ack N` (relative), if written.
+    pub ack: Option<u32>,
+    /// `win N` (the raw header field), if written.
+    pub win: Option<u32>,
+    /// `urg N`, if written.
+    pub urg: Option<u32>,
+    /// `<...>` option list, if written (`Some(vec![])` for `<>`).
+    pub options: Option<Vec<TcpOptionSpec>>,
+}
+
+/// One TCP option of a packet line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TcpOptionSpec {
+    /// `nop`
+    Nop,
+    /// `eol`
+    Eol,
+    /// `mss N`
+    Mss(u16),
+    /// `wscale N`
+    WindowScale(u8),
+    /// `sackOK`
+    SackPermitted,
+    /// `sack a:b c:d ...` (relative to the sender's ISN... as written).
+    Sack(Vec<(u32, u32)>),
+    /// `TS val N ecr N`
+    Timestamp {
+        /// TSval as written.
+        val: u32,
+        /// TSecr as written.
+        ecr: u32,
+    },
+    /// Anything else (`FO ...`, `md5 ...`, ...), kept verbatim.
+    Other(String),
+}
+
+/// A system call line: `name(args) = ret [ERRNO (text)]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SyscallSpec {
+    /// `socket`, `connect`, ...
+    pub name: String,
+    /// Arguments.
+    pub args: Vec<Expr>,
+    /// Expected return value.
+    pub ret: i64,
+    /// Expected errno name (`EINPROGRESS`), if any.
+    pub errno: Option<String>,
+    /// The parenthesised note after the result, if any.
+    pub note: Option<String>,
+    /// For `t1...t2 call()`: when a blocking call is expected to return.
+    pub end_time: Option<TimeSpec>,
+}
+
+/// A system call argument.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expr {
+    /// `...`: whatever the runner supplies (addresses, lengths).
+    Ellipsis,
+    /// An integer (decimal, hex or negative).
+    Int(i64),
+    /// A symbol: `SOCK_STREAM`, `SO_ERROR`, `ECONNRESET`...
+    Ident(String),
+    /// `A | B | 4`.
+    BitOr(Vec<Expr>),
+    /// `[ ... ]`.
+    List(Vec<Expr>),
+    /// `{ name=value, ... }` (struct initialisers, e.g. `linger`).
+    Struct(Vec<(String, Expr)>),
+    /// `"..."`.
+    Str(String),
+}
+
+/// A script that could not be parsed: where and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    /// 1-based line number.
+    pub line: usize,
+    /// What was wrong.
+    pub message: String,
+}
+
+impl core::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+impl std::error::Error for ParseError {}
