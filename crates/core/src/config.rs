@@ -38,6 +38,27 @@ pub struct Config {
     pub msl: Duration,
     /// Offer and accept window scaling (RFC 7323 section 2).
     pub window_scaling: bool,
+    /// Offer and accept SACK (RFC 2018): SACK-permitted on SYNs, and SACK
+    /// blocks on ACKs while out-of-order data is held. Blocks the peer
+    /// sends are parsed and ignored (the sender does not use them yet).
+    pub sack: bool,
+    /// Offer and accept timestamps (RFC 7323 sections 3-5): TSval/TSecr on
+    /// every segment, RTT samples from echoes, PAWS.
+    pub timestamps: bool,
+    /// RFC 5961 section 3: only an RST at exactly RCV.NXT resets; any other
+    /// in-window RST draws a challenge ACK. `false` restores RFC 793's rule
+    /// (any in-window RST resets), FreeBSD's `insecure_rst`.
+    pub rst_challenge: bool,
+    /// RFC 5961 section 4: a SYN in a synchronized state draws a challenge
+    /// ACK. `false` restores RFC 793's rule (an in-window SYN resets the
+    /// connection and is answered with RST), FreeBSD's `insecure_syn`.
+    pub syn_challenge: bool,
+    /// Drop segments carrying both SYN and FIN (FreeBSD's `drop_synfin`;
+    /// RFC 9293 allows them, so off by default).
+    pub drop_syn_fin: bool,
+    /// Round the receive buffer up to a whole number of segments once the
+    /// MSS is known, as the BSDs do, so the window never ends in a runt.
+    pub round_recv_buffer_to_mss: bool,
     /// Challenge ACKs allowed per second (RFC 5961 section 7).
     pub challenge_ack_limit: u32,
     /// Minimum gap between ACKs sent in reply to out-of-window pure ACKs,
@@ -76,6 +97,12 @@ impl Default for Config {
             orphan_retries: 8,
             msl: Duration::from_secs(30),
             window_scaling: true,
+            sack: true,
+            timestamps: true,
+            rst_challenge: true,
+            syn_challenge: true,
+            drop_syn_fin: false,
+            round_recv_buffer_to_mss: false,
             challenge_ack_limit: 1000,
             oow_ack_interval: Duration::from_millis(500),
             congestion: Congestion::NewReno,

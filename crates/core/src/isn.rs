@@ -32,6 +32,18 @@ impl IsnGenerator {
         let m = (now.as_micros() / 4) as u32;
         SeqNum(m.wrapping_add(f))
     }
+
+    /// The per-connection offset of the timestamp clock (RFC 7323 5.4 and
+    /// 7.1: a random offset per connection, so TSvals do not reveal the
+    /// host's uptime or link connections): the same keyed function over
+    /// the 4-tuple, domain-separated from the ISN's.
+    pub fn ts_offset(&self, local: SocketAddr, remote: SocketAddr) -> u32 {
+        let mut h = SipHasher24::new_with_key(&self.key);
+        h.write(b"tsval");
+        write_addr(&mut h, local);
+        write_addr(&mut h, remote);
+        h.finish() as u32
+    }
 }
 
 fn write_addr(h: &mut SipHasher24, a: SocketAddr) {

@@ -73,8 +73,14 @@ pub enum DropReason {
     NoListener,
     /// The listener's SYN queue is full.
     BacklogFull,
-    /// An old duplicate (PAWS or already received).
+    /// An old duplicate (already received).
     Duplicate,
+    /// TSval older than TS.Recent (RFC 7323 5.3, PAWS).
+    Paws,
+    /// No timestamp although both sides agreed to send them (RFC 7323 3.2).
+    MissingTimestamp,
+    /// SYN and FIN together, dropped by configuration.
+    SynFin,
 }
 
 impl DropReason {
@@ -87,6 +93,9 @@ impl DropReason {
             DropReason::NoListener => "RST for no connection",
             DropReason::BacklogFull => "listen backlog full",
             DropReason::Duplicate => "old duplicate",
+            DropReason::Paws => "timestamp older than TS.Recent (PAWS)",
+            DropReason::MissingTimestamp => "timestamp option missing",
+            DropReason::SynFin => "SYN and FIN together",
         }
     }
 }

@@ -223,16 +223,21 @@ pub fn label(seg: &Seg) -> String {
         opts.push("sackOK".into());
     }
     if !o.sack_blocks.is_empty() {
+        // Blocks are in the receiver's sequence space, like the ACK number:
+        // shown relative to the same ISN when the ACK is.
+        let base = seg.rel_ack.map_or(0, |r| t.ack.0.wrapping_sub(r as u32));
         let blocks: Vec<String> = o
             .sack_blocks
             .as_slice()
             .iter()
-            .map(|(l, r)| format!("{}-{}", l.0, r.0))
+            .map(|(l, r)| format!("{}-{}", l.0.wrapping_sub(base), r.0.wrapping_sub(base)))
             .collect();
         opts.push(format!("sack={}", blocks.join(",")));
     }
-    if let Some(ts) = o.timestamps {
-        opts.push(format!("ts={}/{}", ts.tsval, ts.tsecr));
+    if o.timestamps.is_some() {
+        // The values are clock readings with a random offset: the JSON
+        // output has them; the ladder only says the option is there.
+        opts.push("TS".into());
     }
     if !opts.is_empty() {
         s.push_str(&format!(" [{}]", opts.join(" ")));
@@ -258,7 +263,7 @@ pub(crate) fn arrow(
             let used = width(&head);
             if lost {
                 let cut = (INNER * 3 / 4).max(used + 2).min(INNER - 1);
-                format!("{head}{}✗", line.repeat(cut - used))
+                format!("{head}{}✗", line.repeat(cut.saturating_sub(used)))
             } else {
                 let fill = INNER.saturating_sub(used + 1).max(2);
                 format!("{head}{}▶", line.repeat(fill))

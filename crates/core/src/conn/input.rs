@@ -3,6 +3,7 @@
 //! rule. The checks run in the RFC's order: sequence number, RST, SYN, ACK,
 //! segment text, FIN.
 
+use super::timestamps::TsVerdict;
 use super::{Cause, Connection, Ctx, State, timers::Timer};
 use crate::endpoint::EventKind;
 use crate::error::Error;
@@ -67,7 +68,7 @@ impl Connection {
 
     /// RFC 9293 3.10.7.4 first check: is the segment acceptable?
     fn acceptable(&self, seq: SeqNum, seg_len: usize) -> bool {
-        let wnd = self.rcv_wnd();
+        let wnd = self.acceptance_window();
         let nxt = self.rcv_nxt;
         match (seg_len, wnd) {
             (0, 0) => seq == nxt,
@@ -107,6 +108,14 @@ impl Connection {
         }
         let seg_len = payload.len() + usize::from(f.syn()) + usize::from(f.fin());
 
+        // RFC 7323 5.3 R1 (PAWS) comes before the sequence-number check.
+        if let TsVerdict::Drop { reply } = self.check_timestamps(ctx, seg) {
+            if reply && self.may_answer_out_of_window(ctx, seg_len) {
+                self.ack_now = true;
+            }
+            return;
+        }
+
         // First: sequence number.
         if !self.acceptable(seg.seq, seg_len) {
             if !f.rst() && self.may_answer_out_of_window(ctx, seg_len) {
@@ -130,10 +139,14 @@ impl Connection {
             return;
         }
 
+        // RFC 7323 5.3 R3: the segment is acceptable; keep its TSval.
+        self.update_ts_recent(ctx.now, seg);
+
         // Second: RST (RFC 5961 3.2: reset only on an exact RCV.NXT match;
-        // otherwise an in-window RST draws a challenge ACK).
+        // otherwise an in-window RST draws a challenge ACK). With
+        // `rst_challenge` off, RFC 793's rule: any in-window RST resets.
         if f.rst() {
-            if seg.seq != self.rcv_nxt {
+            if seg.seq != self.rcv_nxt && self.cfg.rst_challenge {
                 self.challenge_ack(ctx);
                 self.drop_segment(ctx, seg, DropReason::RstNotExact);
                 return;
@@ -162,6 +175,13 @@ impl Connection {
                 self.set_state(ctx, State::Closed, Cause::RecvSyn);
                 return;
             }
+            if !self.cfg.syn_challenge && self.state != State::TimeWait {
+                // RFC 793 (before RFC 5961): a SYN in the window is an
+                // error; send a reset and close, reporting "reset".
+                self.rst_pending = true;
+                self.fail(ctx, Error::ConnectionReset, Cause::RecvSyn);
+                return;
+            }
             self.challenge_ack(ctx);
             self.drop_segment(ctx, seg, DropReason::Duplicate);
             return;
@@ -175,6 +195,11 @@ impl Connection {
         if self.state == State::SynReceived {
             if self.snd_una.lt(seg.ack) && seg.ack.le(self.snd_max) {
                 self.syn_pending = false;
+                if self.listener.is_some() {
+                    // Passive open: the connection is now real (BSD
+                    // rounds its buffer here).
+                    self.round_recv_buffer();
+                }
                 self.set_state(ctx, State::Established, Cause::RecvAck);
                 self.snd_wnd = usize::from(seg.window) << self.snd_wscale;
                 self.max_snd_wnd = self.max_snd_wnd.max(self.snd_wnd);
@@ -255,7 +280,7 @@ impl Connection {
     ) {
         let offset = seq.since(self.rcv_nxt);
         // Accept up to the advertised edge, never past the buffer's room.
-        let wnd = self.rcv_wnd().min(self.recv_buf.free());
+        let wnd = self.acceptance_window().min(self.recv_buf.free());
         let room = wnd.saturating_sub(offset);
         let data = &payload[..payload.len().min(room)];
         // A FIN beyond the window's edge is cut off with the data.
@@ -275,6 +300,7 @@ impl Connection {
                 }
             } else if self.assembler.insert(seq, seq + data.len()) {
                 self.recv_buf.write_at(base + offset, data);
+                self.note_out_of_order(seq, seq + data.len());
             }
         }
         if fin {

@@ -11,6 +11,8 @@
 //!   persist probes, delayed ACKs);
 //! - `app`: the application's calls (send, recv, shutdown, close, abort);
 //! - `timer_events`: what each timer does when it fires;
+//! - `timestamps`: RFC 7323 TSval/TSecr, RTTM and PAWS;
+//! - `sack`: RFC 2018 SACK blocks for the out-of-order data we hold;
 //! - `ring`, `assembler`, `rtt`, `congestion`, `timers`: building blocks.
 //!
 //! The endpoint owns connections and calls them with a `Ctx` that carries
@@ -25,9 +27,11 @@ mod open;
 mod output;
 pub mod ring;
 pub mod rtt;
+mod sack;
 mod state;
 mod timer_events;
 pub mod timers;
+mod timestamps;
 
 pub use state::{Cause, State};
 
@@ -82,6 +86,8 @@ pub(crate) struct ConnParams<'a> {
     pub local: SocketAddr,
     pub remote: SocketAddr,
     pub iss: SeqNum,
+    /// Offset of this connection's timestamp clock (RFC 7323 5.4).
+    pub ts_offset: u32,
     pub ttl: u8,
     pub cfg: &'a Config,
 }
@@ -131,6 +137,19 @@ pub struct Connection {
     snd_wscale: u8,
     /// Both SYNs carried window scale (RFC 7323 2.2).
     wscale_ok: bool,
+    /// Both SYNs carried SACK-permitted (RFC 2018 section 2).
+    sack_ok: bool,
+    /// The most recent out-of-order segment, for the first SACK block.
+    sack_latest: Option<(SeqNum, SeqNum)>,
+    /// Both SYNs carried timestamps (RFC 7323 3.2).
+    ts_ok: bool,
+    /// Offset of our TSval clock.
+    ts_offset: u32,
+    /// TS.Recent and when it was recorded (RFC 7323 4.3, 5.5).
+    ts_recent: u32,
+    ts_recent_at: Instant,
+    /// Last.ACK.sent: the ACK number of our latest segment (RFC 7323 4.3).
+    last_ack_sent: SeqNum,
 
     // Receive sequence space.
     irs: SeqNum,
@@ -208,6 +227,7 @@ impl Connection {
             local,
             remote,
             iss,
+            ts_offset,
             ttl,
             cfg,
         } = p;
@@ -245,6 +265,13 @@ impl Connection {
             snd_mss: default_mss.min(rcv_mss),
             snd_wscale: 0,
             wscale_ok: false,
+            sack_ok: false,
+            sack_latest: None,
+            ts_ok: false,
+            ts_offset,
+            ts_recent: 0,
+            ts_recent_at: Instant::ZERO,
+            last_ack_sent: SeqNum(0),
             irs: SeqNum(0),
             rcv_nxt: SeqNum(0),
             rcv_adv: SeqNum(0),
@@ -375,6 +402,58 @@ impl Connection {
     /// The receive window: what we last advertised beyond RCV.NXT.
     fn rcv_wnd(&self) -> usize {
         self.rcv_adv.since(self.rcv_nxt)
+    }
+
+    /// RCV.WND for the acceptability test (RFC 9293 3.10.7.4) and for
+    /// taking data: the room in the receive buffer, never less than what
+    /// we advertised (the window field may be too narrow to say it all,
+    /// e.g. 65535 without scaling). An embryonic passive connection has
+    /// promised only what its SYN-ACK advertised.
+    fn acceptance_window(&self) -> usize {
+        if self.state == State::SynReceived && self.listener.is_some() {
+            self.rcv_wnd()
+        } else {
+            self.rcv_wnd().max(self.recv_buf.free())
+        }
+    }
+
+    /// Largest payload of a segment we send: the MSS less the options
+    /// every segment carries (RFC 6691: the MSS counts no options).
+    fn data_mss(&self) -> usize {
+        let ts = if self.ts_ok { 12 } else { 0 };
+        self.snd_mss.saturating_sub(ts).max(1)
+    }
+
+    /// The BSDs' rounding of the receive buffer to whole segments once the
+    /// MSS is known (see `Config::round_recv_buffer_to_mss`).
+    fn round_recv_buffer(&mut self) {
+        if self.cfg.round_recv_buffer_to_mss {
+            let mss = self.snd_mss.max(1);
+            let cap = self.recv_buf.capacity();
+            if cap > mss {
+                self.recv_buf.set_capacity(cap.div_ceil(mss) * mss);
+            }
+        }
+    }
+
+    /// Receive buffer size (what SO_RCVBUF reports).
+    pub fn recv_buffer_size(&self) -> usize {
+        self.recv_buf.capacity()
+    }
+
+    /// Send buffer size (what SO_SNDBUF reports).
+    pub fn send_buffer_size(&self) -> usize {
+        self.send_buf.capacity()
+    }
+
+    /// Timestamps in use on this connection (RFC 7323)?
+    pub fn timestamps_enabled(&self) -> bool {
+        self.ts_ok
+    }
+
+    /// SACK in use on this connection (RFC 2018)?
+    pub fn sack_enabled(&self) -> bool {
+        self.sack_ok
     }
 
     fn set_state(&mut self, ctx: &mut Ctx<'_>, to: State, cause: Cause) {

@@ -4,6 +4,7 @@
 
 use super::{Cause, ConnParams, Connection, Ctx, State, timers::Timer};
 use crate::error::Error;
+use crate::time::Instant;
 use crate::trace::DropReason;
 use crate::wire::{TcpOptions, TcpRepr};
 
@@ -26,6 +27,7 @@ impl Connection {
         // Nothing advertised yet: the window's right edge starts at RCV.NXT
         // (the SYN-ACK moves it).
         c.rcv_adv = c.rcv_nxt;
+        c.take_syn_timestamp(syn.options.timestamps, ctx.now);
         c.take_syn_options(&syn.options);
         // The SYN's window is never scaled (RFC 7323 2.2).
         c.update_window_from_syn(syn);
@@ -34,19 +36,27 @@ impl Connection {
         c
     }
 
-    /// Options we put on our SYN or SYN-ACK. On a SYN-ACK, window scaling is
-    /// offered only if the peer offered it (RFC 7323 2.2).
-    pub(super) fn syn_options(&self) -> TcpOptions {
+    /// Options we put on our SYN or SYN-ACK. On a SYN-ACK, window scaling,
+    /// SACK-permitted and timestamps are offered only if the peer offered
+    /// them (RFC 7323 2.2 and 3.2, RFC 2018 section 2).
+    pub(super) fn syn_options(&self, now: Instant) -> TcpOptions {
         let mut o = TcpOptions {
             mss: Some(self.rcv_mss.min(65535) as u16),
             ..TcpOptions::default()
         };
-        let offer_ws = match self.state {
-            State::SynSent => self.cfg.window_scaling,
-            _ => self.wscale_ok,
-        };
-        if offer_ws {
+        let active = self.state == State::SynSent;
+        if (active && self.cfg.window_scaling) || (!active && self.wscale_ok) {
             o.window_scale = Some(self.wanted_rcv_wscale());
+        }
+        o.sack_permitted = (active && self.cfg.sack) || (!active && self.sack_ok);
+        if active && self.cfg.timestamps {
+            // Nothing to echo yet: TSecr is zero (RFC 7323 3.2).
+            o.timestamps = Some(crate::wire::Timestamps {
+                tsval: self.ts_val(now),
+                tsecr: 0,
+            });
+        } else if !active {
+            o.timestamps = self.ts_option(now);
         }
         o
     }
@@ -61,7 +71,10 @@ impl Connection {
         };
         let peer_mss = o.mss.map_or(default_mss, usize::from).max(64);
         self.snd_mss = peer_mss.min(self.rcv_mss);
-        self.cc.reset(self.snd_mss);
+        // Windows count payload: what a segment carries after the options
+        // (the SYN's timestamp decision is taken first).
+        self.cc.reset(self.data_mss());
+        self.sack_ok = self.cfg.sack && o.sack_permitted;
         match o.window_scale {
             Some(shift) if self.cfg.window_scaling => {
                 self.snd_wscale = shift.min(super::MAX_WSCALE);
@@ -111,7 +124,9 @@ impl Connection {
         }
         self.irs = seg.seq;
         self.rcv_nxt = seg.seq + 1;
+        self.take_syn_timestamp(seg.options.timestamps, ctx.now);
         self.take_syn_options(&seg.options);
+        self.round_recv_buffer();
         self.rcv_adv = self.rcv_nxt + self.recv_buf.free().min(65535);
         if ack_ok {
             // Our SYN is acknowledged: ESTABLISHED.

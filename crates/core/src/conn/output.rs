@@ -4,6 +4,7 @@
 
 use super::{Connection, Ctx, State, timers::Timer};
 use crate::seq::SeqNum;
+use crate::time::Instant;
 use crate::trace::TraceKind;
 use crate::wire::{self, IpRepr, TcpFlags, TcpOptions, TcpRepr};
 use core::time::Duration;
@@ -37,7 +38,7 @@ impl Connection {
         if buf.len() < MAX_HEADERS + self.snd_mss {
             return None;
         }
-        let plan = self.plan()?;
+        let plan = self.plan(ctx.now)?;
         self.emit(ctx, buf, plan)
     }
 
@@ -60,7 +61,8 @@ impl Connection {
         let in_flight = nxt.since(self.snd_una);
         let wnd = self.snd_wnd.min(self.cc.window());
         let usable = wnd.saturating_sub(in_flight);
-        let mut len = unsent.min(usable).min(self.snd_mss);
+        let mss = self.data_mss();
+        let mut len = unsent.min(usable).min(mss);
         if self.force_probe && len == 0 && unsent > 0 {
             // Zero-window probe: one byte past the window.
             len = 1;
@@ -75,7 +77,7 @@ impl Connection {
             return None;
         }
         let retransmit = nxt.lt(self.snd_max);
-        if len > 0 && len < self.snd_mss && !retransmit && !fin && !self.force_probe {
+        if len > 0 && len < mss && !retransmit && !fin && !self.force_probe {
             // Sender SWS avoidance (RFC 9293 3.8.6.2.1, MUST-38) with Nagle
             // (3.7.4, SHLD-7): a short segment goes out only if it empties
             // the queue and nothing is in flight (or Nagle is off), or if it
@@ -106,7 +108,7 @@ impl Connection {
         }
     }
 
-    fn plan(&mut self) -> Option<Plan> {
+    fn plan(&mut self, now: Instant) -> Option<Plan> {
         let control_seq = self.control_seq();
         let base = Plan {
             seq: control_seq,
@@ -137,12 +139,12 @@ impl Connection {
             let flags = match self.state {
                 State::SynSent => TcpFlags::SYN,
                 State::SynReceived | State::FinWait1 => TcpFlags::SYN | TcpFlags::ACK,
-                _ => return self.plan(),
+                _ => return self.plan(now),
             };
             return Some(Plan {
                 seq: self.iss,
                 flags,
-                options: self.syn_options(),
+                options: self.syn_options(now),
                 advance_to: self.iss + 1,
                 retransmission: self.snd_max.gt(self.iss),
                 ..base
@@ -154,7 +156,7 @@ impl Connection {
         if self.fast_rexmit_pending && self.state.is_synchronized() {
             self.fast_rexmit_pending = false;
             let data_end = self.send_data_end();
-            let len = data_end.since(self.snd_una).min(self.snd_mss);
+            let len = data_end.since(self.snd_una).min(self.data_mss());
             let fin =
                 self.fin_queued && self.snd_una + len == data_end && self.snd_max.gt(data_end);
             if len > 0 || fin {
@@ -191,7 +193,26 @@ impl Connection {
         None
     }
 
-    fn emit(&mut self, ctx: &mut Ctx<'_>, buf: &mut [u8], plan: Plan) -> Option<usize> {
+    fn emit(&mut self, ctx: &mut Ctx<'_>, buf: &mut [u8], mut plan: Plan) -> Option<usize> {
+        if !plan.flags.syn() && !plan.flags.rst() {
+            // RFC 7323 3.2: TSopt on every non-RST segment once agreed;
+            // RFC 2018: SACK blocks on every ACK while holes remain.
+            plan.options.timestamps = self.ts_option(ctx.now);
+            if plan.flags.ack() {
+                plan.options.sack_blocks = self.sack_blocks();
+                // The blocks share the MSS with the payload: trim the
+                // payload so the packet stays within the MTU (RFC 6691).
+                // A FIN that no longer ends the segment goes later.
+                let ts_len = if self.ts_ok { 12 } else { 0 };
+                let extra = plan.options.wire_len().saturating_sub(ts_len);
+                let room = self.data_mss().saturating_sub(extra).max(1);
+                if plan.len > room {
+                    plan.len = room;
+                    plan.flags = data_flags(room, false, false);
+                    plan.advance_to = plan.seq + room;
+                }
+            }
+        }
         let ip = IpRepr {
             src: self.local.ip(),
             dst: self.remote.ip(),
@@ -237,6 +258,7 @@ impl Connection {
             self.rtt_timing = None;
         }
         if plan.flags.ack() {
+            self.last_ack_sent = self.rcv_nxt;
             self.ack_now = false;
             self.unacked_bytes = 0;
             self.timers.clear(Timer::DelayedAck);

@@ -48,6 +48,12 @@ impl RingBuffer {
         self.capacity
     }
 
+    /// Raises the capacity to `capacity`; never lowers it, so bytes held
+    /// stay valid.
+    pub fn set_capacity(&mut self, capacity: usize) {
+        self.capacity = self.capacity.max(capacity);
+    }
+
     /// Bytes of storage allocated so far.
     pub fn allocated(&self) -> usize {
         self.storage.len()

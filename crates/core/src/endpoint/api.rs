@@ -63,6 +63,12 @@ impl Endpoint {
         &self.config
     }
 
+    /// Replaces the per-connection settings; connections opened from now
+    /// on use them (existing ones keep theirs).
+    pub fn set_tcp_config(&mut self, tcp: crate::config::Config) {
+        self.config.tcp = tcp;
+    }
+
     /// Turns trace recording on or off.
     pub fn set_trace(&mut self, on: bool) {
         self.tracer.enabled = on;
@@ -242,6 +248,7 @@ impl Endpoint {
             local,
             remote,
             iss,
+            ts_offset: self.isn.ts_offset(local, remote),
             ttl: self.config.ttl,
             cfg: &self.config.tcp,
         };

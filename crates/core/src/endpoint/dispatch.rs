@@ -38,6 +38,10 @@ impl Endpoint {
         }
         let local = SocketAddr::new(pkt.ip.dst, pkt.tcp.dst_port);
         let remote = SocketAddr::new(pkt.ip.src, pkt.tcp.src_port);
+        if self.config.tcp.drop_syn_fin && pkt.tcp.flags.syn() && pkt.tcp.flags.fin() {
+            self.stats.rx_dropped += 1;
+            return self.trace_drop(now, local, remote, &pkt.tcp, DropReason::SynFin);
+        }
         if let Some(&index) = self.conns.map.get(&(local, remote)) {
             self.with_conn_index(now, index, |c, ctx| {
                 c.on_segment(ctx, &pkt.tcp, pkt.payload)

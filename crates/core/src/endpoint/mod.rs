@@ -91,6 +91,8 @@ pub struct Stats {
     pub retransmissions: u64,
     /// Challenge ACKs sent (RFC 5961).
     pub challenge_acks: u64,
+    /// Segments dropped by PAWS (RFC 7323 section 5).
+    pub paws_drops: u64,
     /// SYNs dropped because a listener's backlog was full.
     pub backlog_drops: u64,
     /// Connections opened actively.

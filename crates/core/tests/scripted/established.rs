@@ -249,7 +249,10 @@ fn rst_out_of_window_is_dropped_silently() {
     let mut h = Harness::new();
     h.established();
     h.send(Seg::rst(0)); // just before RCV.NXT
-    h.send(Seg::rst(1 + 65535)); // just past the window
+    // RCV.WND is the room in the receive buffer (more than the 65535 the
+    // unscaled window field can say).
+    let room = h.ep.config().tcp.recv_buffer as u32;
+    h.send(Seg::rst(1 + room)); // just past the window
     h.send(Seg::rst(0x8000_0000));
     h.expect_nothing();
     assert_eq!(h.ep.state(h.conn()), Ok(State::Established));
@@ -575,7 +578,7 @@ fn unacceptable_segment_ack_field_is_ignored() {
     h.established();
     h.app_send(b"0123456789");
     h.expect(&[Seg::data(1, 1, b"0123456789")]);
-    h.send(Seg::data(200_000, 11, b"stray"));
+    h.send(Seg::data(400_000, 11, b"stray"));
     h.expect(&[Seg::ack_at(11, 1)]);
     assert_eq!(h.ep.connection(h.conn()).unwrap().send_queue(), 10);
 }

@@ -292,12 +292,16 @@ impl Harness {
         } else {
             (STACK_V4.into(), PEER_V4.into())
         };
+        // RFC 9293's base protocol: SACK and timestamps are off here and
+        // tested on their own (options.rs).
         let mut config = EndpointConfig {
             addresses: vec![STACK_V4.into(), STACK_V6.into()],
             secret: SECRET,
             trace: true,
             ..EndpointConfig::default()
         };
+        config.tcp.sack = false;
+        config.tcp.timestamps = false;
         tweak(&mut config);
         Harness {
             ep: Endpoint::new(config),

@@ -13,6 +13,7 @@ mod established;
 mod ipv6;
 mod listen;
 mod malformed;
+mod options;
 mod retransmit;
 mod robustness;
 mod syn_received;

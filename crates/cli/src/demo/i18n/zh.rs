@@ -130,6 +130,9 @@ impl Texts for Zh {
             DropReason::NoListener => "该 RST 不属于任何连接",
             DropReason::BacklogFull => "监听队列已满",
             DropReason::Duplicate => "旧的重复报文",
+            DropReason::Paws => "时间戳早于 TS.Recent（PAWS）",
+            DropReason::MissingTimestamp => "缺少时间戳选项",
+            DropReason::SynFin => "SYN 与 FIN 同时出现",
             other => return other.describe().into(),
         }
         .into()
