@@ -1,6 +1,6 @@
 //! The packetdrill script parser.
 //!
-//! [`parse`] lexes the whole script ([`lex`]), applies `#ifdef` blocks, then
+//! [`parse()`] lexes the whole script, applies `#ifdef` blocks, then
 //! parses header options and events from the token stream. Newlines are
 //! whitespace, so a statement may span lines (as in packetdrill).
 
