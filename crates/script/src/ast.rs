@@ -11,6 +11,12 @@ pub struct Script {
     pub options: Vec<HeaderOption>,
     /// Events in script order.
     pub events: Vec<Event>,
+    /// An untimed backtick command before the first event (packetdrill's
+    /// init command), without the backticks.
+    pub init_command: Option<String>,
+    /// An untimed backtick command after the last event (packetdrill's
+    /// cleanup command), without the backticks.
+    pub cleanup_command: Option<String>,
 }
 
 /// A `--name=value` (or bare `--name`) header line.
@@ -111,6 +117,9 @@ pub struct SeqSpec {
     pub end: Option<u32>,
     /// Payload length in bytes.
     pub len: u32,
+    /// Written with a trailing `!` (`0:0(0)!`): `start`/`end` are absolute
+    /// sequence numbers, not relative to the ISN.
+    pub absolute: bool,
 }
 
 /// One packet line.
@@ -118,6 +127,8 @@ pub struct SeqSpec {
 pub struct PacketSpec {
     /// `<` or `>`.
     pub direction: Direction,
+    /// `(tos 0x20)`, `(ttl 4)`... after the direction; all `None` if absent.
+    pub ip: IpSpec,
     /// The flags.
     pub flags: FlagSpec,
     /// Sequence numbers and payload length.
@@ -130,6 +141,29 @@ pub struct PacketSpec {
     pub urg: Option<u32>,
     /// `<...>` option list, if written (`Some(vec![])` for `<>`).
     pub options: Option<Vec<TcpOptionSpec>>,
+    /// `/udp(src > dst)`: the segment is UDP-encapsulated (RFC 8899 style).
+    pub udp_encap: Option<UdpEncap>,
+}
+
+/// IP header fields of a packet line: `(tos 0x20)`, `(class 0x28)`,
+/// `(ttl 3)`, `(hlim 4)`, `(flowlabel 0x12345)`, comma-separated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IpSpec {
+    /// `tos N` (IPv4) or `class N` (IPv6): the whole traffic-class byte.
+    pub tos: Option<u8>,
+    /// `ttl N` (IPv4) or `hlim N` (IPv6).
+    pub ttl: Option<u8>,
+    /// `flowlabel N` (IPv6, 20 bits).
+    pub flow_label: Option<u32>,
+}
+
+/// `/udp(src > dst)` after a packet line: UDP encapsulation ports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UdpEncap {
+    /// UDP source port.
+    pub src_port: u16,
+    /// UDP destination port.
+    pub dst_port: u16,
 }
 
 /// One TCP option of a packet line.
