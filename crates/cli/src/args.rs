@@ -34,6 +34,30 @@ pub enum Command {
     Connect(crate::net::args::ConnectArgs),
     /// Fetch a URL with HTTP/1.1 GET over a TUN device.
     Get(crate::net::args::GetArgs),
+    /// Run packetdrill scripts against synack in virtual time.
+    Script(ScriptArgs),
+}
+
+/// Options of `synack script`.
+#[derive(Debug, Args)]
+pub struct ScriptArgs {
+    /// Scripts to run (`.pkt` files, or directories searched for them).
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    /// Compare every field of outbound segments (window-scale and TSval
+    /// values, option layout, no unexpected options).
+    #[arg(long)]
+    pub strict: bool,
+    /// One JSON object per script instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Keep `#ifdef NAME` blocks (repeatable; default STANDARD, the
+    /// RFC-conformant alternative of the FreeBSD suite).
+    #[arg(long = "define", value_name = "NAME")]
+    pub defines: Vec<String>,
+    /// Print passing scripts too (text output).
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 /// Options of `synack demo`.

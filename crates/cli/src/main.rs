@@ -9,6 +9,7 @@ mod args;
 mod bench;
 mod demo;
 mod net;
+mod script;
 
 use args::{BenchCommand, Cli, Command};
 use clap::Parser;
@@ -41,6 +42,7 @@ fn main() -> ExitCode {
         Command::Serve(a) => net::serve::run(&a),
         Command::Connect(a) => net::connect::run(&a),
         Command::Get(a) => net::get::run(&a),
+        Command::Script(a) => script::run(&a),
     };
     match result {
         Ok(code) => code,

@@ -56,6 +56,10 @@ pub struct Config {
     /// Drop segments carrying both SYN and FIN (FreeBSD's `drop_synfin`;
     /// RFC 9293 allows them, so off by default).
     pub drop_syn_fin: bool,
+    /// While our FIN is the only thing unacknowledged, every ACK we send
+    /// carries it again (as the BSDs do): a lost FIN is repaired at the
+    /// next exchange instead of the next timeout. Off: pure ACKs.
+    pub fin_with_every_ack: bool,
     /// Round the receive buffer up to a whole number of segments once the
     /// MSS is known, as the BSDs do, so the window never ends in a runt.
     pub round_recv_buffer_to_mss: bool,
@@ -103,6 +107,7 @@ impl Default for Config {
             syn_challenge: true,
             drop_syn_fin: false,
             round_recv_buffer_to_mss: false,
+            fin_with_every_ack: false,
             challenge_ack_limit: 1000,
             oow_ack_interval: Duration::from_millis(500),
             congestion: Congestion::NewReno,

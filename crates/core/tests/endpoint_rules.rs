@@ -58,14 +58,30 @@ fn syn_to_listener_gets_syn_ack() {
 }
 
 #[test]
-fn syn_fin_to_listener_is_dropped() {
+fn syn_fin_to_listener_opens_like_a_syn_unless_configured_to_drop() {
+    // RFC 9293 3.10.7.2: the SYN is processed; the FIN is not taken yet
+    // (the SYN-ACK acknowledges the SYN only).
     let mut ep = endpoint();
+    ep.handle_packet(
+        Instant::ZERO,
+        &segment(PEER, ME, 80, TcpFlags::SYN | TcpFlags::FIN),
+    );
+    let out = output(&mut ep);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].flags, TcpFlags::SYN | TcpFlags::ACK);
+    assert_eq!(out[0].ack, SeqNum(1001));
+    // Config::drop_syn_fin (FreeBSD's drop_synfin): dropped, no answer.
+    let mut ep = endpoint();
+    let mut tcp = ep.config().tcp.clone();
+    tcp.drop_syn_fin = true;
+    ep.set_tcp_config(tcp);
     ep.handle_packet(
         Instant::ZERO,
         &segment(PEER, ME, 80, TcpFlags::SYN | TcpFlags::FIN),
     );
     assert!(output(&mut ep).is_empty());
     assert_eq!(ep.connection_count(), 0);
+    assert_eq!(ep.stats().rx_dropped, 1);
 }
 
 #[test]

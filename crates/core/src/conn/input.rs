@@ -104,6 +104,7 @@ impl Connection {
             self.on_ack_advance(ctx, seg.ack);
             self.update_window_from_syn(seg);
             self.set_state(ctx, State::Established, Cause::RecvSynAck);
+            self.take_queued_syn_text(ctx);
             return;
         }
         let seg_len = payload.len() + usize::from(f.syn()) + usize::from(f.fin());
@@ -122,6 +123,9 @@ impl Connection {
                 // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. In TIME-WAIT this is
                 // how a retransmitted FIN gets its ACK; restart 2 MSL.
                 self.ack_now = true;
+                // A SYN outside the window is answered as RFC 5961 4.2's
+                // challenge: a bare ACK.
+                self.pure_ack |= f.syn();
                 if self.state == State::TimeWait && f.fin() {
                     self.timers.set(Timer::TimeWait, ctx.now + self.cfg.msl * 2);
                 }
@@ -175,7 +179,10 @@ impl Connection {
                 self.set_state(ctx, State::Closed, Cause::RecvSyn);
                 return;
             }
-            if !self.cfg.syn_challenge && self.state != State::TimeWait {
+            let syn_in_window = seg
+                .seq
+                .in_range(self.rcv_nxt, self.rcv_nxt + self.acceptance_window());
+            if !self.cfg.syn_challenge && syn_in_window {
                 // RFC 793 (before RFC 5961): a SYN in the window is an
                 // error; send a reset and close, reporting "reset".
                 self.rst_pending = true;
@@ -200,6 +207,7 @@ impl Connection {
                     // rounds its buffer here).
                     self.round_recv_buffer();
                 }
+                self.take_queued_syn_text(ctx);
                 self.set_state(ctx, State::Established, Cause::RecvAck);
                 self.snd_wnd = usize::from(seg.window) << self.snd_wscale;
                 self.max_snd_wnd = self.max_snd_wnd.max(self.snd_wnd);
@@ -349,6 +357,11 @@ impl Connection {
 
     /// The peer's FIN, in order (RFC 9293 3.10.7.4 eighth check).
     fn receive_fin(&mut self, ctx: &mut Ctx<'_>) {
+        // The FIN takes a sequence number but no buffer space: the window's
+        // right edge moves with it, so the window offered stays the same.
+        if self.rcv_adv.ge(self.rcv_nxt) {
+            self.rcv_adv += 1;
+        }
         self.rcv_nxt += 1;
         self.fin_received = true;
         self.ack_now = true;

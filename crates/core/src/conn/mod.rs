@@ -196,6 +196,9 @@ pub struct Connection {
     syn_retransmitted: bool,
     /// An ACK must go out at the next transmit.
     ack_now: bool,
+    /// That ACK answers a suspicious segment (challenge ACK): a bare ACK,
+    /// never carrying a resent FIN (`Config::fin_with_every_ack`).
+    pure_ack: bool,
     /// Duplicate ACKs owed: one per out-of-order segment (RFC 5681 4.2),
     /// sent as separate pure ACKs even when many arrive in one batch, so
     /// the sender can count three and fast-retransmit.
@@ -299,6 +302,7 @@ impl Connection {
             syn_pending: false,
             syn_retransmitted: false,
             ack_now: false,
+            pure_ack: false,
             dup_acks_owed: 0,
             unacked_bytes: 0,
             peer_seg_max: 0,
@@ -317,6 +321,26 @@ impl Connection {
     /// The current state.
     pub fn state(&self) -> State {
         self.state
+    }
+
+    /// The connection's handle.
+    pub fn id(&self) -> ConnId {
+        self.id
+    }
+
+    /// Local address and port.
+    pub fn local(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// Remote address and port.
+    pub fn remote(&self) -> SocketAddr {
+        self.remote
+    }
+
+    /// The error that ended the connection, if any (what SO_ERROR reports).
+    pub fn error(&self) -> Option<Error> {
+        self.error
     }
 
     /// Our initial send sequence number.
@@ -533,6 +557,7 @@ impl Connection {
         if self.challenge_count < self.cfg.challenge_ack_limit {
             self.challenge_count += 1;
             self.ack_now = true;
+            self.pure_ack = true;
             ctx.stats.challenge_acks += 1;
         }
     }

@@ -96,6 +96,26 @@ impl Connection {
         self.snd_wl2 = seg.ack;
     }
 
+    /// At ESTABLISHED, the text queued from a simultaneous-open SYN becomes
+    /// readable (RFC 9293 3.10.7.3: "queue them for processing after the
+    /// ESTABLISHED state has been reached").
+    pub(super) fn take_queued_syn_text(&mut self, ctx: &mut Ctx<'_>) {
+        if let Some(end) = self.assembler.advance(self.rcv_nxt) {
+            let len = end.since(self.rcv_nxt);
+            self.recv_buf.commit(len);
+            self.rcv_nxt = end;
+            self.unacked_bytes += len;
+            if !self.timers.is_set(Timer::DelayedAck) {
+                self.timers
+                    .set(Timer::DelayedAck, ctx.now + self.cfg.delayed_ack);
+            }
+            if !self.readable_notified {
+                self.readable_notified = true;
+                self.emit_event(ctx, crate::endpoint::EventKind::Readable);
+            }
+        }
+    }
+
     /// SEGMENT ARRIVES in SYN-SENT (RFC 9293 3.10.7.3).
     pub(super) fn on_segment_syn_sent(&mut self, ctx: &mut Ctx<'_>, seg: &TcpRepr, payload: &[u8]) {
         let f = seg.flags;
@@ -141,6 +161,13 @@ impl Connection {
             }
         } else {
             // Simultaneous open: SYN-RECEIVED, send <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>.
+            // Text on the SYN is queued until ESTABLISHED (3.10.7.3, fourth
+            // check); a FIN on it is not taken (the peer repeats it).
+            if !payload.is_empty() {
+                let len = payload.len().min(self.recv_buf.free());
+                self.recv_buf.write_at(0, &payload[..len]);
+                self.assembler.insert(self.rcv_nxt, self.rcv_nxt + len);
+            }
             self.update_window_from_syn(seg);
             self.syn_pending = true;
             self.timers.clear(Timer::Retransmit);

@@ -188,6 +188,22 @@ impl Connection {
         self.force_probe = false;
         if self.ack_now || self.dup_acks_owed > 0 {
             self.dup_acks_owed = self.dup_acks_owed.saturating_sub(1);
+            let fin_seq = self.send_data_end();
+            if self.cfg.fin_with_every_ack
+                && !self.pure_ack
+                && self.fin_queued
+                && self.snd_una == fin_seq
+                && self.snd_max == fin_seq + 1
+            {
+                // Resend the FIN with the ACK (Config::fin_with_every_ack).
+                return Some(Plan {
+                    seq: fin_seq,
+                    flags: TcpFlags::FIN | TcpFlags::ACK,
+                    advance_to: fin_seq + 1,
+                    retransmission: true,
+                    ..base
+                });
+            }
             return Some(base);
         }
         None
@@ -260,6 +276,7 @@ impl Connection {
         if plan.flags.ack() {
             self.last_ack_sent = self.rcv_nxt;
             self.ack_now = false;
+            self.pure_ack = false;
             self.unacked_bytes = 0;
             self.timers.clear(Timer::DelayedAck);
             let right = self.rcv_nxt

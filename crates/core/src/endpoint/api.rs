@@ -408,6 +408,23 @@ impl Endpoint {
         }
     }
 
+    /// Drops one connection as an administrator would (`tcpdrop`): RST
+    /// where RFC 9293 3.10.5 sends one, whether or not the application
+    /// still holds the handle.
+    pub fn drop_connection(&mut self, now: Instant, conn: ConnId) -> Result<(), Error> {
+        self.connection(conn)?;
+        self.with_conn_index(now, conn.index, |c, ctx| {
+            c.listener = None;
+            c.abort(ctx);
+        });
+        Ok(())
+    }
+
+    /// Every connection held, TIME-WAIT and released ones included.
+    pub fn connections(&self) -> impl Iterator<Item = &Connection> {
+        self.conns.slots.iter().filter_map(|s| s.conn.as_ref())
+    }
+
     /// Turns Nagle's algorithm off (`true`) or on (`false`).
     pub fn set_nodelay(&mut self, conn: ConnId, nodelay: bool) -> Result<(), Error> {
         self.with_app_conn(Instant::ZERO, conn, |c, _| c.set_nodelay(nodelay))

@@ -38,11 +38,24 @@ impl Endpoint {
         }
         let local = SocketAddr::new(pkt.ip.dst, pkt.tcp.dst_port);
         let remote = SocketAddr::new(pkt.ip.src, pkt.tcp.src_port);
-        if self.config.tcp.drop_syn_fin && pkt.tcp.flags.syn() && pkt.tcp.flags.fin() {
+        let index = self.conns.map.get(&(local, remote)).copied();
+        // drop_syn_fin guards against SYN+FIN probes: segments that could
+        // open a connection (no connection, or one still in SYN-SENT). A
+        // synchronized connection answers them by its SYN rules.
+        if self.config.tcp.drop_syn_fin
+            && pkt.tcp.flags.syn()
+            && pkt.tcp.flags.fin()
+            && index.is_none_or(|i| {
+                self.conns.slots[i as usize]
+                    .conn
+                    .as_ref()
+                    .is_none_or(|c| c.state() == State::SynSent)
+            })
+        {
             self.stats.rx_dropped += 1;
             return self.trace_drop(now, local, remote, &pkt.tcp, DropReason::SynFin);
         }
-        if let Some(&index) = self.conns.map.get(&(local, remote)) {
+        if let Some(index) = index {
             self.with_conn_index(now, index, |c, ctx| {
                 c.on_segment(ctx, &pkt.tcp, pkt.payload)
             });
@@ -88,8 +101,10 @@ impl Endpoint {
             // <SEQ=SEG.ACK><CTL=RST>
             return self.queue_rst(now, pkt, pkt.tcp.ack, None);
         }
-        // A SYN with FIN is nonsense: drop it (Linux; FreeBSD's drop_synfin).
-        if !f.syn() || f.fin() {
+        // A SYN with FIN opens like a SYN (Config::drop_syn_fin drops it
+        // earlier); the FIN and any data are not taken (RFC 9293 3.10.7.2
+        // lets them wait for SYN-RECEIVED; the peer sends them again).
+        if !f.syn() {
             return;
         }
         let room = self.listener(lid).is_ok_and(|l| l.has_room());

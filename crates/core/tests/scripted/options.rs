@@ -266,12 +266,68 @@ fn rfc793_syn_rule_answers_an_in_window_syn_with_rst() {
 }
 
 #[test]
-fn syn_fin_is_dropped_when_configured() {
+fn syn_fin_drop_guards_only_what_could_open_a_connection() {
+    // SYN-SENT: dropped.
+    let mut h = Harness::with_config(false, |c| c.tcp.drop_syn_fin = true);
+    h.syn_sent();
+    h.send(Seg::syn(0).with(TcpFlags::FIN).no_ack());
+    h.expect_nothing();
+    h.assert_state(State::SynSent);
+    // ESTABLISHED: the SYN rules answer it (RFC 5961 4.2 challenge ACK).
     let mut h = Harness::with_config(false, |c| c.tcp.drop_syn_fin = true);
     h.established();
     h.send(Seg::syn(1).with(TcpFlags::FIN).no_ack());
-    h.expect_nothing();
+    h.expect(&[Seg::ack_at(1, 1)]);
     assert_eq!(h.ep.state(h.conn()), Ok(State::Established));
+}
+
+#[test]
+fn fin_rides_every_ack_when_configured_but_not_challenge_acks() {
+    let mut h = Harness::with_config(false, |c| c.tcp.fin_with_every_ack = true);
+    h.fin_wait_1();
+    // The peer's FIN crosses ours (simultaneous close): our ACK of it
+    // carries our FIN again, at its own sequence number.
+    h.send(Seg::fin(1, 1));
+    h.expect(&[Seg::fin(1, 2)]);
+    h.assert_state(State::Closing);
+    // An in-window RST draws a challenge ACK: a bare ACK.
+    h.send(Seg::rst(100));
+    h.expect(&[Seg::ack_at(2, 2)]);
+    // Without the switch, the ACK is bare.
+    let mut h = Harness::new();
+    h.fin_wait_1();
+    h.send(Seg::fin(1, 1));
+    h.expect(&[Seg::ack_at(2, 2)]);
+}
+
+#[test]
+fn a_fin_does_not_shrink_the_offered_window() {
+    let mut h = Harness::with_config(false, |c| c.tcp.recv_buffer = 65536);
+    h.established();
+    h.send(Seg::fin(1, 1));
+    let out = h.recv();
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].window, Some(65535), "{out:?}");
+}
+
+#[test]
+fn text_on_a_simultaneous_open_syn_waits_for_established() {
+    // The peer's SYN (no ACK) carries data: SYN-RECEIVED, the SYN-ACK
+    // acknowledges the SYN only (RFC 9293 3.10.7.3 fourth check).
+    let mut h = Harness::new();
+    h.syn_sent();
+    let mut syn = Seg::syn(0).no_ack();
+    syn.data = b"abc".to_vec();
+    h.send(syn);
+    let out = h.recv();
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].ack, Some(1), "the SYN-ACK acknowledges the SYN only");
+    h.assert_state(State::SynReceived);
+    assert_eq!(h.app_recv(10), Err(synack_core::Error::WouldBlock));
+    // The ACK of our SYN: ESTABLISHED, and the queued text is readable.
+    h.send(Seg::ack_at(4, 1));
+    h.assert_state(State::Established);
+    assert_eq!(h.app_recv(10), Ok(b"abc".to_vec()));
 }
 
 #[test]

@@ -1,0 +1,190 @@
+//! Backtick commands: the FreeBSD suite's `sysctl -w`, `sockstat` and
+//! `tcpdrop`, mapped onto synack's configuration and connection table.
+//! Anything else makes the script a skip, never a pass.
+
+use super::syscalls::Kind;
+use super::{Runner, SCRIPT_PORT, Step, Stop};
+use core::time::Duration;
+use synack_core::State;
+
+/// FreeBSD's name for a state, as `sockstat` prints it.
+fn bsd_name(s: State) -> &'static str {
+    match s {
+        State::Closed => "CLOSED",
+        State::Listen => "LISTEN",
+        State::SynSent => "SYN_SENT",
+        State::SynReceived => "SYN_RCVD",
+        State::Established => "ESTABLISHED",
+        State::FinWait1 => "FIN_WAIT_1",
+        State::FinWait2 => "FIN_WAIT_2",
+        State::CloseWait => "CLOSE_WAIT",
+        State::Closing => "CLOSING",
+        State::LastAck => "LAST_ACK",
+        State::TimeWait => "TIME_WAIT",
+    }
+}
+
+impl Runner {
+    pub(super) fn command(&mut self, cmd: &str) -> Step {
+        let words: Vec<&str> = cmd.split_whitespace().collect();
+        match words.first().copied() {
+            Some("sysctl") => self.sysctl(cmd, &words),
+            Some("sockstat") => self.sockstat(cmd),
+            Some("tcpdrop") => self.tcpdrop(cmd, &words),
+            _ => Err(Stop::skip(self.line, format!("command `{cmd}`"))),
+        }
+    }
+
+    /// `sysctl -w name=value`.
+    fn sysctl(&mut self, cmd: &str, words: &[&str]) -> Step {
+        let unsupported = || Stop::skip(self.line, format!("command `{cmd}`"));
+        let [_, "-w", setting] = words else {
+            return Err(unsupported());
+        };
+        let Some((name, value)) = setting.split_once('=') else {
+            return Err(unsupported());
+        };
+        let Ok(v) = value.parse::<u64>() else {
+            return Err(unsupported());
+        };
+        let on = v != 0;
+        let c = &mut self.cfg;
+        match name {
+            // RFC 1323/7323: window scaling and timestamps together.
+            "net.inet.tcp.rfc1323" => {
+                c.window_scaling = on;
+                c.timestamps = on;
+            }
+            "net.inet.tcp.sack.enable" => c.sack = on,
+            "net.inet.tcp.insecure_rst" => c.rst_challenge = !on,
+            "net.inet.tcp.insecure_syn" => c.syn_challenge = !on,
+            "net.inet.tcp.drop_synfin" => c.drop_syn_fin = on,
+            "net.inet.tcp.recvspace" => c.recv_buffer = v as usize,
+            "net.inet.tcp.sendspace" => c.send_buffer = v as usize,
+            "net.inet.tcp.rexmit_initial" => c.initial_rto = Duration::from_millis(v),
+            // FreeBSD's floor on the RTO is rexmit_min plus this slop.
+            "net.inet.tcp.rexmit_slop" => c.min_rto = Duration::from_millis(v),
+            // ECN off, or "answer but never ask" (2): synack neither asks
+            // nor answers, which looks the same unless the peer asks.
+            "net.inet.tcp.ecn.enable" if v == 0 || v == 2 => {}
+            // synack always answers segments for closed ports (no blackhole).
+            "net.inet.tcp.blackhole" if v == 0 => {}
+            // synack keeps its SYN options on retransmission, always.
+            "net.inet.tcp.rexmit_drop_options" if v == 0 => {}
+            // The largest buffer auto-tuning may reach; synack's buffers are
+            // fixed, so only the window-scale shift would follow it.
+            "kern.ipc.maxsockbuf" => {}
+            // synack keeps no host cache.
+            "net.inet.tcp.hostcache.purgenow" => {}
+            _ => return Err(unsupported()),
+        }
+        self.reconfigure();
+        Ok(())
+    }
+
+    /// `sockstat [-4|-6] -P tcp [-p PORT] -s | [grep packetdril |] grep -c STATE | grep N`:
+    /// counts synack's sockets in STATE and checks the count as `grep N` would.
+    fn sockstat(&mut self, cmd: &str) -> Step {
+        let unsupported = || Stop::skip(self.line, format!("command `{cmd}`"));
+        let stages: Vec<Vec<&str>> = cmd
+            .split('|')
+            .map(|s| s.split_whitespace().collect())
+            .collect();
+        let (first, rest) = stages.split_first().ok_or_else(unsupported)?;
+        let mut family = None;
+        let mut port = None;
+        let mut i = 1;
+        while i < first.len() {
+            match first[i] {
+                "-4" => family = Some(false),
+                "-6" => family = Some(true),
+                "-P" if first.get(i + 1) == Some(&"tcp") => i += 1,
+                "-p" => {
+                    port = Some(
+                        first
+                            .get(i + 1)
+                            .and_then(|p| p.parse::<u16>().ok())
+                            .ok_or_else(unsupported)?,
+                    );
+                    i += 1;
+                }
+                "-s" => {}
+                _ => return Err(unsupported()),
+            }
+            i += 1;
+        }
+        let mut state = None;
+        let mut expect = None;
+        for stage in rest {
+            match stage.as_slice() {
+                ["grep", "packetdril"] => {}
+                ["grep", "-c", s] => state = Some(s.to_string()),
+                ["grep", n] if state.is_some() => expect = Some(n.to_string()),
+                _ => return Err(unsupported()),
+            }
+        }
+        let (Some(state), Some(expect)) = (state, expect) else {
+            return Err(unsupported());
+        };
+        let count = self.count_sockets(family, port, &state);
+        // `grep N` succeeds when the count's line contains N.
+        if count.to_string().contains(&expect) {
+            Ok(())
+        } else {
+            Err(Stop::fail(
+                self.line,
+                format!("{expect} socket(s) in {state} (`{cmd}`)"),
+                format!("{count} in {state}"),
+            ))
+        }
+    }
+
+    /// Lines of `sockstat -s` output that would contain `state`: listeners,
+    /// connections (released ones included, as the kernel keeps them), and
+    /// sockets that are neither (CLOSED).
+    fn count_sockets(&self, family: Option<bool>, port: Option<u16>, state: &str) -> usize {
+        let v6_ok = |v6: bool| family.is_none_or(|f| f == v6);
+        let mut count = 0;
+        if let Some(ep) = &self.ep {
+            for c in ep.connections() {
+                let (l, r) = (c.local(), c.remote());
+                let port_ok = port.is_none_or(|p| l.port() == p || r.port() == p);
+                if v6_ok(l.is_ipv6()) && port_ok && bsd_name(c.state()).contains(state) {
+                    count += 1;
+                }
+            }
+        }
+        for sock in self.fds.values() {
+            let (name, bound) = match sock.kind {
+                Kind::Listener(_) => ("LISTEN", true),
+                Kind::Fresh { bound } => ("CLOSED", bound),
+                Kind::Conn(_) => continue,
+            };
+            let port_ok = port.is_none_or(|p| bound && p == SCRIPT_PORT);
+            if v6_ok(self.v6) && port_ok && name.contains(state) {
+                count += 1;
+            }
+        }
+        count
+    }
+
+    /// `tcpdrop -s STATE`: drops every connection in STATE.
+    fn tcpdrop(&mut self, cmd: &str, words: &[&str]) -> Step {
+        let ["tcpdrop", "-s", state] = words else {
+            return Err(Stop::skip(self.line, format!("command `{cmd}`")));
+        };
+        let now = self.now;
+        let Some(ep) = self.ep.as_mut() else {
+            return Ok(());
+        };
+        let ids: Vec<_> = ep
+            .connections()
+            .filter(|c| bsd_name(c.state()) == *state)
+            .map(|c| c.id())
+            .collect();
+        for id in ids {
+            let _ = ep.drop_connection(now, id);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,418 @@
+//! The runner: plays a parsed script against a synack [`Endpoint`] in
+//! virtual time.
+//!
+//! The script's clock is the endpoint's clock (script time 0 is
+//! [`Instant::ZERO`]). Events run in order: for a `<` packet, a system call
+//! or a command, time first advances to the event's time (timers fire on
+//! the way, and what the stack sends is queued); a `>` packet takes the
+//! oldest queued segment, advancing time up to the event's time plus the
+//! tolerance if nothing is queued yet, and compares it. As in packetdrill,
+//! segments sent after the last `>` line are not examined.
+//!
+//! Sequence numbers: the script's peer uses ISN 0 (its numbers go on the
+//! wire as written); synack's ISN is learnt from its first SYN or SYN-ACK,
+//! and its numbers are shown and compared relative to it. What each mode
+//! compares is in [`packets`].
+
+mod commands;
+mod packets;
+mod syscalls;
+
+use crate::ast::{Event, EventKind, Script, TimeSpec};
+use crate::verdict::{Failure, Outcome};
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::collections::{BTreeMap, VecDeque};
+use synack_core::{Config, Endpoint, EndpointConfig, Instant};
+
+/// synack's address (IPv4).
+pub const LOCAL_V4: Ipv4Addr = Ipv4Addr::new(192, 168, 0, 1);
+/// The script's peer (IPv4).
+pub const REMOTE_V4: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
+/// synack's address (IPv6).
+pub const LOCAL_V6: Ipv6Addr = Ipv6Addr::new(0xfd3d, 0xfa7b, 0xd17d, 0, 0, 0, 0, 1);
+/// The script's peer (IPv6).
+pub const REMOTE_V6: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1);
+/// The port `bind` gives and `connect` aims at (the suite's `-p 8080`).
+pub const SCRIPT_PORT: u16 = 8080;
+/// The peer's port when it connects to synack.
+pub const REMOTE_PORT: u16 = 40_000;
+
+/// Default tolerance on outbound timing (packetdrill's default).
+const DEFAULT_TOLERANCE_US: i64 = 4_000;
+/// Most timer firings or transmissions one event may cause.
+const MAX_STEPS: usize = 100_000;
+
+/// How to run scripts.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Compare every field of outbound segments (see [`packets`]).
+    pub strict: bool,
+}
+
+/// Why running stopped early.
+pub(crate) enum Stop {
+    Fail(Failure),
+    Skip { line: usize, construct: String },
+}
+
+impl Stop {
+    pub(crate) fn fail(
+        line: usize,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+    ) -> Stop {
+        Stop::Fail(Failure {
+            line,
+            expected: expected.into(),
+            actual: actual.into(),
+        })
+    }
+
+    pub(crate) fn skip(line: usize, construct: impl Into<String>) -> Stop {
+        Stop::Skip {
+            line,
+            construct: construct.into(),
+        }
+    }
+}
+
+pub(crate) type Step = Result<(), Stop>;
+
+/// The configuration synack starts a script with: FreeBSD's defaults for
+/// what the suite's sysctls set (buffers, RTO, MSL), so windows and timers
+/// are comparable; the sysctls then adjust it.
+pub fn script_config() -> Config {
+    Config {
+        mtu: 1500,
+        recv_buffer: 65536,
+        send_buffer: 32768,
+        round_recv_buffer_to_mss: true,
+        fin_with_every_ack: true,
+        // FreeBSD does not rate-limit ACKs to out-of-window segments.
+        oow_ack_interval: core::time::Duration::ZERO,
+        initial_rto: core::time::Duration::from_secs(1),
+        delayed_ack: core::time::Duration::from_millis(40),
+        ..Config::default()
+    }
+}
+
+/// One script's run.
+pub(crate) struct Runner {
+    pub opts: RunOptions,
+    pub cfg: Config,
+    pub ep: Option<Endpoint>,
+    pub v6: bool,
+    pub tolerance: i64,
+    /// Errors of system calls do not end the run (`--non_fatal=syscall`).
+    pub syscalls_non_fatal: bool,
+    /// Virtual now.
+    pub now: Instant,
+    /// Script time of the previous event, microseconds.
+    pub last_time: i64,
+    /// Segments synack sent, not yet compared, with when they left.
+    pub sent: VecDeque<(Instant, Vec<u8>)>,
+    pub fds: BTreeMap<i32, syscalls::Socket>,
+    /// (synack's end, the script's end) of the connection under test.
+    pub flow: Option<(SocketAddr, SocketAddr)>,
+    /// synack's ISN, once seen.
+    pub local_isn: Option<u32>,
+    /// synack's TSval minus the script's, once seen.
+    pub ts_shift: Option<u32>,
+    pub line: usize,
+}
+
+impl Runner {
+    pub(crate) fn new(opts: RunOptions) -> Self {
+        Runner {
+            opts,
+            cfg: script_config(),
+            ep: None,
+            v6: false,
+            tolerance: DEFAULT_TOLERANCE_US,
+            syscalls_non_fatal: false,
+            now: Instant::ZERO,
+            last_time: 0,
+            sent: VecDeque::new(),
+            fds: BTreeMap::new(),
+            flow: None,
+            local_isn: None,
+            ts_shift: None,
+            line: 0,
+        }
+    }
+
+    pub(crate) fn local_ip(&self) -> IpAddr {
+        if self.v6 {
+            LOCAL_V6.into()
+        } else {
+            LOCAL_V4.into()
+        }
+    }
+
+    pub(crate) fn remote_ip(&self) -> IpAddr {
+        if self.v6 {
+            REMOTE_V6.into()
+        } else {
+            REMOTE_V4.into()
+        }
+    }
+
+    /// The endpoint, created with the configuration of the moment.
+    pub(crate) fn ep(&mut self) -> &mut Endpoint {
+        if self.ep.is_none() {
+            let config = EndpointConfig {
+                tcp: self.cfg.clone(),
+                addresses: vec![LOCAL_V4.into(), LOCAL_V6.into()],
+                secret: *b"synack-script-01",
+                ..EndpointConfig::default()
+            };
+            self.ep = Some(Endpoint::new(config));
+        }
+        self.ep.as_mut().expect("just created")
+    }
+
+    /// Applies a configuration change to connections opened from now on.
+    pub(crate) fn reconfigure(&mut self) {
+        let cfg = self.cfg.clone();
+        if let Some(ep) = self.ep.as_mut() {
+            ep.set_tcp_config(cfg);
+        }
+    }
+
+    /// Queues everything the stack sends now.
+    pub(crate) fn drain(&mut self) -> Step {
+        let now = self.now;
+        let Some(ep) = self.ep.as_mut() else {
+            return Ok(());
+        };
+        let mut buf = [0u8; 70_000];
+        let mut steps = 0;
+        while let Some(n) = ep.poll_transmit(now, &mut buf) {
+            self.sent.push_back((now, buf[..n].to_vec()));
+            steps += 1;
+            if steps > MAX_STEPS {
+                return Err(Stop::fail(
+                    self.line,
+                    "the stack to settle",
+                    "it keeps sending",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs timers up to `t` (inclusive) and moves the clock there.
+    pub(crate) fn advance_to(&mut self, t: Instant) -> Step {
+        self.drain()?;
+        for _ in 0..MAX_STEPS {
+            let next = self.ep.as_ref().and_then(Endpoint::poll_timeout);
+            match next {
+                Some(d) if d <= t => {
+                    self.now = self.now.max(d);
+                    let now = self.now;
+                    self.ep().handle_timeout(now);
+                    self.drain()?;
+                }
+                _ => {
+                    self.now = self.now.max(t);
+                    return Ok(());
+                }
+            }
+        }
+        Err(Stop::fail(
+            self.line,
+            "the stack to settle",
+            "its timers keep firing",
+        ))
+    }
+
+    /// Like `advance_to`, but stops at the first timer that makes the
+    /// stack send. Returns whether something was sent.
+    pub(crate) fn advance_until_sent(&mut self, limit: Instant) -> Result<bool, Stop> {
+        self.drain()?;
+        for _ in 0..MAX_STEPS {
+            if !self.sent.is_empty() {
+                return Ok(true);
+            }
+            let next = self.ep.as_ref().and_then(Endpoint::poll_timeout);
+            match next {
+                Some(d) if d <= limit => {
+                    self.now = self.now.max(d);
+                    let now = self.now;
+                    self.ep().handle_timeout(now);
+                    self.drain()?;
+                }
+                _ => {
+                    self.now = self.now.max(limit);
+                    return Ok(false);
+                }
+            }
+        }
+        Err(Stop::fail(
+            self.line,
+            "the stack to settle",
+            "its timers keep firing",
+        ))
+    }
+
+    /// The event's time window `[start, end]` in script microseconds;
+    /// `None` for `*`.
+    fn window(&self, t: TimeSpec) -> Option<(i64, i64)> {
+        match t {
+            TimeSpec::Any => None,
+            TimeSpec::At { relative, micros } => {
+                let at = if relative {
+                    self.last_time + micros
+                } else {
+                    micros
+                };
+                Some((at, at))
+            }
+            TimeSpec::Range {
+                relative,
+                start,
+                end,
+            } => {
+                let base = if relative { self.last_time } else { 0 };
+                Some((base + start, base + end))
+            }
+        }
+    }
+
+    fn run_event(&mut self, ev: &Event) -> Step {
+        self.line = ev.line;
+        let window = self.window(ev.time);
+        match &ev.kind {
+            EventKind::Packet(p) if p.direction == crate::ast::Direction::Outbound => {
+                let t = self.expect_outbound(p, window)?;
+                self.last_time = window.map_or(t, |(s, _)| s);
+                Ok(())
+            }
+            kind => {
+                let at = window.map_or(self.last_time, |(s, _)| s);
+                self.advance_to(instant(at))?;
+                self.last_time = at;
+                match kind {
+                    EventKind::Packet(p) => self.inject(p),
+                    EventKind::Syscall(s) => {
+                        let r = self.syscall(s);
+                        match r {
+                            Err(Stop::Fail(_)) if self.syscalls_non_fatal => Ok(()),
+                            r => r,
+                        }
+                    }
+                    EventKind::Command(c) => self.command(c),
+                    EventKind::Code(c) => self.code(c),
+                }?;
+                self.drain()
+            }
+        }
+    }
+
+    /// `%{ ... }%`: only `assert tcpi_state == TCPI_X` is understood; it
+    /// checks the state of the connection under test.
+    fn code(&mut self, code: &str) -> Step {
+        let unsupported = || Stop::skip(self.line, format!("python block `%{{ {code} }}%`"));
+        let words: Vec<&str> = code.split_whitespace().collect();
+        let ["assert", "tcpi_state", "==", want] = words.as_slice() else {
+            return Err(unsupported());
+        };
+        let want = want.strip_prefix("TCPI_").ok_or_else(unsupported)?;
+        let got = self
+            .flow
+            .and_then(|(l, r)| {
+                let ep = self.ep.as_ref()?;
+                ep.connections()
+                    .find(|c| c.local() == l && c.remote() == r)
+                    .map(|c| c.state())
+            })
+            .map_or("CLOSED", tcpi_name);
+        if got == want {
+            Ok(())
+        } else {
+            Err(Stop::fail(
+                self.line,
+                format!("tcpi_state {want}"),
+                format!("state {got}"),
+            ))
+        }
+    }
+
+    fn header(&mut self, script: &Script) -> Step {
+        for o in &script.options {
+            self.line = o.line;
+            let v = o.value.as_deref().unwrap_or("");
+            match o.name.as_str() {
+                "ip_version" => match v {
+                    "ipv4" => self.v6 = false,
+                    "ipv6" => self.v6 = true,
+                    _ => return Err(Stop::skip(o.line, format!("--ip_version={v}"))),
+                },
+                "tolerance_usecs" => {
+                    self.tolerance = v
+                        .parse()
+                        .map_err(|_| Stop::skip(o.line, format!("--tolerance_usecs={v}")))?;
+                }
+                "non_fatal" if v == "syscall" => self.syscalls_non_fatal = true,
+                _ => {
+                    let text = match &o.value {
+                        Some(v) => format!("--{}={v}", o.name),
+                        None => format!("--{}", o.name),
+                    };
+                    return Err(Stop::skip(o.line, format!("option {text}")));
+                }
+            }
+        }
+        if let Some(c) = &script.init_command {
+            return Err(Stop::skip(0, format!("init command `{c}`")));
+        }
+        Ok(())
+    }
+}
+
+/// FreeBSD's `tcp_info` name of a state (the scripts' `TCPI_` names).
+fn tcpi_name(s: synack_core::State) -> &'static str {
+    use synack_core::State::*;
+    match s {
+        Closed => "CLOSED",
+        Listen => "LISTEN",
+        SynSent => "SYN_SENT",
+        SynReceived => "SYN_RECEIVED",
+        Established => "ESTABLISHED",
+        FinWait1 => "FIN_WAIT_1",
+        FinWait2 => "FIN_WAIT_2",
+        CloseWait => "CLOSE_WAIT",
+        Closing => "CLOSING",
+        LastAck => "LAST_ACK",
+        TimeWait => "TIME_WAIT",
+    }
+}
+
+/// Script microseconds to the endpoint's clock (negative clamps to 0).
+pub(crate) fn instant(us: i64) -> Instant {
+    Instant::from_micros(us.max(0) as u64)
+}
+
+/// Script microseconds of an instant.
+pub(crate) fn micros(t: Instant) -> i64 {
+    t.as_micros() as i64
+}
+
+/// Runs a parsed script.
+pub fn run(script: &Script, opts: &RunOptions) -> Outcome {
+    let mut r = Runner::new(opts.clone());
+    let result = r
+        .header(script)
+        .and_then(|()| script.events.iter().try_for_each(|ev| r.run_event(ev)));
+    match result {
+        Ok(()) => match &script.cleanup_command {
+            Some(c) => Outcome::Skip {
+                line: 0,
+                construct: format!("cleanup command `{c}`"),
+            },
+            None => Outcome::Pass,
+        },
+        Err(Stop::Fail(f)) => Outcome::Fail(f),
+        Err(Stop::Skip { line, construct }) => Outcome::Skip { line, construct },
+    }
+}

@@ -1,0 +1,455 @@
+//! Building the script's inbound segments and comparing synack's outbound
+//! ones.
+//!
+//! What a `>` line is compared on:
+//!
+//! | field | default mode | `--strict` |
+//! |---|---|---|
+//! | flags (all eight, PSH included) | exact | exact |
+//! | sequence number, payload length | exact | exact |
+//! | ACK number (when written) | exact | exact |
+//! | window (when written) | exact | exact |
+//! | options (when a list is written) | same set of kinds; MSS, SACK blocks and TSecr values exact | also the window-scale and TSval values, and the exact layout (order, NOP and EOL padding) |
+//! | options (no list written) | not compared | none allowed |
+//! | time | within the tolerance | within the tolerance |
+//!
+//! The window-scale shift is left to `--strict` because FreeBSD derives it
+//! from the largest buffer auto-tuning may reach (`kern.ipc.maxsockbuf`),
+//! which synack does not have; no script's peer negotiates scaling, so the
+//! shift never decides a window. TSval is a clock reading: its origin is
+//! arbitrary, so only `--strict` checks that it advances as the script's.
+
+use super::{Runner, Step, Stop, instant, micros};
+use crate::ast::{FlagSpec, PacketSpec, TcpOptionSpec};
+use core::fmt::Write as _;
+use synack_core::SeqNum;
+use synack_core::wire::{self, IpRepr, SackBlocks, TcpFlags, TcpOptions, TcpRepr, Timestamps};
+
+fn flags_of(f: &FlagSpec) -> TcpFlags {
+    let mut t = TcpFlags::empty();
+    for (on, flag) in [
+        (f.syn, TcpFlags::SYN),
+        (f.fin, TcpFlags::FIN),
+        (f.rst, TcpFlags::RST),
+        (f.psh, TcpFlags::PSH),
+        (f.ack, TcpFlags::ACK),
+        (f.urg, TcpFlags::URG),
+        (f.ece, TcpFlags::ECE),
+        (f.cwr, TcpFlags::CWR),
+    ] {
+        if on {
+            t = t.with(flag);
+        }
+    }
+    t
+}
+
+/// packetdrill's spelling of flags: `S.`, `F.`, `R`, `P.`...
+fn flags_text(f: TcpFlags) -> String {
+    let mut s = String::new();
+    for (flag, c) in [
+        (TcpFlags::SYN, 'S'),
+        (TcpFlags::FIN, 'F'),
+        (TcpFlags::RST, 'R'),
+        (TcpFlags::PSH, 'P'),
+        (TcpFlags::URG, 'U'),
+        (TcpFlags::ECE, 'E'),
+        (TcpFlags::CWR, 'W'),
+    ] {
+        if f.contains(flag) {
+            s.push(c);
+        }
+    }
+    if f.ack() {
+        s.push('.');
+    }
+    s
+}
+
+impl Runner {
+    fn isn(&self) -> u32 {
+        self.local_isn.unwrap_or(0)
+    }
+
+    /// A `<` line: builds the segment and hands it to the endpoint.
+    pub(super) fn inject(&mut self, p: &PacketSpec) -> Step {
+        if let Some(u) = p.udp_encap {
+            return Err(Stop::skip(
+                self.line,
+                format!("UDP encapsulation /udp({} > {})", u.src_port, u.dst_port),
+            ));
+        }
+        if p.ip.tos.is_some() || p.ip.flow_label.is_some() {
+            return Err(Stop::skip(
+                self.line,
+                "IP traffic class / flow label on an inbound packet",
+            ));
+        }
+        let (local, remote) = self.flow.unwrap_or((
+            core::net::SocketAddr::new(self.local_ip(), super::SCRIPT_PORT),
+            core::net::SocketAddr::new(self.remote_ip(), super::REMOTE_PORT),
+        ));
+        let Some(start) = p.seq.start else {
+            return Err(Stop::skip(
+                self.line,
+                "`...` sequence number on an inbound packet",
+            ));
+        };
+        let mut options = TcpOptions::default();
+        for o in p.options.iter().flatten() {
+            match o {
+                TcpOptionSpec::Nop | TcpOptionSpec::Eol => {}
+                TcpOptionSpec::Mss(m) => options.mss = Some(*m),
+                TcpOptionSpec::WindowScale(s) => options.window_scale = Some(*s),
+                TcpOptionSpec::SackPermitted => options.sack_permitted = true,
+                TcpOptionSpec::Sack(blocks) => {
+                    let mut b = SackBlocks::default();
+                    for (l, r) in blocks {
+                        let isn = self.isn();
+                        b.push(SeqNum(isn.wrapping_add(*l)), SeqNum(isn.wrapping_add(*r)));
+                    }
+                    options.sack_blocks = b;
+                }
+                TcpOptionSpec::Timestamp { val, ecr } => {
+                    options.timestamps = Some(Timestamps {
+                        tsval: *val,
+                        tsecr: ecr.wrapping_add(self.ts_shift.unwrap_or(0)),
+                    });
+                }
+                TcpOptionSpec::Other(t) => {
+                    return Err(Stop::skip(self.line, format!("TCP option `{t}`")));
+                }
+            }
+        }
+        let window = p.win.unwrap_or(0);
+        let window = u16::try_from(window)
+            .map_err(|_| Stop::skip(self.line, format!("window {window} (over 65535)")))?;
+        let ack = match p.ack {
+            Some(a) if p.seq.absolute => SeqNum(a),
+            Some(a) => SeqNum(self.isn().wrapping_add(a)),
+            None => SeqNum(0),
+        };
+        let tcp = TcpRepr {
+            src_port: remote.port(),
+            dst_port: local.port(),
+            seq: SeqNum(start),
+            ack,
+            flags: flags_of(&p.flags),
+            window,
+            urgent: p.urg.unwrap_or(0) as u16,
+            options,
+        };
+        let ip = IpRepr {
+            src: remote.ip(),
+            dst: local.ip(),
+            ttl: p.ip.ttl.unwrap_or(64),
+        };
+        let payload = vec![0u8; p.seq.len as usize];
+        let mut buf = vec![0u8; 200 + payload.len()];
+        let n = wire::emit_packet(&ip, &tcp, &payload, &mut buf).map_err(|e| {
+            Stop::skip(
+                self.line,
+                format!("inbound packet synack cannot build ({e:?})"),
+            )
+        })?;
+        let now = self.now;
+        self.ep().handle_packet(now, &buf[..n]);
+        Ok(())
+    }
+
+    /// A `>` line: the next segment synack sends must match. Returns when
+    /// it was sent (script microseconds).
+    pub(super) fn expect_outbound(
+        &mut self,
+        p: &PacketSpec,
+        window: Option<(i64, i64)>,
+    ) -> Result<i64, Stop> {
+        let expected = describe_spec(p);
+        let limit = match window {
+            Some((_, end)) => end + self.tolerance,
+            // `*`: give the stack a generous minute.
+            None => micros(self.now) + 60_000_000,
+        };
+        let limit = instant(limit);
+        if !self.advance_until_sent(limit)? {
+            return Err(Stop::fail(
+                self.line,
+                format!("`{expected}`"),
+                format!("sent nothing by {}", seconds(micros(limit))),
+            ));
+        }
+        let (t, bytes) = self.sent.pop_front().expect("advance_until_sent saw one");
+        let pkt = wire::parse_packet(&bytes).map_err(|e| {
+            Stop::fail(
+                self.line,
+                format!("`{expected}`"),
+                format!("an unparsable packet ({e:?})"),
+            )
+        })?;
+        let tcp = pkt.tcp;
+        if tcp.flags.syn() {
+            // Learn (or relearn, after a new incarnation) synack's ISN.
+            let rel = if p.seq.absolute {
+                0
+            } else {
+                p.seq.start.unwrap_or(0)
+            };
+            self.local_isn = Some(tcp.seq.0.wrapping_sub(rel));
+        }
+        if let Some(ts) = tcp.options.timestamps
+            && self.ts_shift.is_none()
+            && let Some(val) = script_tsval(p)
+        {
+            self.ts_shift = Some(ts.tsval.wrapping_sub(val));
+        }
+        let actual = self.describe_actual(&tcp, pkt.payload.len());
+        let at = micros(t);
+        let mismatch = |what: &str| {
+            Stop::fail(
+                self.line,
+                format!("`{expected}`"),
+                format!("sent `{actual}` at {} ({what} differs)", seconds(at)),
+            )
+        };
+        if let Some((start, end)) = window
+            && (at < start - self.tolerance || at > end + self.tolerance)
+        {
+            return Err(mismatch("time"));
+        }
+        if tcp.flags != flags_of(&p.flags) {
+            return Err(mismatch("flags"));
+        }
+        if pkt.payload.len() != p.seq.len as usize {
+            return Err(mismatch("payload length"));
+        }
+        if let Some(start) = p.seq.start {
+            let seq = if p.seq.absolute {
+                tcp.seq.0
+            } else {
+                tcp.seq.0.wrapping_sub(self.isn())
+            };
+            if seq != start {
+                return Err(mismatch("sequence number"));
+            }
+        }
+        if let Some(ack) = p.ack
+            && tcp.ack.0 != ack
+        {
+            return Err(mismatch("acknowledgement number"));
+        }
+        if let Some(win) = p.win
+            && u32::from(tcp.window) != win
+        {
+            return Err(mismatch("window"));
+        }
+        self.compare_options(p, &tcp.options, &bytes)
+            .map_err(|what| mismatch(&what))?;
+        Ok(at)
+    }
+
+    fn compare_options(
+        &self,
+        p: &PacketSpec,
+        got: &TcpOptions,
+        bytes: &[u8],
+    ) -> Result<(), String> {
+        let Some(list) = &p.options else {
+            if self.opts.strict && !option_kinds(bytes).is_empty() {
+                return Err("options (none expected)".into());
+            }
+            return Ok(());
+        };
+        let mut want = TcpOptions::default();
+        let mut want_ts = None;
+        for o in list {
+            match o {
+                TcpOptionSpec::Nop | TcpOptionSpec::Eol => {}
+                TcpOptionSpec::Mss(m) => want.mss = Some(*m),
+                TcpOptionSpec::WindowScale(s) => want.window_scale = Some(*s),
+                TcpOptionSpec::SackPermitted => want.sack_permitted = true,
+                TcpOptionSpec::Sack(blocks) => {
+                    for (l, r) in blocks {
+                        want.sack_blocks.push(SeqNum(*l), SeqNum(*r));
+                    }
+                }
+                TcpOptionSpec::Timestamp { val, ecr } => want_ts = Some((*val, *ecr)),
+                TcpOptionSpec::Other(t) => return Err(format!("option `{t}` (not understood)")),
+            }
+        }
+        if want.mss != got.mss {
+            return Err("MSS option".into());
+        }
+        if want.window_scale.is_some() != got.window_scale.is_some()
+            || (self.opts.strict && want.window_scale != got.window_scale)
+        {
+            return Err("window-scale option".into());
+        }
+        if want.sack_permitted != got.sack_permitted {
+            return Err("SACK-permitted option".into());
+        }
+        // SACK blocks are in the peer's (the script's) sequence space.
+        if want.sack_blocks != got.sack_blocks {
+            return Err("SACK blocks".into());
+        }
+        match (want_ts, got.timestamps) {
+            (None, None) => {}
+            (Some((val, ecr)), Some(ts)) => {
+                if ts.tsecr != ecr {
+                    return Err("TSecr".into());
+                }
+                if self.opts.strict && ts.tsval != val.wrapping_add(self.ts_shift.unwrap_or(0)) {
+                    return Err("TSval".into());
+                }
+            }
+            _ => return Err("timestamp option".into()),
+        }
+        if self.opts.strict {
+            let want_kinds: Vec<u8> = list.iter().filter_map(kind_of).collect();
+            let mut got_kinds = option_kinds(bytes);
+            // Trailing EOL padding counts only as far as the script wrote it.
+            while got_kinds.len() > want_kinds.len() && got_kinds.last() == Some(&0) {
+                got_kinds.pop();
+            }
+            if want_kinds != got_kinds {
+                return Err("option layout".into());
+            }
+        }
+        Ok(())
+    }
+
+    /// A segment in packetdrill's syntax, numbers relative to synack's ISN.
+    fn describe_actual(&self, t: &TcpRepr, len: usize) -> String {
+        let seq = t.seq.0.wrapping_sub(self.isn());
+        let mut s = format!(
+            "{} {}:{}({})",
+            flags_text(t.flags),
+            seq,
+            seq.wrapping_add(len as u32),
+            len
+        );
+        if t.flags.ack() {
+            let _ = write!(s, " ack {}", t.ack.0);
+        }
+        let _ = write!(s, " win {}", t.window);
+        let o = &t.options;
+        let mut parts = Vec::new();
+        if let Some(m) = o.mss {
+            parts.push(format!("mss {m}"));
+        }
+        if let Some(w) = o.window_scale {
+            parts.push(format!("wscale {w}"));
+        }
+        if o.sack_permitted {
+            parts.push("sackOK".into());
+        }
+        if !o.sack_blocks.is_empty() {
+            let b: Vec<String> = o
+                .sack_blocks
+                .as_slice()
+                .iter()
+                .map(|(l, r)| format!("{}:{}", l.0, r.0))
+                .collect();
+            parts.push(format!("sack {}", b.join(" ")));
+        }
+        if let Some(ts) = o.timestamps {
+            let val = ts.tsval.wrapping_sub(self.ts_shift.unwrap_or(0));
+            parts.push(format!("TS val {val} ecr {}", ts.tsecr));
+        }
+        if !parts.is_empty() {
+            let _ = write!(s, " <{}>", parts.join(","));
+        }
+        s
+    }
+}
+
+/// The TSval a `>` line writes, if any.
+fn script_tsval(p: &PacketSpec) -> Option<u32> {
+    p.options.iter().flatten().find_map(|o| match o {
+        TcpOptionSpec::Timestamp { val, .. } => Some(*val),
+        _ => None,
+    })
+}
+
+fn kind_of(o: &TcpOptionSpec) -> Option<u8> {
+    Some(match o {
+        TcpOptionSpec::Eol => 0,
+        TcpOptionSpec::Nop => 1,
+        TcpOptionSpec::Mss(_) => 2,
+        TcpOptionSpec::WindowScale(_) => 3,
+        TcpOptionSpec::SackPermitted => 4,
+        TcpOptionSpec::Sack(_) => 5,
+        TcpOptionSpec::Timestamp { .. } => 8,
+        TcpOptionSpec::Other(_) => return None,
+    })
+}
+
+/// The option kinds of a raw packet, in order (EOL ends the walk but is
+/// listed for each padding byte).
+fn option_kinds(packet: &[u8]) -> Vec<u8> {
+    let ip_len = match packet.first().map(|b| b >> 4) {
+        Some(4) => usize::from(packet[0] & 0x0f) * 4,
+        Some(6) => 40,
+        _ => return Vec::new(),
+    };
+    let Some(tcp) = packet.get(ip_len..) else {
+        return Vec::new();
+    };
+    let Some(off) = tcp.get(12).map(|b| usize::from(b >> 4) * 4) else {
+        return Vec::new();
+    };
+    let Some(opts) = tcp.get(20..off.max(20)) else {
+        return Vec::new();
+    };
+    let mut kinds = Vec::new();
+    let mut i = 0;
+    while i < opts.len() {
+        let k = opts[i];
+        kinds.push(k);
+        i += match k {
+            0 | 1 => 1,
+            _ => usize::from(*opts.get(i + 1).unwrap_or(&1)).max(2),
+        };
+    }
+    kinds
+}
+
+/// A `>`/`<` line as written, for messages.
+pub(crate) fn describe_spec(p: &PacketSpec) -> String {
+    let f = &p.flags;
+    let flags = flags_text(flags_of(f));
+    let mut s = match (p.seq.start, p.seq.end) {
+        (Some(a), Some(b)) => format!("{flags} {a}:{b}({})", p.seq.len),
+        _ => format!("{flags} ...({})", p.seq.len),
+    };
+    if let Some(a) = p.ack {
+        let _ = write!(s, " ack {a}");
+    }
+    if let Some(w) = p.win {
+        let _ = write!(s, " win {w}");
+    }
+    if let Some(list) = &p.options {
+        let parts: Vec<String> = list
+            .iter()
+            .map(|o| match o {
+                TcpOptionSpec::Nop => "nop".into(),
+                TcpOptionSpec::Eol => "eol".into(),
+                TcpOptionSpec::Mss(m) => format!("mss {m}"),
+                TcpOptionSpec::WindowScale(w) => format!("wscale {w}"),
+                TcpOptionSpec::SackPermitted => "sackOK".into(),
+                TcpOptionSpec::Sack(b) => {
+                    let b: Vec<String> = b.iter().map(|(l, r)| format!("{l}:{r}")).collect();
+                    format!("sack {}", b.join(" "))
+                }
+                TcpOptionSpec::Timestamp { val, ecr } => format!("TS val {val} ecr {ecr}"),
+                TcpOptionSpec::Other(t) => t.clone(),
+            })
+            .collect();
+        let _ = write!(s, " <{}>", parts.join(","));
+    }
+    s
+}
+
+/// Microseconds as seconds with three decimals.
+pub(crate) fn seconds(us: i64) -> String {
+    format!("{}.{:03}", us / 1_000_000, (us % 1_000_000) / 1000)
+}

@@ -1,0 +1,601 @@
+//! System calls, mapped onto synack's API.
+//!
+//! Sockets are file descriptors from 3 up. A fresh socket holds its own
+//! settings until `listen` or `connect` turns it into a listener or a
+//! connection. Return values and errno names follow FreeBSD (the suite's
+//! platform): `EWOULDBLOCK` and `EAGAIN` are the same error.
+
+use super::{Runner, SCRIPT_PORT, Step, Stop};
+use crate::ast::{Expr, SyscallSpec};
+use core::net::SocketAddr;
+use synack_core::{Config, ConnId, Error, ListenerId};
+
+/// FreeBSD's `O_RDWR`.
+const O_RDWR: i64 = 0x2;
+/// FreeBSD's `O_NONBLOCK`.
+const O_NONBLOCK: i64 = 0x4;
+
+/// What a file descriptor is.
+pub(crate) enum Kind {
+    /// `socket()` done, neither `listen` nor `connect` yet.
+    Fresh {
+        bound: bool,
+    },
+    Listener(ListenerId),
+    Conn(ConnId),
+}
+
+/// One socket of the script.
+pub(crate) struct Socket {
+    pub kind: Kind,
+    pub nonblocking: bool,
+    /// `SO_LINGER` with a zero timeout: `close` aborts.
+    pub linger_zero: bool,
+    pub nodelay: bool,
+    /// SO_ERROR was read since the error happened (it reads once).
+    pub error_taken: bool,
+    /// Per-socket settings (buffer sizes) until listen/connect.
+    pub cfg: Config,
+}
+
+/// A call's result: a return value, or -1 with an errno name.
+type Ret = Result<i64, &'static str>;
+
+fn errno_of(e: Error) -> &'static str {
+    match e {
+        Error::WouldBlock => "EAGAIN",
+        Error::ConnectionReset => "ECONNRESET",
+        Error::ConnectionRefused => "ECONNREFUSED",
+        Error::TimedOut => "ETIMEDOUT",
+        Error::AddrInUse => "EADDRINUSE",
+        Error::AddrNotAvailable => "EADDRNOTAVAIL",
+        Error::NoPortsAvailable => "EADDRNOTAVAIL",
+        Error::OutOfResources => "ENOBUFS",
+        Error::InvalidArgument => "EINVAL",
+        Error::Closed => "EPIPE",
+        Error::InvalidState => "ENOTCONN",
+        Error::InvalidHandle => "EBADF",
+        _ => "EIO",
+    }
+}
+
+fn same_errno(a: &str, b: &str) -> bool {
+    let norm = |e: &str| {
+        if e == "EWOULDBLOCK" {
+            "EAGAIN".to_string()
+        } else {
+            e.to_string()
+        }
+    };
+    norm(a) == norm(b)
+}
+
+/// An integer argument (`3`, `0x2`, `O_RDWR | O_NONBLOCK`, `[1]`).
+fn int(e: &Expr) -> Option<i64> {
+    match e {
+        Expr::Int(v) => Some(*v),
+        Expr::Ident(name) => constant(name),
+        Expr::BitOr(parts) => parts.iter().try_fold(0, |acc, p| Some(acc | int(p)?)),
+        Expr::List(items) if items.len() == 1 => int(&items[0]),
+        _ => None,
+    }
+}
+
+fn constant(name: &str) -> Option<i64> {
+    Some(match name {
+        "O_RDWR" => O_RDWR,
+        "O_NONBLOCK" => O_NONBLOCK,
+        "O_RDONLY" => 0,
+        "O_WRONLY" => 1,
+        _ => return None,
+    })
+}
+
+fn ident(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Ident(s) => Some(s),
+        _ => None,
+    }
+}
+
+impl Runner {
+    fn arg<'a>(&self, s: &'a SyscallSpec, i: usize) -> Result<&'a Expr, Stop> {
+        s.args.get(i).ok_or_else(|| {
+            Stop::skip(
+                self.line,
+                format!("{}() with {} arguments", s.name, s.args.len()),
+            )
+        })
+    }
+
+    fn fd_arg(&self, s: &SyscallSpec) -> Result<i32, Stop> {
+        let e = self.arg(s, 0)?;
+        int(e)
+            .map(|v| v as i32)
+            .ok_or_else(|| Stop::skip(self.line, format!("{}() on {e:?}", s.name)))
+    }
+
+    fn unsupported(&self, s: &SyscallSpec, what: impl core::fmt::Display) -> Stop {
+        Stop::skip(self.line, format!("{}(): {what}", s.name))
+    }
+
+    /// Runs one call and compares its result with the script's.
+    pub(super) fn syscall(&mut self, s: &SyscallSpec) -> Step {
+        if s.end_time.is_some() {
+            return Err(self.unsupported(s, "blocking call with an end time"));
+        }
+        let got = match s.name.as_str() {
+            "socket" => self.sys_socket(s)?,
+            "bind" => self.sys_bind(s)?,
+            "listen" => self.sys_listen(s)?,
+            "accept" => self.sys_accept(s)?,
+            "connect" => self.sys_connect(s)?,
+            "close" => self.sys_close(s)?,
+            "shutdown" => self.sys_shutdown(s)?,
+            "read" | "recv" => self.sys_read(s)?,
+            "write" | "send" => self.sys_write(s)?,
+            "fcntl" => self.sys_fcntl(s)?,
+            "getsockopt" => return self.sys_getsockopt(s),
+            "setsockopt" => self.sys_setsockopt(s)?,
+            other => return Err(Stop::skip(self.line, format!("system call {other}()"))),
+        };
+        self.check_return(s, got)
+    }
+
+    fn check_return(&self, s: &SyscallSpec, got: Ret) -> Step {
+        let want = match &s.errno {
+            Some(e) => format!("{}() = {} {e}", s.name, s.ret),
+            None => format!("{}() = {}", s.name, s.ret),
+        };
+        let ok = match (&got, &s.errno) {
+            (Ok(v), None) => *v == s.ret,
+            (Err(e), Some(w)) => s.ret == -1 && same_errno(e, w),
+            (Err(_), None) => false,
+            (Ok(_), Some(_)) => false,
+        };
+        if ok {
+            return Ok(());
+        }
+        let actual = match got {
+            Ok(v) => format!("returned {v}"),
+            Err(e) => format!("returned -1 {e}"),
+        };
+        Err(Stop::fail(self.line, want, actual))
+    }
+
+    fn sock(&self, fd: i32) -> Result<&Socket, &'static str> {
+        self.fds.get(&fd).ok_or("EBADF")
+    }
+
+    fn sys_socket(&mut self, s: &SyscallSpec) -> Result<Ret, Stop> {
+        if self.arg(s, 1).ok().and_then(ident) != Some("SOCK_STREAM") {
+            return Err(self.unsupported(s, "only SOCK_STREAM sockets"));
+        }
+        let fd = (3..).find(|fd| !self.fds.contains_key(fd)).unwrap_or(3);
+        self.ep();
+        self.fds.insert(
+            fd,
+            Socket {
+                kind: Kind::Fresh { bound: false },
+                nonblocking: false,
+                linger_zero: false,
+                nodelay: false,
+                error_taken: false,
+                cfg: self.cfg.clone(),
+            },
+        );
+        Ok(Ok(i64::from(fd)))
+    }
+
+    fn sys_bind(&mut self, s: &SyscallSpec) -> Result<Ret, Stop> {
+        let fd = self.fd_arg(s)?;
+        Ok(match self.fds.get_mut(&fd) {
+            Some(Socket {
+                kind: Kind::Fresh { bound },
+                ..
+            }) if !*bound => {
+                *bound = true;
+                Ok(0)
+            }
+            Some(_) => Err("EINVAL"),
+            None => Err("EBADF"),
+        })
+    }
+
+    fn sys_listen(&mut self, s: &SyscallSpec) -> Result<Ret, Stop> {
+        let fd = self.fd_arg(s)?;
+        let backlog = int(self.arg(s, 1)?).unwrap_or(1).max(1) as usize;
+        let local = SocketAddr::new(self.local_ip(), SCRIPT_PORT);
+        let cfg = match self.sock(fd) {
+            Ok(Socket {
+                kind: Kind::Fresh { .. },
+                cfg,
+                ..
+            }) => cfg.clone(),
+            Ok(_) => return Ok(Err("EINVAL")),
+            Err(e) => return Ok(Err(e)),
+        };
+        let ep = self.ep.as_mut().expect("socket() made the endpoint");
+        ep.set_tcp_config(cfg);
+        let r = ep.listen(local, backlog);
+        ep.set_tcp_config(self.cfg.clone());
+        match r {
+            Ok(id) => {
+                if let Some(sock) = self.fds.get_mut(&fd) {
+                    sock.kind = Kind::Listener(id);
+                }
+                self.flow = Some((local, SocketAddr::new(self.remote_ip(), super::REMOTE_PORT)));
+                Ok(Ok(0))
+            }
+            Err(e) => Ok(Err(errno_of(e))),
+        }
+    }
+
+    fn sys_accept(&mut self, s: &SyscallSpec) -> Result<Ret, Stop> {
+        let fd = self.fd_arg(s)?;
+        let (lid, nonblocking) = match self.sock(fd) {
+            Ok(Socket {
+                kind: Kind::Listener(l),
+                nonblocking,
+                ..
+            }) => (*l, *nonblocking),
+            Ok(_) => return Ok(Err("EINVAL")),
+            Err(e) => return Ok(Err(e)),
+        };
+        let ep = self.ep.as_mut().expect("socket() made the endpoint");
+        match ep.accept(lid) {
+            Ok(conn) => {
+                let cfg = self.cfg.clone();
+                let new_fd = (3..).find(|fd| !self.fds.contains_key(fd)).unwrap_or(3);
+                self.fds.insert(
+                    new_fd,
+                    Socket {
+                        kind: Kind::Conn(conn),
+                        nonblocking: false,
+                        linger_zero: false,
+                        nodelay: false,
+                        error_taken: false,
+                        cfg,
+                    },
+                );
+                Ok(Ok(i64::from(new_fd)))
+            }
+            Err(Error::WouldBlock) if !nonblocking => {
+                Err(self.unsupported(s, "a blocking accept() that would block"))
+            }
+            Err(e) => Ok(Err(errno_of(e))),
+        }
+    }
+
+    fn sys_connect(&mut self, s: &SyscallSpec) -> Result<Ret, Stop> {
+        let fd = self.fd_arg(s)?;
+        let (cfg, bound, nonblocking, nodelay) = match self.sock(fd) {
+            Ok(Socket {
+                kind: Kind::Fresh { bound },
+                cfg,
+                nonblocking,
+                nodelay,
+                ..
+            }) => (cfg.clone(), *bound, *nonblocking, *nodelay),
+            Ok(Socket {
+                kind: Kind::Conn(_),
+                ..
+            }) => return Ok(Err("EISCONN")),
+            Ok(_) => return Ok(Err("EINVAL")),
+            Err(e) => return Ok(Err(e)),
+        };
+        if !nonblocking {
+            return Err(self.unsupported(s, "a blocking connect()"));
+        }
+        let local = SocketAddr::new(self.local_ip(), if bound { SCRIPT_PORT } else { 0 });
+        let remote = SocketAddr::new(self.remote_ip(), SCRIPT_PORT);
+        let now = self.now;
+        let base = self.cfg.clone();
+        let ep = self.ep.as_mut().expect("socket() made the endpoint");
+        ep.set_tcp_config(cfg);
+        let r = ep.connect(now, local, remote);
+        ep.set_tcp_config(base);
+        match r {
+            Ok(conn) => {
+                if nodelay {
+                    let _ = ep.set_nodelay(conn, true);
+                }
+                self.flow = ep.addrs(conn).ok();
+                self.local_isn = None;
+                if let Some(sock) = self.fds.get_mut(&fd) {
+                    sock.kind = Kind::Conn(conn);
+                }
+                Ok(Err("EINPROGRESS"))
+            }
+            Err(e) => Ok(Err(errno_of(e))),
+        }
+    }
+
+    fn sys_close(&mut self, s: &SyscallSpec) -> Result<Ret, Stop> {
+        let fd = self.fd_arg(s)?;
+        let Some(sock) = self.fds.remove(&fd) else {
+            return Ok(Err("EBADF"));
+        };
+        let now = self.now;
+        let ep = self.ep.as_mut().expect("socket() made the endpoint");
+        match sock.kind {
+            Kind::Fresh { .. } => {}
+            Kind::Listener(l) => {
+                let _ = ep.close_listener(now, l);
+            }
+            // A connection already closed by the peer is just released.
+            Kind::Conn(c) if sock.linger_zero => {
+                let _ = ep.abort(now, c);
+            }
+            Kind::Conn(c) => {
+                let _ = ep.close(now, c);
+            }
+        }
+        Ok(Ok(0))
+    }
+
+    fn conn_of(&self, fd: i32) -> Result<(ConnId, bool), &'static str> {
+        match self.sock(fd)? {
+            Socket {
+                kind: Kind::Conn(c),
+                nonblocking,
+                ..
+            } => Ok((*c, *nonblocking)),
+            _ => Err("ENOTCONN"),
+        }
+    }
+
+    fn sys_shutdown(&mut self, s: &SyscallSpec) -> Result<Ret, Stop> {
+        let fd = self.fd_arg(s)?;
+        if self.arg(s, 1).ok().and_then(ident) != Some("SHUT_WR") {
+            return Err(self.unsupported(s, "only SHUT_WR"));
+        }
+        let (c, _) = match self.conn_of(fd) {
+            Ok(x) => x,
+            Err(e) => return Ok(Err(e)),
+        };
+        let now = self.now;
+        let ep = self.ep.as_mut().expect("socket() made the endpoint");
+        Ok(match ep.shutdown(now, c) {
+            Ok(()) => Ok(0),
+            Err(Error::InvalidState | Error::Closed) => Err("ENOTCONN"),
+            Err(e) => Err(errno_of(e)),
+        })
+    }
+
+    fn sys_read(&mut self, s: &SyscallSpec) -> Result<Ret, Stop> {
+        let fd = self.fd_arg(s)?;
+        let n = int(self.arg(s, 2)?).unwrap_or(0).max(0) as usize;
+        let (c, nonblocking) = match self.conn_of(fd) {
+            Ok(x) => x,
+            Err(e) => return Ok(Err(e)),
+        };
+        let now = self.now;
+        let mut buf = vec![0u8; n];
+        let ep = self.ep.as_mut().expect("socket() made the endpoint");
+        Ok(match ep.recv(now, c, &mut buf) {
+            Ok(k) => Ok(k as i64),
+            Err(Error::WouldBlock) if !nonblocking => {
+                return Err(self.unsupported(s, "a blocking read() that would block"));
+            }
+            Err(Error::InvalidState) => Err("ENOTCONN"),
+            Err(Error::Closed) => Ok(0),
+            Err(e) => Err(errno_of(e)),
+        })
+    }
+
+    fn sys_write(&mut self, s: &SyscallSpec) -> Result<Ret, Stop> {
+        let fd = self.fd_arg(s)?;
+        let n = int(self.arg(s, 2)?).unwrap_or(0).max(0) as usize;
+        let (c, nonblocking) = match self.conn_of(fd) {
+            Ok(x) => x,
+            Err(e) => return Ok(Err(e)),
+        };
+        let now = self.now;
+        let data = vec![0u8; n];
+        let ep = self.ep.as_mut().expect("socket() made the endpoint");
+        Ok(match ep.send(now, c, &data) {
+            Ok(k) if k < n && !nonblocking => {
+                return Err(self.unsupported(s, "a blocking write() that would block"));
+            }
+            Ok(k) => Ok(k as i64),
+            Err(Error::WouldBlock) if !nonblocking => {
+                return Err(self.unsupported(s, "a blocking write() that would block"));
+            }
+            Err(Error::InvalidState) => Err("ENOTCONN"),
+            Err(e) => Err(errno_of(e)),
+        })
+    }
+
+    fn sys_fcntl(&mut self, s: &SyscallSpec) -> Result<Ret, Stop> {
+        let fd = self.fd_arg(s)?;
+        let cmd = self.arg(s, 1)?;
+        let Some(sock) = self.fds.get_mut(&fd) else {
+            return Ok(Err("EBADF"));
+        };
+        match ident(cmd) {
+            Some("F_GETFL") => Ok(Ok(O_RDWR | if sock.nonblocking { O_NONBLOCK } else { 0 })),
+            Some("F_SETFL") => {
+                let flags = s.args.get(2).and_then(int);
+                let Some(flags) = flags else {
+                    return Err(Stop::skip(self.line, "fcntl(F_SETFL) flags"));
+                };
+                sock.nonblocking = flags & O_NONBLOCK != 0;
+                Ok(Ok(0))
+            }
+            _ => Err(Stop::skip(self.line, format!("fcntl command {cmd:?}"))),
+        }
+    }
+
+    /// SO_ERROR as FreeBSD reports it: the error that ended the
+    /// connection, once.
+    fn so_error(&mut self, fd: i32) -> Result<i64, &'static str> {
+        let conn = match self.sock(fd)? {
+            Socket {
+                kind: Kind::Conn(c),
+                ..
+            } => Some(*c),
+            _ => None,
+        };
+        let pending = conn
+            .and_then(|c| self.ep.as_ref()?.connection(c).ok())
+            .and_then(|conn| conn.error());
+        let sock = self.fds.get_mut(&fd).ok_or("EBADF")?;
+        let code = match pending {
+            Some(Error::ConnectionReset) => 54,
+            Some(Error::ConnectionRefused) => 61,
+            Some(Error::TimedOut) => 60,
+            _ => 0,
+        };
+        if code == 0 || sock.error_taken {
+            return Ok(0);
+        }
+        sock.error_taken = true;
+        Ok(code)
+    }
+
+    fn sys_getsockopt(&mut self, s: &SyscallSpec) -> Step {
+        let fd = self.fd_arg(s)?;
+        let name = self.arg(s, 2)?;
+        let want = self.arg(s, 3)?;
+        let name = ident(name).unwrap_or("?").to_string();
+        let got: Result<i64, &'static str> = match name.as_str() {
+            "SO_ERROR" => self.so_error(fd),
+            "SO_RCVBUF" | "SO_SNDBUF" => {
+                let rcv = name == "SO_RCVBUF";
+                match self.sock(fd) {
+                    Ok(Socket {
+                        kind: Kind::Conn(c),
+                        cfg,
+                        ..
+                    }) => {
+                        let conn = self.ep.as_ref().and_then(|ep| ep.connection(*c).ok());
+                        Ok(match (conn, rcv) {
+                            (Some(conn), true) => conn.recv_buffer_size(),
+                            (Some(conn), false) => conn.send_buffer_size(),
+                            (None, true) => cfg.recv_buffer,
+                            (None, false) => cfg.send_buffer,
+                        } as i64)
+                    }
+                    Ok(sock) => Ok(if rcv {
+                        sock.cfg.recv_buffer
+                    } else {
+                        sock.cfg.send_buffer
+                    } as i64),
+                    Err(e) => Err(e),
+                }
+            }
+            "TCP_NODELAY" => self.sock(fd).map(|s| i64::from(s.nodelay)),
+            other => return Err(Stop::skip(self.line, format!("getsockopt {other}"))),
+        };
+        match got {
+            Err(e) => self.check_return(s, Err(e)),
+            Ok(v) => {
+                let want_v = match want {
+                    Expr::List(items) if items.len() == 1 => match &items[0] {
+                        Expr::Int(n) => Some(*n),
+                        Expr::Ident(e) => errno_value(e),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let Some(want_v) = want_v else {
+                    return Err(Stop::skip(self.line, format!("getsockopt value {want:?}")));
+                };
+                if v != want_v {
+                    let shown = errno_name(v).map_or(v.to_string(), str::to_string);
+                    let want_shown = errno_name(want_v).map_or(want_v.to_string(), str::to_string);
+                    return Err(Stop::fail(
+                        self.line,
+                        format!("getsockopt({name}) = [{want_shown}]"),
+                        format!("[{shown}]"),
+                    ));
+                }
+                self.check_return(s, Ok(0))
+            }
+        }
+    }
+
+    fn sys_setsockopt(&mut self, s: &SyscallSpec) -> Result<Ret, Stop> {
+        let fd = self.fd_arg(s)?;
+        let name = ident(self.arg(s, 2)?).unwrap_or("?").to_string();
+        let value = self.arg(s, 3)?.clone();
+        if !self.fds.contains_key(&fd) {
+            return Ok(Err("EBADF"));
+        }
+        match name.as_str() {
+            "SO_REUSEADDR" | "SO_REUSEPORT" => Ok(Ok(0)),
+            "SO_LINGER" => {
+                let Expr::Struct(fields) = &value else {
+                    return Err(self.unsupported(s, "SO_LINGER without a struct"));
+                };
+                let get = |names: &[&str]| {
+                    fields
+                        .iter()
+                        .find(|(n, _)| names.contains(&n.as_str()))
+                        .and_then(|(_, v)| int(v))
+                };
+                let onoff = get(&["onoff", "l_onoff"]).unwrap_or(0);
+                let linger = get(&["linger", "l_linger"]).unwrap_or(0);
+                if onoff != 0 && linger != 0 {
+                    return Err(self.unsupported(s, "SO_LINGER with a non-zero timeout"));
+                }
+                if let Some(sock) = self.fds.get_mut(&fd) {
+                    sock.linger_zero = onoff != 0;
+                }
+                Ok(Ok(0))
+            }
+            "TCP_NODELAY" => {
+                let on = int(&value).unwrap_or(0) != 0;
+                if let Some(sock) = self.fds.get_mut(&fd) {
+                    sock.nodelay = on;
+                    if let Kind::Conn(c) = sock.kind
+                        && let Some(ep) = self.ep.as_mut()
+                    {
+                        let _ = ep.set_nodelay(c, on);
+                    }
+                }
+                Ok(Ok(0))
+            }
+            "SO_RCVBUF" | "SO_SNDBUF" => {
+                let v = int(&value).unwrap_or(0).max(1) as usize;
+                match self.fds.get_mut(&fd) {
+                    Some(
+                        sock @ Socket {
+                            kind: Kind::Fresh { .. },
+                            ..
+                        },
+                    ) => {
+                        if name == "SO_RCVBUF" {
+                            sock.cfg.recv_buffer = v;
+                        } else {
+                            sock.cfg.send_buffer = v;
+                        }
+                        Ok(Ok(0))
+                    }
+                    _ => Err(self.unsupported(s, format!("{name} after listen/connect"))),
+                }
+            }
+            other => Err(self.unsupported(s, format!("option {other}"))),
+        }
+    }
+}
+
+/// FreeBSD errno values for the names scripts use in SO_ERROR.
+fn errno_value(name: &str) -> Option<i64> {
+    Some(match name {
+        "ECONNRESET" => 54,
+        "ECONNREFUSED" => 61,
+        "ETIMEDOUT" => 60,
+        _ => return None,
+    })
+}
+
+fn errno_name(v: i64) -> Option<&'static str> {
+    Some(match v {
+        54 => "ECONNRESET",
+        61 => "ECONNREFUSED",
+        60 => "ETIMEDOUT",
+        _ => return None,
+    })
+}
