@@ -1,0 +1,254 @@
+//! The runner on small scripts written for the purpose: each verdict and
+//! each kind of failure message, timing, strict mode, and bad input.
+
+use synack_script::{Outcome, RunOptions, run_text};
+
+const HEADER: &str = "--ip_version=ipv4\n--tolerance_usecs=25000\n";
+
+fn run(body: &str) -> Outcome {
+    run_text(
+        &format!("{HEADER}{body}"),
+        &["STANDARD"],
+        &RunOptions::default(),
+    )
+}
+
+fn run_strict(body: &str) -> Outcome {
+    run_text(
+        &format!("{HEADER}{body}"),
+        &["STANDARD"],
+        &RunOptions { strict: true },
+    )
+}
+
+#[track_caller]
+fn assert_fail(o: &Outcome, line: usize, actual_contains: &str) {
+    match o {
+        Outcome::Fail(f) => {
+            assert_eq!(f.line, line, "{o}");
+            assert!(f.actual.contains(actual_contains), "{o}");
+        }
+        other => panic!("expected a failure at line {line}, got {other}"),
+    }
+}
+
+/// A passive open, a little data each way, and a close: every line kind.
+const SERVER: &str = "\
+0.000 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++0 `sockstat -4 -P tcp -p 8080 -s | grep -c LISTEN | grep 1`
++0.1 < S 0:0(0) win 32767 <mss 1460,sackOK,eol,eol>
++0 > S. 0:0(0) ack 1 win 65535 <mss 1460,sackOK,eol,eol>
++0.1 < . 1:1(0) ack 1 win 32767
++0 accept(3, ..., ...) = 4
++0 fcntl(4, F_SETFL, O_RDWR | O_NONBLOCK) = 0
++0 fcntl(4, F_GETFL) = 0x6
++0 < P. 1:11(10) ack 1 win 32767
++0.04 > . 1:1(0) ack 11 win 65525
++0 read(4, ..., 100) = 10
++0 read(4, ..., 100) = -1 EWOULDBLOCK (Operation would block)
++0 write(4, ..., 5) = 5
++0 > P. 1:6(5) ack 11 win 65525
++0.1 < . 11:11(0) ack 6 win 32767
++0 close(4) = 0
++0 > F. 6:6(0) ack 11 win 65525
++0.1 < F. 11:11(0) ack 7 win 32767
++0 > . 7:7(0) ack 12 win 65525
++0 `sockstat -4 -P tcp -s | grep packetdril | grep -c TIME_WAIT | grep 1`
++0 close(3) = 0
+";
+
+#[test]
+fn a_whole_passive_connection_passes() {
+    assert_eq!(run(SERVER), Outcome::Pass);
+}
+
+#[test]
+fn ipv6_works_alike() {
+    let script = SERVER
+        .replace("mss 1460", "mss 1440")
+        .replace("-4 -P", "-6 -P");
+    let o = run_text(
+        &format!("--ip_version=ipv6\n--tolerance_usecs=25000\n{script}"),
+        &[],
+        &RunOptions::default(),
+    );
+    assert_eq!(o, Outcome::Pass);
+}
+
+#[test]
+fn a_wrong_window_fails_at_its_line_with_what_synack_sent() {
+    let script = SERVER.replace(
+        "+0.04 > . 1:1(0) ack 11 win 65525",
+        "+0.04 > . 1:1(0) ack 11 win 1000",
+    );
+    let o = run(&script);
+    // Line numbers count the two header lines.
+    assert_fail(&o, 2 + 13, "window differs");
+    let Outcome::Fail(f) = &o else { unreachable!() };
+    assert!(f.expected.contains("win 1000"), "{o}");
+    assert!(f.actual.contains("win 65525"), "{o}");
+}
+
+#[test]
+fn a_missing_segment_fails_with_nothing_sent() {
+    // No delayed ACK is due before the write: the stack sends nothing.
+    let script = SERVER.replace(
+        "+0.04 > . 1:1(0) ack 11 win 65525\n",
+        "+0 > . 1:1(0) ack 11 win 65535\n",
+    );
+    let o = run(&script);
+    assert_fail(&o, 2 + 13, "sent nothing by 0.225");
+}
+
+#[test]
+fn an_unexpected_segment_fails_at_the_next_outbound_line() {
+    // The script forgets the ACK of the FIN: the ACK comes where the
+    // script expects something else.
+    let script = SERVER.replace(
+        "+0 > . 7:7(0) ack 12 win 65525\n",
+        "+0 > F. 7:7(0) ack 12 win 65525\n",
+    );
+    assert_fail(&run(&script), 2 + 22, "flags differs");
+}
+
+#[test]
+fn outbound_times_are_checked_against_the_tolerance() {
+    let base = "\
+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
++0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
++0 > S 0:0(0) win 65535 <mss 1460,nop,wscale 1,sackOK,TS val 100 ecr 0>
+";
+    // The first SYN retransmission comes after the initial RTO, 1 s.
+    let on_time = format!(
+        "{base}+1.0 > S 0:0(0) win 65535 <mss 1460,nop,wscale 1,sackOK,TS val 1100 ecr 0>\n"
+    );
+    assert_eq!(run(&on_time), Outcome::Pass);
+    let early = format!(
+        "{base}+0.5 > S 0:0(0) win 65535 <mss 1460,nop,wscale 1,sackOK,TS val 600 ecr 0>\n"
+    );
+    assert_fail(&run(&early), 2 + 5, "sent nothing by 0.525");
+    let late = format!(
+        "{base}+1.5 > S 0:0(0) win 65535 <mss 1460,nop,wscale 1,sackOK,TS val 1600 ecr 0>\n"
+    );
+    assert_fail(&run(&late), 2 + 5, "time differs");
+    // A range covers it; `*` accepts any time.
+    let range = format!("{base}+0.9~+1.1 > S 0:0(0) win 65535\n");
+    assert_eq!(run(&range), Outcome::Pass);
+    let any = format!("{base}* > S 0:0(0) win 65535\n");
+    assert_eq!(run(&any), Outcome::Pass);
+}
+
+#[test]
+fn strict_mode_compares_option_values_and_layout() {
+    let syn = "\
+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
++0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
++0 > S 0:0(0) win 65535 <mss 1460,nop,wscale 6,sackOK,TS val 100 ecr 0>
+";
+    // Default mode: the options present and the MSS match.
+    assert_eq!(run(syn), Outcome::Pass);
+    // Strict: synack's window-scale shift (1 for a 64 KiB buffer) differs.
+    assert_fail(&run_strict(syn), 2 + 4, "window-scale option differs");
+    // A missing option fails in both modes.
+    let no_ts = syn.replace(",TS val 100 ecr 0", "");
+    assert_fail(&run(&no_ts), 2 + 4, "timestamp option differs");
+    // Strict and synack's own layout: mss, sackOK, TS, nop, wscale 1.
+    let exact = syn.replace(
+        "<mss 1460,nop,wscale 6,sackOK,TS val 100 ecr 0>",
+        "<mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 1>",
+    );
+    assert_eq!(run_strict(&exact), Outcome::Pass);
+}
+
+#[test]
+fn syscall_results_are_compared() {
+    let script = "\
+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
++0 connect(3, ..., ...) = 0
+";
+    let o = run(script);
+    assert_fail(&o, 2 + 3, "returned -1 EINPROGRESS");
+    let o = run(
+        "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 getsockopt(3, SOL_SOCKET, SO_RCVBUF, [1000], [4]) = 0\n",
+    );
+    assert_fail(&o, 2 + 2, "[65536]");
+}
+
+#[test]
+fn sysctls_change_the_stack_and_sockstat_checks_counts() {
+    let established = "\
+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
++0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
++0 > S 0:0(0) win 65535 <mss 1460,nop,wscale 6,sackOK,TS val 100 ecr 0>
++0.1 < S. 0:0(0) ack 1 win 32767 <mss 1460,sackOK,eol,eol>
++0 > . 1:1(0) ack 1 win 65535
+";
+    // RFC 5961: an in-window RST not at RCV.NXT draws a challenge ACK.
+    let secure =
+        format!("{established}+0.1 < R 100:100(0) win 32767\n+0 > . 1:1(0) ack 1 win 65535\n");
+    assert_eq!(run(&secure), Outcome::Pass);
+    // insecure_rst=1 (RFC 793): the same RST resets.
+    let insecure = format!(
+        "0 `sysctl -w net.inet.tcp.insecure_rst=1`\n{established}+0.1 < R 100:100(0) win 32767\n\
+         +0 getsockopt(3, SOL_SOCKET, SO_ERROR, [ECONNRESET], [4]) = 0\n\
+         +0 `sockstat -4 -P tcp -s | grep -c ESTABLISHED | grep 0`\n"
+    );
+    assert_eq!(run(&insecure), Outcome::Pass);
+    let wrong_count =
+        format!("{established}+0 `sockstat -4 -P tcp -s | grep -c ESTABLISHED | grep 2`\n");
+    assert_fail(&run(&wrong_count), 2 + 7, "1 in ESTABLISHED");
+}
+
+#[test]
+fn unsupported_constructs_skip_and_name_the_construct() {
+    for (body, what) in [
+        ("0 `ls /`\n", "command `ls /`"),
+        (
+            "0 `sysctl -w net.inet.tcp.keepidle=1`\n",
+            "net.inet.tcp.keepidle",
+        ),
+        (
+            "0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 3\n",
+            "SOCK_STREAM",
+        ),
+        (
+            "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 splice(3) = 0\n",
+            "system call splice()",
+        ),
+        ("0 %{ print(tcpi_rtt) }%\n", "python block"),
+    ] {
+        match run(body) {
+            Outcome::Skip { construct, .. } => assert!(construct.contains(what), "{construct}"),
+            other => panic!("{body}: expected a skip, got {other}"),
+        }
+    }
+    let o = run_text(
+        "--tcp_md5_secret=x\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n",
+        &[],
+        &RunOptions::default(),
+    );
+    assert!(matches!(o, Outcome::Skip { line: 1, .. }), "{o}");
+}
+
+#[test]
+fn malformed_scripts_fail_with_their_line_never_panic() {
+    let o = run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 < S 0:0(0 win 1\n");
+    match o {
+        Outcome::Fail(f) => {
+            assert_eq!(f.line, 2 + 2);
+            assert!(f.actual.starts_with("parse error"), "{f:?}");
+        }
+        other => panic!("{other}"),
+    }
+    // Odd but well-formed inputs: events before any socket, huge numbers.
+    let _ = run("0 < S 4294967295:4294967295(0) win 65535\n+0 > R. 0:0(0) ack 0 win 0\n");
+    let _ = run("0 > . 1:1(0) ack 1\n");
+    let _ = run("0 close(99) = 0\n");
+}
