@@ -51,6 +51,10 @@ pub struct ScriptArgs {
     /// One JSON object per script instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Run with synack's own default configuration instead of the
+    /// FreeBSD-like one the suite's scripts assume.
+    #[arg(long)]
+    pub native: bool,
     /// Keep `#ifdef NAME` blocks (repeatable; default STANDARD, the
     /// RFC-conformant alternative of the FreeBSD suite).
     #[arg(long = "define", value_name = "NAME")]

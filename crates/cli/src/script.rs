@@ -44,7 +44,10 @@ pub fn run(a: &ScriptArgs) -> Result<ExitCode, String> {
     } else {
         a.defines.iter().map(String::as_str).collect()
     };
-    let opts = RunOptions { strict: a.strict };
+    let opts = RunOptions {
+        strict: a.strict,
+        native: a.native,
+    };
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
     for f in &files {
         let name = f.display().to_string();

@@ -17,7 +17,10 @@ fn run_strict(body: &str) -> Outcome {
     run_text(
         &format!("{HEADER}{body}"),
         &["STANDARD"],
-        &RunOptions { strict: true },
+        &RunOptions {
+            strict: true,
+            ..RunOptions::default()
+        },
     )
 }
 

@@ -47,6 +47,9 @@ const MAX_STEPS: usize = 100_000;
 pub struct RunOptions {
     /// Compare every field of outbound segments (see [`packets`]).
     pub strict: bool,
+    /// Start from synack's own defaults instead of [`script_config`]'s
+    /// FreeBSD-like ones (the scripts' sysctls still apply).
+    pub native: bool,
 }
 
 /// Why running stopped early.
@@ -79,8 +82,11 @@ impl Stop {
 pub(crate) type Step = Result<(), Stop>;
 
 /// The configuration synack starts a script with: FreeBSD's defaults for
-/// what the suite's sysctls set (buffers, RTO, MSL), so windows and timers
-/// are comparable; the sysctls then adjust it.
+/// what the suite's sysctls set (buffers, RTO, delayed ACK), and synack's
+/// BSD-compatible switches (receive buffer rounded to whole segments, FIN
+/// resent with every ACK, no rate limit on ACKs to out-of-window
+/// segments), so windows and timers are comparable; the sysctls then
+/// adjust it. `RunOptions::native` starts from `Config::default()`.
 pub fn script_config() -> Config {
     Config {
         mtu: 1500,
@@ -124,8 +130,12 @@ pub(crate) struct Runner {
 impl Runner {
     pub(crate) fn new(opts: RunOptions) -> Self {
         Runner {
+            cfg: if opts.native {
+                Config::default()
+            } else {
+                script_config()
+            },
             opts,
-            cfg: script_config(),
             ep: None,
             v6: false,
             tolerance: DEFAULT_TOLERANCE_US,
