@@ -2,7 +2,7 @@
 //!
 //! - [`ast`]: the parsed form of a script;
 //! - [`parse()`]: the parser (header options, `#ifdef` blocks, events);
-//! - [`run()`]: plays a script against an endpoint (see [`run`] for the
+//! - [`run()`]: plays a script against an endpoint (see [`mod@run`] for the
 //!   model and `run::packets` for what is compared);
 //! - [`verdict`]: pass, fail (line, expected, actual) or skip (the
 //!   unsupported construct).

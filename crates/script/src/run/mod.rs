@@ -12,7 +12,7 @@
 //! Sequence numbers: the script's peer uses ISN 0 (its numbers go on the
 //! wire as written); synack's ISN is learnt from its first SYN or SYN-ACK,
 //! and its numbers are shown and compared relative to it. What each mode
-//! compares is in [`packets`].
+//! compares is in `run/packets.rs` (and docs/conformance.md).
 
 mod commands;
 mod packets;
@@ -45,7 +45,7 @@ const MAX_STEPS: usize = 100_000;
 /// How to run scripts.
 #[derive(Clone, Debug, Default)]
 pub struct RunOptions {
-    /// Compare every field of outbound segments (see [`packets`]).
+    /// Compare every field of outbound segments (the table in docs/conformance.md).
     pub strict: bool,
     /// Start from synack's own defaults instead of [`script_config`]'s
     /// FreeBSD-like ones (the scripts' sysctls still apply).
