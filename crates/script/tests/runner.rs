@@ -255,3 +255,77 @@ fn malformed_scripts_fail_with_their_line_never_panic() {
     let _ = run("0 > . 1:1(0) ack 1\n");
     let _ = run("0 close(99) = 0\n");
 }
+
+#[test]
+fn blocking_calls_wait_in_virtual_time() {
+    // A blocking connect returns when the handshake completes (0.1 s).
+    let connect = "\
+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0...0.1 connect(3, ..., ...) = 0
++0 > S 0:0(0) win 65535
++0.1 < S. 0:0(0) ack 1 win 32767 <mss 1460>
++0 > . 1:1(0) ack 1 win 65535
++0 close(3) = 0
+";
+    assert_eq!(run(connect), Outcome::Pass);
+    // The script said it returns at 0.3: it returned at 0.1.
+    let late = connect.replace("+0...0.1 connect", "+0...0.3 connect");
+    assert_fail(&run(&late), 2 + 2, "returned at 0.100");
+    // Refused: the RST makes it return ECONNREFUSED.
+    let refused = "\
+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0...0.2 connect(3, ..., ...) = -1 ECONNREFUSED (Connection refused)
++0 > S 0:0(0) win 65535
++0.2 < R. 0:0(0) ack 1 win 0
+";
+    assert_eq!(run(refused), Outcome::Pass);
+    // A blocking accept returns when a connection is established, and a
+    // blocking read when data arrives.
+    let server = "\
+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++0...0.2 accept(3, ..., ...) = 4
++0.1 < S 0:0(0) win 32767 <mss 1460>
++0 > S. 0:0(0) ack 1 win 65535 <mss 1460>
++0.1 < . 1:1(0) ack 1 win 32767
++0...0.5 read(4, ..., 100) = 7
++0.5 < P. 1:8(7) ack 1 win 32767
+";
+    assert_eq!(run(server), Outcome::Pass);
+    // A call that never returns fails at its line.
+    let never = "\
+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++0 accept(3, ..., ...) = 4
++1 `sockstat -4 -P tcp -s | grep -c LISTEN | grep 1`
+";
+    assert_fail(&run(never), 2 + 4, "still blocks");
+    // A second call while one blocks is a script error.
+    let second = format!("{never}+0 close(3) = 0\n");
+    assert_fail(&run(&second), 2 + 6, "still blocks");
+}
+
+#[test]
+fn a_blocking_write_waits_for_room() {
+    // 40000 bytes into a 32768-byte send buffer: the call returns once
+    // the peer's ACKs have made room for the rest.
+    let script = "\
+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++0.1 < S 0:0(0) win 65535 <mss 1000>
++0 > S. 0:0(0) ack 1 win 65535 <mss 1460>
++0.1 < . 1:1(0) ack 1 win 65535
++0 accept(3, ..., ...) = 4
++0 setsockopt(4, IPPROTO_TCP, TCP_NODELAY, [1], 4) = 0
++0...0.3 write(4, ..., 34000) = 34000
++0 > . 1:1001(1000) ack 1 win 65535
++0 > . 1001:2001(1000) ack 1 win 65535
++0 > . 2001:3001(1000) ack 1 win 65535
++0 > . 3001:4001(1000) ack 1 win 65535
++0.3 < . 1:1(0) ack 4001 win 65535
+";
+    assert_eq!(run(script), Outcome::Pass);
+}

@@ -66,12 +66,18 @@ impl Connection {
         true
     }
 
-    /// RFC 9293 3.10.7.4 first check: is the segment acceptable?
-    fn acceptable(&self, seq: SeqNum, seg_len: usize) -> bool {
+    /// RFC 9293 3.10.7.4 first check: is the segment acceptable? A pure
+    /// ACK exactly at the right edge is taken too (`pure_ack`): that is
+    /// where Linux puts the sequence number of its ACKs when it has sent
+    /// beyond our window (tcp_acceptable_seq), and Linux and the BSDs both
+    /// accept it; dropping it can leave both ends dropping each other's
+    /// ACKs for ever.
+    fn acceptable(&self, seq: SeqNum, seg_len: usize, pure_ack: bool) -> bool {
         let wnd = self.acceptance_window();
         let nxt = self.rcv_nxt;
         match (seg_len, wnd) {
             (0, 0) => seq == nxt,
+            (0, _) if pure_ack => seq.in_range(nxt, nxt + wnd + 1),
             (0, _) => seq.in_range(nxt, nxt + wnd),
             (_, 0) => false,
             (_, _) => {
@@ -118,7 +124,8 @@ impl Connection {
         }
 
         // First: sequence number.
-        if !self.acceptable(seg.seq, seg_len) {
+        let pure_ack = f.ack() && !f.rst() && !f.syn() && !f.fin();
+        if !self.acceptable(seg.seq, seg_len, pure_ack) {
             if !f.rst() && self.may_answer_out_of_window(ctx, seg_len) {
                 // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. In TIME-WAIT this is
                 // how a retransmitted FIN gets its ACK; restart 2 MSL.

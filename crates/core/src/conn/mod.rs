@@ -429,15 +429,21 @@ impl Connection {
     }
 
     /// RCV.WND for the acceptability test (RFC 9293 3.10.7.4) and for
-    /// taking data: the room in the receive buffer, never less than what
-    /// we advertised (the window field may be too narrow to say it all,
-    /// e.g. 65535 without scaling). An embryonic passive connection has
-    /// promised only what its SYN-ACK advertised.
+    /// taking data: what we advertised; and when the window field was too
+    /// narrow to say all the room we have (65535 without scaling, with a
+    /// bigger buffer), that room. Never more otherwise: a peer that sent
+    /// beyond the edge it knows (a zero-window probe, a FIN) must get its
+    /// answer from our ACK, or each end could take the other's probes
+    /// while dropping the other's ACKs as out of window. An embryonic
+    /// passive connection has promised only what its SYN-ACK advertised.
     fn acceptance_window(&self) -> usize {
-        if self.state == State::SynReceived && self.listener.is_some() {
-            self.rcv_wnd()
+        let adv = self.rcv_wnd();
+        let field_max = 65535usize << self.rcv_wscale;
+        let capped = adv + (1usize << self.rcv_wscale) > field_max;
+        if capped && !(self.state == State::SynReceived && self.listener.is_some()) {
+            adv.max(self.recv_buf.free())
         } else {
-            self.rcv_wnd().max(self.recv_buf.free())
+            adv
         }
     }
 

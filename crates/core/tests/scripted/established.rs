@@ -665,3 +665,34 @@ fn peer_mss_limits_segment_size() {
         Seg::data(201, 1, &bytes(200, 100)),
     ]);
 }
+
+#[test]
+fn pure_ack_exactly_at_the_right_window_edge_is_taken() {
+    // Linux puts a pure ACK's sequence number at our window's right edge
+    // when it has sent beyond it (tcp_acceptable_seq); Linux and the BSDs
+    // accept that, and so must we, or both ends drop each other's ACKs.
+    let mut h = Harness::with_config(false, |c| c.tcp.recv_buffer = 2048);
+    h.listen(8);
+    h.send(Seg::syn(0));
+    assert_eq!(h.recv().len(), 1);
+    h.send(Seg::ack_at(1, 1));
+    let l = h.listener.unwrap();
+    h.conn = Some(h.ep.accept(l).unwrap());
+    h.app_send(b"0123456789");
+    h.expect(&[Seg::data(1, 1, b"0123456789")]);
+    // Our window is 2048 from RCV.NXT = 1: the edge is 2049.
+    h.send(Seg::ack_at(2049, 11));
+    h.expect_nothing();
+    assert_eq!(
+        h.ep.connection(h.conn()).unwrap().send_queue(),
+        0,
+        "the ACK was processed"
+    );
+    // One past the edge is still out of window, and answered.
+    h.send(Seg::ack_at(2050, 11));
+    h.expect(&[Seg::ack_at(11, 1)]);
+    // Data or an RST at the edge are not acceptable (RFC 9293 3.10.7.4).
+    h.send(Seg::rst(2049));
+    h.expect_nothing();
+    assert_eq!(h.ep.state(h.conn()), Ok(State::Established));
+}

@@ -14,6 +14,7 @@
 //! and its numbers are shown and compared relative to it. What each mode
 //! compares is in `run/packets.rs` (and docs/conformance.md).
 
+mod blocking;
 mod commands;
 mod packets;
 mod syscalls;
@@ -52,10 +53,15 @@ pub struct RunOptions {
     pub native: bool,
 }
 
-/// Why running stopped early.
+/// Why running stopped early (or, for `Block`, why a call must wait).
 pub(crate) enum Stop {
     Fail(Failure),
-    Skip { line: usize, construct: String },
+    Skip {
+        line: usize,
+        construct: String,
+    },
+    /// A blocking call cannot complete yet (handled by the runner).
+    Block(blocking::Wait),
 }
 
 impl Stop {
@@ -125,6 +131,10 @@ pub(crate) struct Runner {
     /// synack's TSval minus the script's, once seen.
     pub ts_shift: Option<u32>,
     pub line: usize,
+    /// The blocking call in progress, if any.
+    pub blocked: Option<blocking::Blocked>,
+    /// The current event's time was relative (`+t`): so is a `...t2`.
+    pub relative_event: bool,
 }
 
 impl Runner {
@@ -148,6 +158,8 @@ impl Runner {
             local_isn: None,
             ts_shift: None,
             line: 0,
+            blocked: None,
+            relative_event: false,
         }
     }
 
@@ -222,6 +234,7 @@ impl Runner {
                     let now = self.now;
                     self.ep().handle_timeout(now);
                     self.drain()?;
+                    self.poll_blocked()?;
                 }
                 _ => {
                     self.now = self.now.max(t);
@@ -251,6 +264,7 @@ impl Runner {
                     let now = self.now;
                     self.ep().handle_timeout(now);
                     self.drain()?;
+                    self.poll_blocked()?;
                 }
                 _ => {
                     self.now = self.now.max(limit);
@@ -291,6 +305,10 @@ impl Runner {
 
     fn run_event(&mut self, ev: &Event) -> Step {
         self.line = ev.line;
+        self.relative_event = matches!(
+            ev.time,
+            TimeSpec::At { relative: true, .. } | TimeSpec::Range { relative: true, .. }
+        );
         let window = self.window(ev.time);
         match &ev.kind {
             EventKind::Packet(p) if p.direction == crate::ast::Direction::Outbound => {
@@ -314,7 +332,8 @@ impl Runner {
                     EventKind::Command(c) => self.command(c),
                     EventKind::Code(c) => self.code(c),
                 }?;
-                self.drain()
+                self.drain()?;
+                self.poll_blocked()
             }
         }
     }
@@ -413,7 +432,8 @@ pub fn run(script: &Script, opts: &RunOptions) -> Outcome {
     let mut r = Runner::new(opts.clone());
     let result = r
         .header(script)
-        .and_then(|()| script.events.iter().try_for_each(|ev| r.run_event(ev)));
+        .and_then(|()| script.events.iter().try_for_each(|ev| r.run_event(ev)))
+        .and_then(|()| r.finish_blocked());
     match result {
         Ok(()) => match &script.cleanup_command {
             Some(c) => Outcome::Skip {
@@ -424,5 +444,6 @@ pub fn run(script: &Script, opts: &RunOptions) -> Outcome {
         },
         Err(Stop::Fail(f)) => Outcome::Fail(f),
         Err(Stop::Skip { line, construct }) => Outcome::Skip { line, construct },
+        Err(Stop::Block(_)) => unreachable!("blocking calls are caught by Runner::syscall"),
     }
 }

@@ -5,6 +5,7 @@
 //! connection. Return values and errno names follow FreeBSD (the suite's
 //! platform): `EWOULDBLOCK` and `EAGAIN` are the same error.
 
+use super::blocking::Wait;
 use super::{Runner, SCRIPT_PORT, Step, Stop};
 use crate::ast::{Expr, SyscallSpec};
 use core::net::SocketAddr;
@@ -39,9 +40,9 @@ pub(crate) struct Socket {
 }
 
 /// A call's result: a return value, or -1 with an errno name.
-type Ret = Result<i64, &'static str>;
+pub(super) type Ret = Result<i64, &'static str>;
 
-fn errno_of(e: Error) -> &'static str {
+pub(super) fn errno_of(e: Error) -> &'static str {
     match e {
         Error::WouldBlock => "EAGAIN",
         Error::ConnectionReset => "ECONNRESET",
@@ -119,12 +120,32 @@ impl Runner {
         Stop::skip(self.line, format!("{}(): {what}", s.name))
     }
 
-    /// Runs one call and compares its result with the script's.
+    /// Runs one call and compares its result with the script's. A call
+    /// that blocks waits (see `blocking.rs`) while the script goes on.
     pub(super) fn syscall(&mut self, s: &SyscallSpec) -> Step {
-        if s.end_time.is_some() {
-            return Err(self.unsupported(s, "blocking call with an end time"));
+        if let Some(b) = &self.blocked {
+            return Err(Stop::fail(
+                self.line,
+                format!("{}() to start", s.name),
+                format!("{}() from line {} still blocks", b.spec.name, b.line),
+            ));
         }
-        let got = match s.name.as_str() {
+        match self.call(s) {
+            Ok(got) => {
+                self.check_end_time(s, self.last_time)?;
+                self.check_return(s, got)
+            }
+            Err(Stop::Block(wait)) => {
+                self.block(s, wait);
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Performs a call: its result, or `Stop::Block` if it must wait.
+    pub(super) fn call(&mut self, s: &SyscallSpec) -> Result<Ret, Stop> {
+        Ok(match s.name.as_str() {
             "socket" => self.sys_socket(s)?,
             "bind" => self.sys_bind(s)?,
             "listen" => self.sys_listen(s)?,
@@ -135,14 +156,13 @@ impl Runner {
             "read" | "recv" => self.sys_read(s)?,
             "write" | "send" => self.sys_write(s)?,
             "fcntl" => self.sys_fcntl(s)?,
-            "getsockopt" => return self.sys_getsockopt(s),
+            "getsockopt" => self.sys_getsockopt(s)?,
             "setsockopt" => self.sys_setsockopt(s)?,
             other => return Err(Stop::skip(self.line, format!("system call {other}()"))),
-        };
-        self.check_return(s, got)
+        })
     }
 
-    fn check_return(&self, s: &SyscallSpec, got: Ret) -> Step {
+    pub(super) fn check_return(&self, s: &SyscallSpec, got: Ret) -> Step {
         let want = match &s.errno {
             Some(e) => format!("{}() = {} {e}", s.name, s.ret),
             None => format!("{}() = {}", s.name, s.ret),
@@ -260,9 +280,7 @@ impl Runner {
                 );
                 Ok(Ok(i64::from(new_fd)))
             }
-            Err(Error::WouldBlock) if !nonblocking => {
-                Err(self.unsupported(s, "a blocking accept() that would block"))
-            }
+            Err(Error::WouldBlock) if !nonblocking => Err(Stop::Block(Wait::Retry)),
             Err(e) => Ok(Err(errno_of(e))),
         }
     }
@@ -284,9 +302,6 @@ impl Runner {
             Ok(_) => return Ok(Err("EINVAL")),
             Err(e) => return Ok(Err(e)),
         };
-        if !nonblocking {
-            return Err(self.unsupported(s, "a blocking connect()"));
-        }
         let local = SocketAddr::new(self.local_ip(), if bound { SCRIPT_PORT } else { 0 });
         let remote = SocketAddr::new(self.remote_ip(), SCRIPT_PORT);
         let now = self.now;
@@ -305,7 +320,11 @@ impl Runner {
                 if let Some(sock) = self.fds.get_mut(&fd) {
                     sock.kind = Kind::Conn(conn);
                 }
-                Ok(Err("EINPROGRESS"))
+                if nonblocking {
+                    Ok(Err("EINPROGRESS"))
+                } else {
+                    Err(Stop::Block(Wait::Connect(conn)))
+                }
             }
             Err(e) => Ok(Err(errno_of(e))),
         }
@@ -375,9 +394,7 @@ impl Runner {
         let ep = self.ep.as_mut().expect("socket() made the endpoint");
         Ok(match ep.recv(now, c, &mut buf) {
             Ok(k) => Ok(k as i64),
-            Err(Error::WouldBlock) if !nonblocking => {
-                return Err(self.unsupported(s, "a blocking read() that would block"));
-            }
+            Err(Error::WouldBlock) if !nonblocking => return Err(Stop::Block(Wait::Retry)),
             Err(Error::InvalidState) => Err("ENOTCONN"),
             Err(Error::Closed) => Ok(0),
             Err(e) => Err(errno_of(e)),
@@ -396,11 +413,19 @@ impl Runner {
         let ep = self.ep.as_mut().expect("socket() made the endpoint");
         Ok(match ep.send(now, c, &data) {
             Ok(k) if k < n && !nonblocking => {
-                return Err(self.unsupported(s, "a blocking write() that would block"));
+                return Err(Stop::Block(Wait::Write {
+                    conn: c,
+                    n,
+                    left: n - k,
+                }));
             }
             Ok(k) => Ok(k as i64),
             Err(Error::WouldBlock) if !nonblocking => {
-                return Err(self.unsupported(s, "a blocking write() that would block"));
+                return Err(Stop::Block(Wait::Write {
+                    conn: c,
+                    n,
+                    left: n,
+                }));
             }
             Err(Error::InvalidState) => Err("ENOTCONN"),
             Err(e) => Err(errno_of(e)),
@@ -454,7 +479,7 @@ impl Runner {
         Ok(code)
     }
 
-    fn sys_getsockopt(&mut self, s: &SyscallSpec) -> Step {
+    fn sys_getsockopt(&mut self, s: &SyscallSpec) -> Result<Ret, Stop> {
         let fd = self.fd_arg(s)?;
         let name = self.arg(s, 2)?;
         let want = self.arg(s, 3)?;
@@ -489,7 +514,7 @@ impl Runner {
             other => return Err(Stop::skip(self.line, format!("getsockopt {other}"))),
         };
         match got {
-            Err(e) => self.check_return(s, Err(e)),
+            Err(e) => Ok(Err(e)),
             Ok(v) => {
                 let want_v = match want {
                     Expr::List(items) if items.len() == 1 => match &items[0] {
@@ -511,7 +536,7 @@ impl Runner {
                         format!("[{shown}]"),
                     ));
                 }
-                self.check_return(s, Ok(0))
+                Ok(Ok(0))
             }
         }
     }

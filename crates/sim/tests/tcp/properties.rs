@@ -297,6 +297,34 @@ fn found_cases() -> Vec<(&'static str, Params)> {
     };
     vec![
         (
+            "pure ACKs at exactly the peer's right window edge (where tcp_acceptable_seq puts them) dropped by both ends: deadlock",
+            p(
+                947821026300818049,
+                0.12779308013482604,
+                0.009338727826959905,
+                0.17513339133204758,
+                0.04966963769805906,
+                2048,
+                2047,
+                2048,
+                576,
+            ),
+        ),
+        (
+            "both ends took each other's FIN sent as a zero-window probe beyond the advertised edge, then dropped each other's ACKs as out of window",
+            p(
+                1138415673036272747,
+                0.10044496036311075,
+                0.03101926747743759,
+                0.19816870120490673,
+                0.003813715702565509,
+                73306,
+                54213,
+                2048,
+                1500,
+            ),
+        ),
+        (
             "zero window: persist timer never armed after the app refilled the buffer",
             p(
                 12247088289505575892,
