@@ -37,9 +37,12 @@ impl Connection {
         // The peer answers: probing may go on as long as it does (MUST-36).
         self.unanswered_probes = 0;
         if ack.gt(self.snd_una) {
-            if self.rtt_from_echo(ctx.now, seg, ack) {
-                // RFC 7323 4.1: the echo measured it; no timed segment.
-                self.rtt_timing = None;
+            // A timed, never-retransmitted segment gives the exact RTT
+            // (Karn); without one (after a retransmission) the echoed
+            // timestamp does (RFC 7323 4.1), conservatively when the echo
+            // is of an older segment (4.2). Linux chooses the same way.
+            if self.rtt_timing.is_none() {
+                self.rtt_from_echo(ctx.now, seg, ack);
             }
             self.on_ack_advance(ctx, ack);
         } else if ack == self.snd_una

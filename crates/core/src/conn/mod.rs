@@ -150,6 +150,9 @@ pub struct Connection {
     ts_recent_at: Instant,
     /// Last.ACK.sent: the ACK number of our latest segment (RFC 7323 4.3).
     last_ack_sent: SeqNum,
+    /// TSval of our latest retransmission: an echo older than it may
+    /// answer the original transmission (Karn's ambiguity again).
+    last_rexmit_tsval: Option<u32>,
 
     // Receive sequence space.
     irs: SeqNum,
@@ -275,6 +278,7 @@ impl Connection {
             ts_recent: 0,
             ts_recent_at: Instant::ZERO,
             last_ack_sent: SeqNum(0),
+            last_rexmit_tsval: None,
             irs: SeqNum(0),
             rcv_nxt: SeqNum(0),
             rcv_adv: SeqNum(0),

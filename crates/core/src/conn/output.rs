@@ -272,6 +272,9 @@ impl Connection {
         if plan.retransmission {
             ctx.stats.retransmissions += 1;
             self.rtt_timing = None;
+            if let Some(ts) = tcp.options.timestamps {
+                self.last_rexmit_tsval = Some(ts.tsval);
+            }
         }
         if plan.flags.ack() {
             self.last_ack_sent = self.rcv_nxt;

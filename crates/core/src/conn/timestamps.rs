@@ -92,8 +92,9 @@ impl Connection {
 
     /// RTTM (RFC 7323 4.1, 4.2): an ACK that acknowledges new data and
     /// echoes one of our timestamps gives a sample, retransmissions
-    /// included (the echo says which transmission it answers). Returns
-    /// true if a sample was taken.
+    /// included (the echo says which transmission it answers). The caller
+    /// uses it when no timed segment measures the RTT. Returns true if a
+    /// sample was taken.
     pub(super) fn rtt_from_echo(&mut self, now: Instant, seg: &TcpRepr, ack: SeqNum) -> bool {
         if !self.ts_ok || !ack.gt(self.snd_una) {
             return false;
@@ -104,6 +105,15 @@ impl Connection {
         let elapsed = self.ts_val(now).wrapping_sub(ts.tsecr);
         // An echo from the future or older than a minute is not ours.
         if ts.tsecr == 0 || elapsed > 60_000 {
+            return false;
+        }
+        // An echo older than our latest retransmission may be of the
+        // original transmission, received long ago while its ACK was lost:
+        // the sample would be the time since then, not an RTT (Karn).
+        if self
+            .last_rexmit_tsval
+            .is_some_and(|r| (ts.tsecr.wrapping_sub(r) as i32) < 0)
+        {
             return false;
         }
         self.rtt.sample(Duration::from_millis(u64::from(elapsed)));

@@ -347,3 +347,22 @@ fn receive_buffer_rounds_up_to_whole_segments() {
     h.send(Seg::syn_ack(0, 1).opts(mss(1460)));
     assert_eq!(h.ep.connection(h.conn()).unwrap().recv_buffer_size(), 65536);
 }
+
+#[test]
+fn an_echo_of_the_original_transmission_is_no_rtt_sample() {
+    let mut h = with_sack_ts(true, true);
+    established_with_options(&mut h);
+    let srtt0 = h.ep.connection(h.conn()).unwrap().srtt().unwrap();
+    h.app_send(b"x");
+    let first = h.recv()[0].options.timestamps.unwrap();
+    let t = h.next_timeout().unwrap();
+    h.advance_to(t);
+    assert_eq!(h.recv().len(), 1, "the retransmission");
+    // The original arrived long ago and its ACK was lost; the receiver
+    // answers the duplicate echoing the original's TSval (RFC 7323 4.2).
+    // Taking "now - original" as an RTT would inflate the RTO (Karn).
+    h.advance(ms(30));
+    h.send(Seg::ack_at(1, 2).opts(ts(3000, first.tsval)));
+    assert_eq!(h.ep.connection(h.conn()).unwrap().send_queue(), 0);
+    assert_eq!(h.ep.connection(h.conn()).unwrap().srtt(), Some(srtt0));
+}

@@ -297,6 +297,23 @@ fn found_cases() -> Vec<(&'static str, Params)> {
     };
     vec![
         (
+            "RTT samples from echoes of original transmissions whose ACKs were lost (Karn's ambiguity) inflated the RTO to seconds under 20% loss: no finish within an hour",
+            Params {
+                nagle: true,
+                ..p(
+                    5757636043879298587,
+                    0.1982622970164268,
+                    0.034791141597794464,
+                    0.05009076070388334,
+                    0.022082837855219632,
+                    207505,
+                    1573,
+                    8192,
+                    576,
+                )
+            },
+        ),
+        (
             "pure ACKs at exactly the peer's right window edge (where tcp_acceptable_seq puts them) dropped by both ends: deadlock",
             p(
                 947821026300818049,
