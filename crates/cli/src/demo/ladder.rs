@@ -220,7 +220,7 @@ pub fn label(seg: &Seg) -> String {
         opts.push(format!("ws={ws}"));
     }
     if o.sack_permitted {
-        opts.push("sackOK".into());
+        opts.push("SACK".into());
     }
     if !o.sack_blocks.is_empty() {
         // Blocks are in the receiver's sequence space, like the ACK number:
