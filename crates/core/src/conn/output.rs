@@ -11,6 +11,10 @@ use core::time::Duration;
 /// Largest IP + TCP headers: IPv6 (40) and TCP with 40 bytes of options.
 const MAX_HEADERS: usize = 40 + 60;
 
+/// Largest payload of a TSO segment: the IPv4 total length field's limit
+/// less the largest headers (`Config::tso_segments`).
+const MAX_TSO_PAYLOAD: usize = 65535 - MAX_HEADERS;
+
 /// Floor of the persist interval.
 const MIN_PERSIST: Duration = Duration::from_millis(200);
 
@@ -34,11 +38,26 @@ impl Connection {
     /// that cannot hold a full-sized segment gets nothing, and nothing
     /// pending is consumed.
     pub(crate) fn poll_transmit(&mut self, ctx: &mut Ctx<'_>, buf: &mut [u8]) -> Option<usize> {
-        if buf.len() < MAX_HEADERS + self.snd_mss {
+        if buf.len() < MAX_HEADERS + self.max_payload() {
             return None;
         }
         let plan = self.plan()?;
         self.emit(ctx, buf, plan)
+    }
+
+    /// Largest payload of one data segment: the MSS, or with TSO
+    /// (`Config::tso_segments` > 1) as many whole MSS-sized pieces as fit
+    /// in [`MAX_TSO_PAYLOAD`].
+    fn max_payload(&self) -> usize {
+        if self.cfg.tso_segments <= 1 {
+            return self.snd_mss;
+        }
+        let pieces = self
+            .cfg
+            .tso_segments
+            .min(MAX_TSO_PAYLOAD / self.snd_mss)
+            .max(1);
+        pieces * self.snd_mss
     }
 
     /// The next data / FIN segment the rules allow, if any.
@@ -60,7 +79,13 @@ impl Connection {
         let in_flight = nxt.since(self.snd_una);
         let wnd = self.snd_wnd.min(self.cc.window());
         let usable = wnd.saturating_sub(in_flight);
-        let mut len = unsent.min(usable).min(self.snd_mss);
+        let mut len = unsent.min(usable).min(self.max_payload());
+        if len > self.snd_mss && len < unsent {
+            // TSO: whole MSS-sized pieces unless this empties the queue
+            // (as Linux's tcp_mss_split_point), so the device does not cut
+            // a runt out of the middle of the stream.
+            len -= len % self.snd_mss;
+        }
         if self.force_probe && len == 0 && unsent > 0 {
             // Zero-window probe: one byte past the window.
             len = 1;
