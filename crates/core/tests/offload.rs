@@ -48,6 +48,13 @@ fn transfer(tso: usize, data: &[u8], trusted: bool, corrupt: bool) -> (Vec<u8>, 
             SocketAddr::new(IpAddr::V4(B), 80),
         )
         .unwrap();
+    assert_eq!(
+        a.tso_segment_size(
+            SocketAddr::new(IpAddr::V4(B), 80),
+            SocketAddr::new(IpAddr::V4(A), 0)
+        ),
+        None
+    );
     let (mut sent, mut got, mut largest) = (0, Vec::new(), 0);
     let mut server = None;
     let mut buf = vec![0u8; 1 << 16];
@@ -65,6 +72,11 @@ fn transfer(tso: usize, data: &[u8], trusted: bool, corrupt: bool) -> (Vec<u8>, 
         for mut p in drain(&mut a, now) {
             let parsed = wire::parse_packet(&p).expect("a emits valid packets");
             largest = largest.max(parsed.payload.len());
+            let local = SocketAddr::new(parsed.ip.src, parsed.tcp.src_port);
+            let remote = SocketAddr::new(parsed.ip.dst, parsed.tcp.dst_port);
+            if !parsed.payload.is_empty() {
+                assert_eq!(a.tso_segment_size(local, remote), Some(1460));
+            }
             if corrupt && !parsed.payload.is_empty() {
                 let last = p.len() - 1;
                 p[last] ^= 0xff;

@@ -27,6 +27,17 @@ impl Endpoint {
         self.handle_parsed(now, wire::parse_packet_checksum_trusted(packet));
     }
 
+    /// The size a TSO segment (`Config::tso_segments`) of the connection
+    /// `local`-`remote` is to be cut into by the device: its send MSS. A
+    /// driver reads the addresses from the packet [`Endpoint::poll_transmit`]
+    /// wrote (virtio-net's `gso_size`). `None` if there is no such
+    /// connection.
+    pub fn tso_segment_size(&self, local: SocketAddr, remote: SocketAddr) -> Option<usize> {
+        let &index = self.conns.map.get(&(local, remote))?;
+        let conn = self.conns.slots[index as usize].conn.as_ref()?;
+        Some(conn.mss())
+    }
+
     fn handle_parsed(&mut self, now: Instant, parsed: Result<Packet<'_>, WireError>) {
         self.stats.rx_packets += 1;
         let pkt = match parsed {
