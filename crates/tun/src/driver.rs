@@ -22,6 +22,7 @@ use crate::device::TunDevice;
 use crate::error::Error;
 use crate::rng::SplitMix64;
 use crate::sys;
+use crate::vnet;
 use crate::wake::{SelfPipe, Signals, Waker};
 use core::time::Duration;
 use std::collections::VecDeque;
@@ -150,6 +151,10 @@ pub struct DriverStats {
     pub tx_injected_drops: u64,
     /// Packets the kernel refused to take (buffer full, device down, ...).
     pub tx_errors: u64,
+    /// Packets read that were GSO super-packets (offloads on).
+    pub rx_super_packets: u64,
+    /// Packets written as GSO super-packets (offloads on).
+    pub tx_super_packets: u64,
 }
 
 /// Why [`Driver::run`] returned.
@@ -223,8 +228,8 @@ impl Driver {
             clock: Clock::start(),
             rng: SplitMix64::new(config.seed),
             config,
-            rx_buf: vec![0; MAX_PACKET].into_boxed_slice(),
-            tx_buf: vec![0; MAX_PACKET].into_boxed_slice(),
+            rx_buf: vec![0; vnet::LEN + MAX_PACKET].into_boxed_slice(),
+            tx_buf: vec![0; vnet::LEN + MAX_PACKET].into_boxed_slice(),
             observer: None,
             wake,
             events: VecDeque::with_capacity(1024),
@@ -367,21 +372,46 @@ impl Driver {
                 }
             };
             self.stats.rx_packets += 1;
+            // With offloads, a virtio-net header comes first. The kernel's
+            // own packets then carry a partial TCP checksum (NEEDS_CSUM):
+            // they never crossed a wire, so the endpoint trusts them instead
+            // of summing 64 KiB again; for an observer (pcap, trace) the
+            // driver completes the checksum first, so the capture holds
+            // valid packets (super-packets stay whole, as on a host with
+            // GRO).
+            let (start, trusted) = if self.dev.offloads() {
+                let Some(h) = vnet::VnetHdr::parse(&self.rx_buf[..n]) else {
+                    continue;
+                };
+                if h.gso_type != vnet::GSO_NONE {
+                    self.stats.rx_super_packets += 1;
+                }
+                let partial = h.flags & vnet::NEEDS_CSUM != 0;
+                if partial && self.observer.is_some() {
+                    vnet::complete_checksum(
+                        &mut self.rx_buf[vnet::LEN..n],
+                        h.csum_start,
+                        h.csum_offset,
+                    );
+                }
+                (vnet::LEN, partial || h.flags & vnet::DATA_VALID != 0)
+            } else {
+                (0, false)
+            };
+            let packet = &self.rx_buf[start..n];
             let dropped = self.config.loss > 0.0 && self.rng.next_f64() < self.config.loss;
             if let Some(o) = self.observer.as_mut() {
-                o.packet(
-                    now,
-                    self.clock.wall(now),
-                    Direction::In,
-                    dropped,
-                    &self.rx_buf[..n],
-                );
+                o.packet(now, self.clock.wall(now), Direction::In, dropped, packet);
             }
             if dropped {
                 self.stats.rx_injected_drops += 1;
                 continue;
             }
-            self.ep.handle_packet(now, &self.rx_buf[..n]);
+            if trusted {
+                self.ep.handle_packet_checksum_trusted(now, packet);
+            } else {
+                self.ep.handle_packet(now, packet);
+            }
             self.drain_trace();
             // What the packet made the endpoint say goes out before the next
             // packet is processed, as a kernel stack does. Batching would
@@ -424,23 +454,51 @@ impl Driver {
 
     /// Step 4: everything the endpoint has to send, to the device.
     fn transmit(&mut self, now: Instant) {
-        while let Some(n) = self.ep.poll_transmit(now, &mut self.tx_buf) {
+        // With offloads the packet goes after room for the virtio-net
+        // header, so header and packet leave in one write without a copy.
+        let start = if self.dev.offloads() { vnet::LEN } else { 0 };
+        while let Some(n) = self.ep.poll_transmit(now, &mut self.tx_buf[start..]) {
             self.drain_trace();
+            let end = start + n;
             let dropped = self.config.loss > 0.0 && self.rng.next_f64() < self.config.loss;
             if let Some(o) = self.observer.as_mut() {
+                // The packet as the endpoint wrote it, checksums complete.
                 o.packet(
                     now,
                     self.clock.wall(now),
                     Direction::Out,
                     dropped,
-                    &self.tx_buf[..n],
+                    &self.tx_buf[start..end],
                 );
             }
             if dropped {
                 self.stats.tx_injected_drops += 1;
                 continue;
             }
-            match self.dev.send(&self.tx_buf[..n]) {
+            if start > 0 {
+                // Checksum offload: the kernel trusts a partial checksum
+                // (NEEDS_CSUM) and does not sum the packet again; a segment
+                // longer than the MSS (Config::tso_segments) goes as one GSO
+                // packet that the kernel cuts, or takes whole.
+                let hdr = match vnet::TcpLayout::of(&self.tx_buf[start..end]) {
+                    Some(l) => {
+                        let gso = if l.payload > 0 {
+                            let (src, dst) = l.addrs(&self.tx_buf[start..end]);
+                            self.ep.tso_segment_size(src, dst)
+                        } else {
+                            None
+                        };
+                        let h = vnet::offload_tx(&mut self.tx_buf[start..end], &l, gso);
+                        if h.gso_type != vnet::GSO_NONE {
+                            self.stats.tx_super_packets += 1;
+                        }
+                        h
+                    }
+                    None => vnet::VnetHdr::default(),
+                };
+                hdr.write(&mut self.tx_buf[..vnet::LEN]);
+            }
+            match self.dev.send(&self.tx_buf[..end]) {
                 Ok(()) => self.stats.tx_packets += 1,
                 Err(e) => {
                     // A full queue or a device that is down: the packet is

@@ -77,6 +77,9 @@ pub fn run(a: &TunArgs) -> Result<ExitCode, String> {
     if a.json {
         args.push("--json");
     }
+    if a.no_offload {
+        args.push("--no-offload");
+    }
     // Generous: setup, then both directions at 10 MB/s or better.
     let limit = Duration::from_secs(60 + 2 * a.bytes / 10_000_000);
     let status = ns.run(&exe, &args, limit)?;
@@ -101,6 +104,7 @@ fn print(a: &TunArgs, m: &Measured) {
             "direction": m.direction,
             "bytes": m.bytes,
             "mtu": 1500,
+            "offloads": !a.no_offload,
             "seconds": round(m.seconds, 6),
             "gbit_per_s": round(gbit, 3),
         });
@@ -125,6 +129,7 @@ fn inside(a: &TunArgs) -> Result<ExitCode, String> {
         loss: 0.0,
         seed: None,
         mtu: Some(1500),
+        no_offload: a.no_offload,
     };
     let mut session = match Session::open(&opts, "bench tun") {
         Ok(s) => s,
