@@ -1,9 +1,10 @@
-//! Offload hooks for drivers: TSO (`Config::tso_segments`) and a TCP
-//! checksum the device vouches for (`Endpoint::handle_packet_checksum_trusted`).
+//! Hooks for drivers: TSO (`Config::tso_segments`), a TCP checksum the
+//! device vouches for (`Endpoint::handle_packet_checksum_trusted`), and the
+//! connection table (`Endpoint::connection_table`).
 
 use core::net::{IpAddr, Ipv4Addr, SocketAddr};
 use synack_core::wire::{self, TcpFlags};
-use synack_core::{Config, Endpoint, EndpointConfig, Error, Event, Instant};
+use synack_core::{Config, Endpoint, EndpointConfig, Error, Event, Instant, State};
 
 const A: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 1);
 const B: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 2);
@@ -174,4 +175,24 @@ fn trusted_parsing_still_checks_the_ipv4_header() {
         wire::parse_packet_checksum_trusted(&syn),
         Err(wire::WireError::BadChecksum)
     );
+}
+
+#[test]
+fn connection_table_lists_every_connection_with_its_state() {
+    let mut a = endpoint(A, 1);
+    let now = Instant::from_micros(1_000);
+    assert_eq!(a.connection_table().count(), 0);
+    let remote = SocketAddr::new(IpAddr::V4(B), 80);
+    a.connect(now, SocketAddr::new(IpAddr::V4(A), 0), remote)
+        .unwrap();
+    a.connect(now, SocketAddr::new(IpAddr::V4(A), 0), remote)
+        .unwrap();
+    let table: Vec<_> = a.connection_table().collect();
+    assert_eq!(table.len(), 2);
+    assert!(
+        table
+            .iter()
+            .all(|&(l, r, s)| l.ip() == IpAddr::V4(A) && r == remote && s == State::SynSent)
+    );
+    assert_ne!(table[0].0.port(), table[1].0.port());
 }

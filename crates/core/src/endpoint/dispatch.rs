@@ -38,6 +38,19 @@ impl Endpoint {
         Some(conn.mss())
     }
 
+    /// Every connection in the 4-tuple table (local, remote, state), TIME-WAIT
+    /// included, in no particular order: for a driver's status output (a
+    /// server's connection table at exit).
+    pub fn connection_table(&self) -> impl Iterator<Item = (SocketAddr, SocketAddr, State)> + '_ {
+        self.conns
+            .map
+            .iter()
+            .filter_map(|(&(local, remote), &index)| {
+                let conn = self.conns.slots[index as usize].conn.as_ref()?;
+                Some((local, remote, conn.state()))
+            })
+    }
+
     fn handle_parsed(&mut self, now: Instant, parsed: Result<Packet<'_>, WireError>) {
         self.stats.rx_packets += 1;
         let pkt = match parsed {
