@@ -91,7 +91,13 @@ pub(crate) fn tun_set_vnet_hdr_size(fd: BorrowedFd<'_>, size: libc::c_int) -> io
     // SAFETY: `fd` is an open descriptor (borrowed for the call); `v` is an
     // initialised int on our stack that outlives the call; TUNSETVNETHDRSZ
     // reads one int through the pointer and keeps nothing.
-    let r = unsafe { libc::ioctl(fd.as_raw_fd(), libc::TUNSETVNETHDRSZ, &mut v as *mut libc::c_int) };
+    let r = unsafe {
+        libc::ioctl(
+            fd.as_raw_fd(),
+            libc::TUNSETVNETHDRSZ,
+            &mut v as *mut libc::c_int,
+        )
+    };
     if r < 0 {
         return Err(io::Error::last_os_error());
     }

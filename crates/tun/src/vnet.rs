@@ -137,10 +137,7 @@ impl TcpLayout {
     }
 
     /// The source and destination addresses and ports of `packet`.
-    pub fn addrs(
-        &self,
-        packet: &[u8],
-    ) -> (core::net::SocketAddr, core::net::SocketAddr) {
+    pub fn addrs(&self, packet: &[u8]) -> (core::net::SocketAddr, core::net::SocketAddr) {
         use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
         let (src, dst) = if self.v6 {
             let a: [u8; 16] = packet[8..24].try_into().unwrap_or_default();
@@ -292,7 +289,10 @@ mod tests {
         let l = TcpLayout::of(&p).unwrap();
         assert_eq!((l.ip_len, l.tcp_len, l.payload), (20, 20, 5));
         let (a, b) = l.addrs(&p);
-        assert_eq!((a.ip(), a.port(), b.ip(), b.port()), (src, 5001, dst, 40000));
+        assert_eq!(
+            (a.ip(), a.port(), b.ip(), b.port()),
+            (src, 5001, dst, 40000)
+        );
         let (src, dst) = v6();
         let p = packet(src, dst, b"");
         let l = TcpLayout::of(&p).unwrap();
