@@ -17,6 +17,7 @@
 
 mod bench;
 mod close;
+mod ipv6;
 mod lossy;
 mod netns;
 mod pcap;

@@ -51,7 +51,7 @@ use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(120);
 /// synack's port in the captured transfers.
-const PORT: u16 = 9100;
+pub const PORT: u16 = 9100;
 
 /// tshark's analysis flags, trouble group first.
 pub const TROUBLE: [&str; 11] = [
@@ -79,7 +79,7 @@ pub const FLOW: [&str; 5] = [
     "zero_window_probe_ack",
 ];
 
-fn tshark(file: &Path, extra: &[&str]) -> String {
+pub fn tshark(file: &Path, extra: &[&str]) -> String {
     let out = Command::new("tshark")
         .arg("-r")
         .arg(file)
