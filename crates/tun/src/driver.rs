@@ -126,7 +126,10 @@ pub trait Observer {
 /// Settings of the driver itself.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DriverConfig {
-    /// Share of packets dropped in each direction, in [0, 1).
+    /// Share of packets dropped in each direction, in [0, 1). On a device
+    /// with offloads ([`TunDevice::offloads`]) a packet may be a 64 KiB
+    /// super-packet, so a drop is a burst of lost segments: the commands
+    /// open the device without offloads when they inject loss.
     pub loss: f64,
     /// Seed of the fault injector's random numbers.
     pub seed: u64,
