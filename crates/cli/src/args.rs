@@ -148,6 +148,10 @@ pub struct TunArgs {
     /// Print one JSON line per direction.
     #[arg(long)]
     pub json: bool,
+    /// Measure without the TUN offloads (one wire-sized segment per
+    /// packet).
+    #[arg(long)]
+    pub no_offload: bool,
     /// Internal: the part that runs inside the namespace (set by the outer
     /// run, which re-executes synack with `ip netns exec`).
     #[arg(long, hide = true)]

@@ -73,6 +73,13 @@ pub struct Config {
     pub congestion: Congestion,
     /// Upper bound on persist-timer probe interval.
     pub max_persist: Duration,
+    /// TCP segmentation offload (TSO): one data segment may carry up to
+    /// this many MSS-sized pieces (whole pieces, at most 64 KiB with the
+    /// headers), for a driver whose device cuts it into segments of one MSS
+    /// (a TUN device with a virtio-net header, a NIC with TSO). 1, the
+    /// default, keeps every segment within one MSS. With more than 1 the
+    /// driver's transmit buffer must hold 65,535 bytes, or nothing is sent.
+    pub tso_segments: usize,
 }
 
 /// Congestion control choices.
@@ -112,6 +119,7 @@ impl Default for Config {
             oow_ack_interval: Duration::from_millis(500),
             congestion: Congestion::NewReno,
             max_persist: Duration::from_secs(60),
+            tso_segments: 1,
         }
     }
 }

@@ -1,7 +1,9 @@
-//! A Linux TUN device: raw IP packets (`IFF_TUN | IFF_NO_PI`), non-blocking.
+//! A Linux TUN device: raw IP packets (`IFF_TUN | IFF_NO_PI`), non-blocking,
+//! optionally with a virtio-net header and offloads (`IFF_VNET_HDR`).
 
 use crate::error::Error;
 use crate::sys;
+use crate::vnet;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, BorrowedFd};
@@ -18,6 +20,7 @@ pub struct TunDevice {
     file: File,
     name: String,
     created: bool,
+    offloads: bool,
 }
 
 impl TunDevice {
@@ -28,6 +31,19 @@ impl TunDevice {
     /// privileges (`CAP_NET_ADMIN`), a name taken by an interface that is not
     /// a TUN device, or a TUN device in use by another process.
     pub fn open(name: &str) -> Result<TunDevice, Error> {
+        Self::open_with(name, false)
+    }
+
+    /// [`TunDevice::open`] with the offloads on: every packet read or
+    /// written starts with a virtio-net header ([`crate::vnet`];
+    /// `IFF_VNET_HDR`, `TUNSETVNETHDRSZ` 10), and the kernel may hand over
+    /// packets with partial TCP checksums and TCP GSO super-packets of up to
+    /// 64 KiB (`TUNSETOFFLOAD` with `TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6`).
+    pub fn open_offloaded(name: &str) -> Result<TunDevice, Error> {
+        Self::open_with(name, true)
+    }
+
+    fn open_with(name: &str, offloads: bool) -> Result<TunDevice, Error> {
         check_name(name)
             .map_err(|why| Error::Setup(format!("invalid interface name '{name}': {why}")))?;
         let existed = sys::if_index(name).is_some();
@@ -38,13 +54,29 @@ impl TunDevice {
             .custom_flags(libc::O_NONBLOCK)
             .open(CLONE_DEVICE)
             .map_err(|e| fail(describe_open_error(&e)))?;
-        let actual = sys::tun_set_iff(file.as_fd(), name)
+        let actual = sys::tun_set_iff(file.as_fd(), name, offloads)
             .map_err(|e| fail(describe_setiff_error(&e, existed)))?;
+        if offloads {
+            sys::tun_set_vnet_hdr_size(file.as_fd(), vnet::LEN as libc::c_int)
+                .map_err(|e| fail(format!("TUNSETVNETHDRSZ: {}", os_message(&e))))?;
+            sys::tun_set_offload(
+                file.as_fd(),
+                libc::TUN_F_CSUM | libc::TUN_F_TSO4 | libc::TUN_F_TSO6,
+            )
+            .map_err(|e| fail(format!("TUNSETOFFLOAD: {}", os_message(&e))))?;
+        }
         Ok(TunDevice {
             file,
             name: actual,
             created: !existed,
+            offloads,
         })
+    }
+
+    /// Whether the offloads are on ([`TunDevice::open_offloaded`]): packets
+    /// carry a virtio-net header.
+    pub fn offloads(&self) -> bool {
+        self.offloads
     }
 
     /// The interface's name.

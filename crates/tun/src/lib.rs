@@ -7,6 +7,8 @@
 //!   non-blocking), creating it if it does not exist. A created interface is
 //!   not persistent: it vanishes, with its addresses and routes, when the
 //!   descriptor closes, so nothing is left behind even after a crash.
+//!   [`TunDevice::open_offloaded`] adds the virtio-net header and the
+//!   kernel's offloads ([`vnet`]): partial checksums, TSO/GSO super-packets.
 //! - [`iface`] works out the kernel side's address (`--addr ADDR/PREFIX` is
 //!   the address synack owns; the kernel gets the first other usable
 //!   address of the prefix) and configures a created interface with `ip`.
@@ -44,7 +46,8 @@
 //! ```
 //!
 //! The only `unsafe` code is in the private `sys` module: `ioctl`s
-//! (`TUNSETIFF`, `SIOCGIFMTU`, `SIOCGIFFLAGS`), `if_nametoindex` and `poll`.
+//! (`TUNSETIFF`, `TUNSETVNETHDRSZ`, `TUNSETOFFLOAD`, `SIOCGIFMTU`,
+//! `SIOCGIFFLAGS`), `if_nametoindex` and `poll`.
 
 mod clock;
 mod device;
@@ -57,6 +60,7 @@ mod rng;
 // there carries a SAFETY comment.
 #[allow(unsafe_code)]
 mod sys;
+pub mod vnet;
 mod wake;
 
 pub use clock::Clock;

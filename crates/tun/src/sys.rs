@@ -1,11 +1,13 @@
 //! The system calls the standard library does not offer: `ioctl(TUNSETIFF)`
-//! to create or attach a TUN interface, `SIOCGIFMTU` / `SIOCGIFFLAGS` to read
+//! to create or attach a TUN interface, `TUNSETVNETHDRSZ` / `TUNSETOFFLOAD`
+//! for its offloads, `SIOCGIFMTU` / `SIOCGIFFLAGS` to read
 //! an interface's MTU and flags, `if_nametoindex` to learn whether an
 //! interface exists, and `poll(2)` to sleep on several descriptors.
 //!
 //! This is the only module of synack with `unsafe` code. Every block calls
 //! one libc function with pointers to values that live on this function's
-//! stack for the duration of the call; nothing is retained by the kernel.
+//! stack for the duration of the call (or no pointer at all); nothing is
+//! retained by the kernel.
 
 use std::ffi::CString;
 use std::io;
@@ -57,12 +59,18 @@ impl IfReq {
 
 /// `TUNSETIFF` on an open `/dev/net/tun` descriptor: creates the TUN
 /// interface `name` (or attaches to an existing one) with `IFF_TUN |
-/// IFF_NO_PI`. Returns the interface's name as the kernel reports it.
-pub(crate) fn tun_set_iff(fd: BorrowedFd<'_>, name: &str) -> io::Result<String> {
+/// IFF_NO_PI`, plus `IFF_VNET_HDR` if `vnet_hdr` (every packet then starts
+/// with a `struct virtio_net_hdr`). Returns the interface's name as the
+/// kernel reports it.
+pub(crate) fn tun_set_iff(fd: BorrowedFd<'_>, name: &str, vnet_hdr: bool) -> io::Result<String> {
     let mut req = IfReq::new(name)?;
     // ifr_flags is a short at the start of the union; on little- and
     // big-endian machines alike, write it as a short.
-    let flags = (libc::IFF_TUN | libc::IFF_NO_PI) as libc::c_short;
+    let mut flags = libc::IFF_TUN | libc::IFF_NO_PI;
+    if vnet_hdr {
+        flags |= libc::IFF_VNET_HDR;
+    }
+    let flags = flags as libc::c_short;
     set_short(&mut req, flags);
     // SAFETY: `fd` is an open descriptor (borrowed for the call); `req` is a
     // fully initialised 40-byte `struct ifreq` on our stack that outlives the
@@ -73,6 +81,47 @@ pub(crate) fn tun_set_iff(fd: BorrowedFd<'_>, name: &str) -> io::Result<String> 
         return Err(io::Error::last_os_error());
     }
     Ok(req.name())
+}
+
+/// `TUNSETVNETHDRSZ`: the size of the virtio-net header in front of every
+/// packet (10, `struct virtio_net_hdr`; the kernel's default, set anyway so
+/// a device configured otherwise by someone else cannot surprise us).
+pub(crate) fn tun_set_vnet_hdr_size(fd: BorrowedFd<'_>, size: libc::c_int) -> io::Result<()> {
+    let mut v = size;
+    // SAFETY: `fd` is an open descriptor (borrowed for the call); `v` is an
+    // initialised int on our stack that outlives the call; TUNSETVNETHDRSZ
+    // reads one int through the pointer and keeps nothing.
+    let r = unsafe {
+        libc::ioctl(
+            fd.as_raw_fd(),
+            libc::TUNSETVNETHDRSZ,
+            &mut v as *mut libc::c_int,
+        )
+    };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// `TUNSETOFFLOAD`: which offloads the reader of the device handles
+/// (`TUN_F_CSUM`, `TUN_F_TSO4`, ...): the kernel may then hand it packets
+/// with partial checksums and GSO super-packets.
+pub(crate) fn tun_set_offload(fd: BorrowedFd<'_>, flags: libc::c_uint) -> io::Result<()> {
+    // SAFETY: `fd` is an open descriptor (borrowed for the call);
+    // TUNSETOFFLOAD takes its argument by value (an unsigned long), no
+    // pointer is passed.
+    let r = unsafe {
+        libc::ioctl(
+            fd.as_raw_fd(),
+            libc::TUNSETOFFLOAD,
+            libc::c_ulong::from(flags),
+        )
+    };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// Writes a `short` at the start of the union (the field `ifr_flags`).

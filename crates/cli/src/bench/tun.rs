@@ -77,6 +77,9 @@ pub fn run(a: &TunArgs) -> Result<ExitCode, String> {
     if a.json {
         args.push("--json");
     }
+    if a.no_offload {
+        args.push("--no-offload");
+    }
     // Generous: setup, then both directions at 10 MB/s or better.
     let limit = Duration::from_secs(60 + 2 * a.bytes / 10_000_000);
     let status = ns.run(&exe, &args, limit)?;
@@ -101,6 +104,7 @@ fn print(a: &TunArgs, m: &Measured) {
             "direction": m.direction,
             "bytes": m.bytes,
             "mtu": 1500,
+            "offloads": !a.no_offload,
             "seconds": round(m.seconds, 6),
             "gbit_per_s": round(gbit, 3),
         });
@@ -125,6 +129,7 @@ fn inside(a: &TunArgs) -> Result<ExitCode, String> {
         loss: 0.0,
         seed: None,
         mtu: Some(1500),
+        no_offload: a.no_offload,
     };
     let mut session = match Session::open(&opts, "bench tun") {
         Ok(s) => s,
@@ -139,12 +144,15 @@ fn inside(a: &TunArgs) -> Result<ExitCode, String> {
 }
 
 /// Checks `data`, the stream's bytes from offset `off`, against the
-/// pattern.
-fn matches(data: &[u8], off: u64) -> bool {
-    let start = (off % PERIOD as u64) as usize;
-    data.iter()
-        .enumerate()
-        .all(|(i, &b)| b == ((start + i) % PERIOD) as u8)
+/// pattern `pat` (from [`pattern`]): every byte is compared, a slice at a
+/// time (a division per byte made the check itself the bottleneck).
+fn matches(pat: &[u8], data: &[u8], off: u64) -> bool {
+    let mut off = off;
+    data.chunks(APP_BUF).all(|chunk| {
+        let start = (off % PERIOD as u64) as usize;
+        off += chunk.len() as u64;
+        chunk == &pat[start..start + chunk.len()]
+    })
 }
 
 fn linux_to_synack(session: &mut Session, bytes: u64) -> Result<Measured, String> {
@@ -190,6 +198,7 @@ fn linux_to_synack(session: &mut Session, bytes: u64) -> Result<Measured, String
         closed: false,
         failure: None,
         buf: vec![0; APP_BUF].into_boxed_slice(),
+        pat: pattern(),
         writer: rx,
         writer_done: false,
         last_progress: StdInstant::now(),
@@ -232,6 +241,7 @@ struct Reader {
     closed: bool,
     failure: Option<String>,
     buf: Box<[u8]>,
+    pat: Vec<u8>,
     writer: mpsc::Receiver<Result<(), String>>,
     writer_done: bool,
     last_progress: StdInstant,
@@ -244,7 +254,7 @@ impl Reader {
             match ep.recv(now, c, &mut self.buf) {
                 Ok(0) => self.eof = true,
                 Ok(n) => {
-                    self.verified &= matches(&self.buf[..n], self.got);
+                    self.verified &= matches(&self.pat, &self.buf[..n], self.got);
                     self.got += n as u64;
                     self.last_progress = StdInstant::now();
                     if self.got >= self.want && self.end.is_none() {
@@ -342,13 +352,14 @@ fn synack_to_linux(session: &mut Session, bytes: u64) -> Result<Measured, String
             let start = StdInstant::now();
             s.set_read_timeout(Some(STALL))?;
             let mut buf = vec![0u8; APP_BUF];
+            let pat = pattern();
             let (mut got, mut ok, mut secs) = (0u64, true, 0.0);
             loop {
                 let n = s.read(&mut buf)?;
                 if n == 0 {
                     break;
                 }
-                ok &= matches(&buf[..n], got);
+                ok &= matches(&pat, &buf[..n], got);
                 got += n as u64;
                 if got >= bytes && secs == 0.0 {
                     secs = start.elapsed().as_secs_f64();

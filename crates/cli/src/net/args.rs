@@ -40,6 +40,11 @@ pub struct TunOpts {
     /// device, its MTU).
     #[arg(long, value_name = "N", value_parser = parse_mtu)]
     pub mtu: Option<usize>,
+    /// Turn the TUN offloads off (virtio-net header, checksum offload,
+    /// TSO/GSO super-packets): every packet is then one wire-sized segment.
+    /// --loss turns them off too, so that it drops wire-sized packets.
+    #[arg(long)]
+    pub no_offload: bool,
 }
 
 /// Options of `synack serve`.

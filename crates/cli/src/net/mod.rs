@@ -95,7 +95,15 @@ impl Session {
             ))),
             None => None,
         };
-        let dev = TunDevice::open(&opts.tun)?;
+        // Offloads (virtio-net header, checksum offload, TSO/GSO) unless
+        // asked not to or the fault injector runs: it is to drop wire-sized
+        // packets, not 64 KiB super-packets.
+        let offloads = !opts.no_offload && opts.loss == 0.0;
+        let dev = if offloads {
+            TunDevice::open_offloaded(&opts.tun)?
+        } else {
+            TunDevice::open(&opts.tun)?
+        };
         let (mtu, kernel) = if dev.created() {
             let mtu = opts.mtu.unwrap_or(1500);
             let kernel = ours.kernel_side().map_err(Failure::Setup)?;
@@ -131,6 +139,8 @@ impl Session {
         let ep_config = EndpointConfig {
             tcp: Config {
                 mtu,
+                // The device cuts super-segments into MSS-sized ones.
+                tso_segments: if offloads { 64 } else { 1 },
                 ..Config::default()
             },
             addresses: vec![ours.addr],

@@ -61,8 +61,32 @@ fn run_inner(a: &ServeArgs) -> Result<ExitCode, Failure> {
     );
     let mut app = Serve::new(kind, listener, a.max_conns);
     let ending = session.driver.run(&mut app)?;
+    print_table(session.driver.endpoint());
     session.close(ending)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// synack's connection table at exit, on stderr: one line per connection
+/// still known to the endpoint (after a clean run, only TIME-WAIT ones;
+/// closed connections have left the table).
+fn print_table(ep: &Endpoint) {
+    let mut rows: Vec<_> = ep.connection_table().collect();
+    rows.sort_by_key(|&(l, r, _)| (r, l));
+    if rows.is_empty() {
+        eprintln!("synack: connection table at exit: empty");
+        return;
+    }
+    eprintln!("synack: connection table at exit: {}", rows.len());
+    let w = rows
+        .iter()
+        .map(|(l, r, _)| l.to_string().len().max(r.to_string().len()))
+        .max()
+        .unwrap_or(0)
+        .max(6);
+    eprintln!("  {:w$}  {:w$}  state", "local", "remote");
+    for (l, r, state) in rows {
+        eprintln!("  {:w$}  {:w$}  {state}", l.to_string(), r.to_string());
+    }
 }
 
 fn mode_name(m: &Mode) -> String {

@@ -13,7 +13,7 @@
 
 use crate::netns::Proc;
 use crate::netns::{Netns, SYNACK_IP};
-use crate::synack::{final_states, serve, stop};
+use crate::synack::{exit_table, final_states, serve, stop};
 use crate::util::{client_py, last_json};
 use std::time::Duration;
 
@@ -50,9 +50,17 @@ fn kernel_settles(ns: &mut Netns, test: &str) -> Vec<String> {
 }
 
 /// synack's side, from its trace: every connection ended in one of
-/// `allowed`; returns the final states.
+/// `allowed`; and the connection table synack prints at exit has exactly
+/// the connections the trace left in TIME-WAIT (CLOSED ones have left it).
 fn synack_settled(ns: &Netns, serve: Proc, conns: usize, allowed: &[&str]) {
-    let states = final_states(&ns.stderr(serve));
+    let stderr = ns.stderr(serve);
+    let table = exit_table(&stderr).expect("serve prints its connection table at exit");
+    let states = final_states(&stderr);
+    let time_wait = states.values().filter(|s| *s == "TIME-WAIT").count();
+    assert!(
+        table.iter().all(|(_, _, s)| s == "TIME-WAIT") && table.len() == time_wait,
+        "synack's table at exit: {table:?}; trace: {states:?}"
+    );
     assert_eq!(
         states.len(),
         conns,

@@ -3,7 +3,8 @@
 //! Each test creates its own network namespace (`synack-it-<pid>-<n>`),
 //! runs `synack` inside it (`ip netns exec NS synack ...`: the TUN device
 //! `synack0` is created in the namespace, synack takes 198.18.0.2/24 and
-//! gives the kernel 198.18.0.1/24), drives the Linux side with real programs
+//! gives the kernel 198.18.0.1/24; the IPv6 test uses 2001:2::2/64 and
+//! 2001:2::1 from the IPv6 benchmarking prefix), drives the Linux side with real programs
 //! (curl, python3 sockets and `http.server`, ss, tshark) in the same
 //! namespace, bounds its run time and deletes everything on drop, also on
 //! failure. The host's interfaces are never touched.
@@ -17,6 +18,7 @@
 
 mod bench;
 mod close;
+mod ipv6;
 mod lossy;
 mod netns;
 mod pcap;

@@ -51,7 +51,7 @@ use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(120);
 /// synack's port in the captured transfers.
-const PORT: u16 = 9100;
+pub const PORT: u16 = 9100;
 
 /// tshark's analysis flags, trouble group first.
 pub const TROUBLE: [&str; 11] = [
@@ -79,7 +79,7 @@ pub const FLOW: [&str; 5] = [
     "zero_window_probe_ack",
 ];
 
-fn tshark(file: &Path, extra: &[&str]) -> String {
+pub fn tshark(file: &Path, extra: &[&str]) -> String {
     let out = Command::new("tshark")
         .arg("-r")
         .arg(file)
@@ -118,6 +118,9 @@ pub struct Capture {
     pub flags: BTreeMap<(String, String), usize>,
     /// Bytes of TCP payload per sender.
     pub payload: BTreeMap<String, u64>,
+    /// Largest TCP payload of one frame per sender (above the MSS: a
+    /// TSO/GRO super-packet, captured whole).
+    pub largest: BTreeMap<String, u64>,
 }
 
 impl Capture {
@@ -185,8 +188,10 @@ pub fn read_capture(file: &Path) -> Capture {
         } else if f.get(2) != Some(&"1") || f.get(3) != Some(&"1") {
             c.bad_checksum.push(line.to_string());
         }
-        *c.payload.entry(src.clone()).or_default() +=
-            f.get(5).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
+        let len = f.get(5).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
+        *c.payload.entry(src.clone()).or_default() += len;
+        let largest = c.largest.entry(src.clone()).or_default();
+        *largest = (*largest).max(len);
         if f.get(6).is_some_and(|x| !x.is_empty()) {
             c.malformed += 1;
         }
@@ -319,6 +324,14 @@ fn pcap_of_loss_free_transfers_is_clean() {
             "synack sends: {synack_sends}: trouble flags in a loss-free transfer: {:?}",
             cap.trouble()
         );
+        // The TUN offloads are on without --loss: both stacks send TSO/GSO
+        // super-packets through the device, and the capture holds them
+        // whole, with valid checksums (checked above).
+        assert!(
+            cap.largest.get(sender).copied().unwrap_or(0) > 1460,
+            "synack sends: {synack_sends}: no super-packet from {sender}: largest {:?}",
+            cap.largest
+        );
         drop(ns);
     }
 }
@@ -372,6 +385,13 @@ fn lossy_capture_explains_every_flag() {
         } else {
             (KERNEL_IP, SYNACK_IP)
         };
+        // --loss turns the offloads off: the injector drops wire-sized
+        // packets, never a 64 KiB super-packet.
+        assert!(
+            cap.largest.values().all(|&l| l <= 1460),
+            "super-packets with --loss: {:?}",
+            cap.largest
+        );
         let sender_may = [
             "retransmission",
             SYN_FIN_RETRANSMISSION,

@@ -46,12 +46,33 @@ pub fn stop(ns: &mut Netns, p: Proc) -> String {
     ns.stdout(p)
 }
 
-/// synack's connection table at the end of a run, from its `--trace`
-/// ladder: the last state of each connection (`#N`), taken from the state
-/// change lines (`│ FIN-WAIT-2 → TIME-WAIT (received FIN) │ #1`).
-///
-/// The CLI prints no table of its own at exit; the ladder is the only view
-/// of synack's side.
+/// The connection table `synack serve` prints on stderr at exit: (local,
+/// remote, state) per line; `None` if there is no table.
+pub fn exit_table(stderr: &str) -> Option<Vec<(String, String, String)>> {
+    let mut lines = stderr
+        .lines()
+        .skip_while(|l| !l.contains("connection table at exit"));
+    let head = lines.next()?;
+    if head.ends_with("empty") {
+        return Some(Vec::new());
+    }
+    let n: usize = head.rsplit(' ').next()?.parse().ok()?;
+    let rows = lines
+        .skip(1)
+        .take(n)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.len() == 3).then(|| (f[0].to_string(), f[1].to_string(), f[2].to_string()))
+        })
+        .collect::<Vec<_>>();
+    (rows.len() == n).then_some(rows)
+}
+
+/// synack's connections at the end of a run, from its `--trace` ladder:
+/// the last state of each connection (`#N`), taken from the state change
+/// lines (`│ FIN-WAIT-2 → TIME-WAIT (received FIN) │ #1`). Unlike the
+/// table printed at exit ([`exit_table`]), this includes the connections
+/// that reached CLOSED.
 pub fn final_states(trace: &str) -> std::collections::BTreeMap<u32, String> {
     let mut states = std::collections::BTreeMap::new();
     for line in trace.lines() {

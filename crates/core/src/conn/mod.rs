@@ -394,6 +394,12 @@ impl Connection {
         self.snd_mss
     }
 
+    /// Payload of a full-sized segment: the MSS less the options every
+    /// segment carries (timestamps). What a TSO device cuts by.
+    pub fn payload_mss(&self) -> usize {
+        self.data_mss()
+    }
+
     /// The congestion window.
     pub fn cwnd(&self) -> usize {
         self.cc.window()

@@ -12,6 +12,10 @@ use core::time::Duration;
 /// Largest IP + TCP headers: IPv6 (40) and TCP with 40 bytes of options.
 const MAX_HEADERS: usize = 40 + 60;
 
+/// Largest payload of a TSO segment: the IPv4 total length field's limit
+/// less the largest headers (`Config::tso_segments`).
+const MAX_TSO_PAYLOAD: usize = 65535 - MAX_HEADERS;
+
 /// Floor of the persist interval.
 const MIN_PERSIST: Duration = Duration::from_millis(200);
 
@@ -35,11 +39,23 @@ impl Connection {
     /// that cannot hold a full-sized segment gets nothing, and nothing
     /// pending is consumed.
     pub(crate) fn poll_transmit(&mut self, ctx: &mut Ctx<'_>, buf: &mut [u8]) -> Option<usize> {
-        if buf.len() < MAX_HEADERS + self.snd_mss {
+        if buf.len() < MAX_HEADERS + self.max_payload() {
             return None;
         }
         let plan = self.plan(ctx.now)?;
         self.emit(ctx, buf, plan)
+    }
+
+    /// Largest payload of one data segment: the MSS less the options every
+    /// segment carries, or with TSO (`Config::tso_segments` > 1) as many
+    /// such whole pieces as fit in [`MAX_TSO_PAYLOAD`].
+    fn max_payload(&self) -> usize {
+        let mss = self.data_mss();
+        if self.cfg.tso_segments <= 1 {
+            return mss;
+        }
+        let pieces = self.cfg.tso_segments.min(MAX_TSO_PAYLOAD / mss).max(1);
+        pieces * mss
     }
 
     /// The next data / FIN segment the rules allow, if any.
@@ -62,7 +78,13 @@ impl Connection {
         let wnd = self.snd_wnd.min(self.cc.window());
         let usable = wnd.saturating_sub(in_flight);
         let mss = self.data_mss();
-        let mut len = unsent.min(usable).min(mss);
+        let mut len = unsent.min(usable).min(self.max_payload());
+        if len > mss && len < unsent {
+            // TSO: whole MSS-sized pieces unless this empties the queue
+            // (as Linux's tcp_mss_split_point), so the device does not cut
+            // a runt out of the middle of the stream.
+            len -= len % mss;
+        }
         if self.force_probe && len == 0 && unsent > 0 {
             // Zero-window probe: one byte past the window.
             len = 1;
@@ -221,8 +243,10 @@ impl Connection {
                 // A FIN that no longer ends the segment goes later.
                 let ts_len = if self.ts_ok { 12 } else { 0 };
                 let extra = plan.options.wire_len().saturating_sub(ts_len);
+                // (A TSO segment with SACK blocks goes as one wire segment:
+                // the device copies the options into every piece.)
                 let room = self.data_mss().saturating_sub(extra).max(1);
-                if plan.len > room {
+                if extra > 0 && plan.len > room {
                     plan.len = room;
                     plan.flags = data_flags(room, false, false);
                     plan.advance_to = plan.seq + room;

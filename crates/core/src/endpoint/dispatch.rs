@@ -13,8 +13,48 @@ use core::net::SocketAddr;
 impl Endpoint {
     /// Feeds one received IP packet. Malformed input is dropped and counted.
     pub fn handle_packet(&mut self, now: Instant, packet: &[u8]) {
+        self.handle_parsed(now, wire::parse_packet(packet));
+    }
+
+    /// [`Endpoint::handle_packet`] for a packet whose TCP checksum the
+    /// device has already validated or vouches for (checksum offload: a TUN
+    /// device with a virtio-net header passes the kernel's own packets with
+    /// only a partial checksum). The TCP checksum is not verified; the IPv4
+    /// header checksum and everything else is. The packet may be larger
+    /// than the MSS (a GRO/GSO super-packet): the core takes any segment
+    /// that fits the IP length fields.
+    pub fn handle_packet_checksum_trusted(&mut self, now: Instant, packet: &[u8]) {
+        self.handle_parsed(now, wire::parse_packet_checksum_trusted(packet));
+    }
+
+    /// The size a TSO segment (`Config::tso_segments`) of the connection
+    /// `local`-`remote` is to be cut into by the device: its send MSS less
+    /// the options every segment carries (`Connection::payload_mss`). A
+    /// driver reads the addresses from the packet [`Endpoint::poll_transmit`]
+    /// wrote (virtio-net's `gso_size`). `None` if there is no such
+    /// connection.
+    pub fn tso_segment_size(&self, local: SocketAddr, remote: SocketAddr) -> Option<usize> {
+        let &index = self.conns.map.get(&(local, remote))?;
+        let conn = self.conns.slots[index as usize].conn.as_ref()?;
+        Some(conn.payload_mss())
+    }
+
+    /// Every connection in the 4-tuple table (local, remote, state), TIME-WAIT
+    /// included, in no particular order: for a driver's status output (a
+    /// server's connection table at exit).
+    pub fn connection_table(&self) -> impl Iterator<Item = (SocketAddr, SocketAddr, State)> + '_ {
+        self.conns
+            .map
+            .iter()
+            .filter_map(|(&(local, remote), &index)| {
+                let conn = self.conns.slots[index as usize].conn.as_ref()?;
+                Some((local, remote, conn.state()))
+            })
+    }
+
+    fn handle_parsed(&mut self, now: Instant, parsed: Result<Packet<'_>, WireError>) {
         self.stats.rx_packets += 1;
-        let pkt = match wire::parse_packet(packet) {
+        let pkt = match parsed {
             Ok(p) => p,
             Err(WireError::BadChecksum) => {
                 self.stats.rx_bad_checksum += 1;

@@ -19,7 +19,10 @@ pub mod tcp;
 mod testing;
 
 pub use options::{SackBlocks, TcpOptions, Timestamps};
-pub use packet::{IpRepr, Packet, emit_headers, emit_packet, header_len, parse_packet};
+pub use packet::{
+    IpRepr, Packet, emit_headers, emit_packet, header_len, parse_packet,
+    parse_packet_checksum_trusted,
+};
 pub use tcp::{TcpFlags, TcpRepr};
 
 use core::fmt;
