@@ -146,6 +146,20 @@ impl Connection {
                     ..*seg
                 };
                 self.on_segment_synchronized(ctx, &bare, &[]);
+            } else if self.old_segment_acks_new_data(seg, seg_len) {
+                // A segment entirely left of the window (an old duplicate)
+                // whose ACK field acknowledges new data: take the ACK, as
+                // the BSDs do ("keep on processing for RST or ACK"). When
+                // both ends have taken the other's zero-window probe, each
+                // one's ACKs carry a sequence number just below the
+                // other's RCV.NXT; dropping them whole left both waiting.
+                let bare = TcpRepr {
+                    flags: f.without(TcpFlags::FIN).without(TcpFlags::PSH),
+                    ..*seg
+                };
+                if self.process_ack(ctx, &bare, 0) {
+                    self.after_ack_transitions(ctx);
+                }
             }
             return;
         }
@@ -230,21 +244,9 @@ impl Connection {
         if !self.process_ack(ctx, seg, payload.len()) {
             return;
         }
-        match self.state {
-            State::FinWait1 if self.fin_acked() => {
-                self.set_state(ctx, State::FinWait2, Cause::RecvAck);
-                if !self.app_owned {
-                    self.timers.set(Timer::FinWait2, ctx.now + self.cfg.msl * 2);
-                }
-            }
-            State::Closing if self.fin_acked() => {
-                self.set_state(ctx, State::TimeWait, Cause::RecvAck);
-            }
-            State::LastAck if self.fin_acked() => {
-                self.set_state(ctx, State::Closed, Cause::RecvAck);
-                return;
-            }
-            _ => {}
+        self.after_ack_transitions(ctx);
+        if self.state == State::Closed {
+            return;
         }
 
         // Sixth and seventh: segment text, URG ignored, then FIN; only data
@@ -281,6 +283,50 @@ impl Connection {
             return;
         }
         self.process_text_and_fin(ctx, seq, data, fin);
+    }
+
+    /// What an acceptable ACK moves on: our FIN acknowledged in FIN-WAIT-1,
+    /// CLOSING or LAST-ACK (RFC 9293 3.10.7.4, fifth check).
+    fn after_ack_transitions(&mut self, ctx: &mut Ctx<'_>) {
+        match self.state {
+            State::FinWait1 if self.fin_acked() => {
+                self.set_state(ctx, State::FinWait2, Cause::RecvAck);
+                if !self.app_owned {
+                    self.timers.set(Timer::FinWait2, ctx.now + self.cfg.msl * 2);
+                }
+            }
+            State::Closing if self.fin_acked() => {
+                self.set_state(ctx, State::TimeWait, Cause::RecvAck);
+            }
+            State::LastAck if self.fin_acked() => {
+                self.set_state(ctx, State::Closed, Cause::RecvAck);
+            }
+            _ => {}
+        }
+    }
+
+    /// An old duplicate (it ends at or before RCV.NXT, and starts at most
+    /// one window back, so blind guessing is no easier than in-window)
+    /// that acknowledges data we sent and not yet saw acknowledged.
+    fn old_segment_acks_new_data(&self, seg: &TcpRepr, seg_len: usize) -> bool {
+        let f = seg.flags;
+        let back = self.acceptance_window().max(self.rcv_mss);
+        f.ack()
+            && !f.rst()
+            && !f.syn()
+            && matches!(
+                self.state,
+                State::Established
+                    | State::FinWait1
+                    | State::FinWait2
+                    | State::CloseWait
+                    | State::Closing
+                    | State::LastAck
+            )
+            && (seg.seq + seg_len).le(self.rcv_nxt)
+            && seg.seq.ge(self.rcv_nxt - back)
+            && seg.ack.gt(self.snd_una)
+            && seg.ack.le(self.snd_max)
     }
 
     /// Places in-window payload into the receive buffer, reassembling

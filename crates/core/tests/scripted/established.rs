@@ -696,3 +696,32 @@ fn pure_ack_exactly_at_the_right_window_edge_is_taken() {
     h.expect_nothing();
     assert_eq!(h.ep.state(h.conn()), Ok(State::Established));
 }
+
+#[test]
+fn an_old_duplicate_still_delivers_its_ack_of_new_data() {
+    // Both ends took each other's zero-window probe: the peer's ACK of our
+    // data carries a sequence number just below our RCV.NXT. It is an old
+    // duplicate (answered with an ACK), but its ACK field is news (BSD:
+    // "keep on processing for RST or ACK").
+    let mut h = Harness::new();
+    h.established();
+    h.send(Seg::data(1, 1, b"xy"));
+    h.advance(ms(500));
+    h.recv();
+    h.app_send(b"abcd");
+    h.expect(&[Seg::data(1, 3, b"abcd")]);
+    // seq 2 < RCV.NXT = 3, ack 5: everything we sent.
+    h.send(Seg::ack_at(2, 5));
+    h.expect(&[Seg::ack_at(5, 3)]);
+    assert_eq!(
+        h.ep.connection(h.conn()).unwrap().send_queue(),
+        0,
+        "ACK taken"
+    );
+    // An old segment acknowledging nothing new changes nothing (answered
+    // once the out-of-window ACK rate limit allows).
+    h.advance(ms(600));
+    h.send(Seg::ack_at(1, 5));
+    h.expect(&[Seg::ack_at(5, 3)]);
+    assert_eq!(h.ep.state(h.conn()), Ok(State::Established));
+}

@@ -297,6 +297,23 @@ fn found_cases() -> Vec<(&'static str, Params)> {
     };
     vec![
         (
+            "both ends took the other's zero-window probe; each one's ACKs then sat just left of the other's window and were dropped whole: no one learnt its probe was taken",
+            Params {
+                nagle: true,
+                ..p(
+                    17478902243941566445,
+                    0.09926299089057639,
+                    0.015593554734788677,
+                    0.03441647879646156,
+                    0.022205979181314346,
+                    90282,
+                    66073,
+                    2048,
+                    9000,
+                )
+            },
+        ),
+        (
             "RTT samples from echoes of original transmissions whose ACKs were lost (Karn's ambiguity) inflated the RTO to seconds under 20% loss: no finish within an hour",
             Params {
                 nagle: true,
