@@ -60,6 +60,18 @@ pub struct Config {
     /// carries it again (as the BSDs do): a lost FIN is repaired at the
     /// next exchange instead of the next timeout. Off: pure ACKs.
     pub fin_with_every_ack: bool,
+    /// Keep-alives (RFC 9293 3.8.4, RFC 1122 4.2.3.6): off by default as
+    /// the RFCs require; `Endpoint::set_keepalive` turns them on or off
+    /// per connection.
+    pub keepalive: bool,
+    /// Silence from the peer before the first keep-alive probe (RFC 1122:
+    /// configurable, at least two hours by default).
+    pub keepalive_idle: Duration,
+    /// Between unanswered probes.
+    pub keepalive_interval: Duration,
+    /// Unanswered probes before the connection is declared dead (one lost
+    /// probe must never be enough, RFC 1122 4.2.3.6).
+    pub keepalive_probes: u32,
     /// Round the receive buffer up to a whole number of segments once the
     /// MSS is known, as the BSDs do, so the window never ends in a runt.
     pub round_recv_buffer_to_mss: bool,
@@ -114,6 +126,10 @@ impl Default for Config {
             syn_challenge: true,
             drop_syn_fin: false,
             round_recv_buffer_to_mss: false,
+            keepalive: false,
+            keepalive_idle: Duration::from_secs(2 * 3600),
+            keepalive_interval: Duration::from_secs(75),
+            keepalive_probes: 9,
             fin_with_every_ack: false,
             challenge_ack_limit: 1000,
             oow_ack_interval: Duration::from_millis(500),

@@ -166,6 +166,8 @@ impl Connection {
 
         // RFC 7323 5.3 R3: the segment is acceptable; keep its TSval.
         self.update_ts_recent(ctx.now, seg);
+        // The peer is alive (keep-alive's idle period restarts).
+        self.peer_heard(ctx.now);
 
         // Second: RST (RFC 5961 3.2: reset only on an exact RCV.NXT match;
         // otherwise an in-window RST draws a challenge ACK). With

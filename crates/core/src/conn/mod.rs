@@ -11,6 +11,7 @@
 //!   persist probes, delayed ACKs);
 //! - `app`: the application's calls (send, recv, shutdown, close, abort);
 //! - `timer_events`: what each timer does when it fires;
+//! - `keepalive`: RFC 1122 keep-alive probes;
 //! - `timestamps`: RFC 7323 TSval/TSecr, RTTM and PAWS;
 //! - `sack`: RFC 2018 SACK blocks for the out-of-order data we hold;
 //! - `ring`, `assembler`, `rtt`, `congestion`, `timers`: building blocks.
@@ -23,6 +24,7 @@ mod app;
 pub mod assembler;
 pub mod congestion;
 mod input;
+mod keepalive;
 mod open;
 mod output;
 pub mod ring;
@@ -184,6 +186,10 @@ pub struct Connection {
     persist_backoff: u32,
     /// Zero-window probes sent since the last ACK.
     unanswered_probes: u32,
+    /// Keep-alive probes sent since the peer was last heard.
+    keepalive_probes_sent: u32,
+    /// Send a keep-alive probe at the next transmit.
+    keepalive_probe_pending: bool,
     /// Send one byte past a zero window at the next transmit.
     force_probe: bool,
 
@@ -297,6 +303,8 @@ impl Connection {
             retries: 0,
             persist_backoff: 0,
             unanswered_probes: 0,
+            keepalive_probes_sent: 0,
+            keepalive_probe_pending: false,
             force_probe: false,
             cc: congestion::new_controller(cfg.congestion, default_mss.min(rcv_mss)),
             dupacks: 0,
@@ -371,6 +379,7 @@ impl Connection {
             || self.dup_acks_owed > 0
             || self.fast_rexmit_pending
             || self.force_probe
+            || self.keepalive_probe_pending
             || (self.state.is_synchronized() && self.next_data_segment().is_some())
     }
 
@@ -510,6 +519,7 @@ impl Connection {
         );
         match to {
             State::Established => {
+                self.peer_heard(ctx.now);
                 if matches!(from, State::SynSent | State::SynReceived) {
                     self.newly_established = true;
                     self.emit_event(ctx, EventKind::Connected);

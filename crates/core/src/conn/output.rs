@@ -208,6 +208,17 @@ impl Connection {
             });
         }
         self.force_probe = false;
+        if self.keepalive_probe_pending {
+            // <SEQ=SND.UNA-1><ACK=RCV.NXT><CTL=ACK>: outside the peer's
+            // window, so it must answer (RFC 1122 4.2.3.6).
+            self.keepalive_probe_pending = false;
+            let seq = self.snd_una - 1;
+            return Some(Plan {
+                seq,
+                advance_to: seq,
+                ..base
+            });
+        }
         if self.ack_now || self.dup_acks_owed > 0 {
             self.dup_acks_owed = self.dup_acks_owed.saturating_sub(1);
             let fin_seq = self.send_data_end();

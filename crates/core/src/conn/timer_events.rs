@@ -12,6 +12,7 @@ impl Connection {
                 Timer::Persist => self.on_persist_timeout(ctx),
                 Timer::DelayedAck => self.ack_now = true,
                 Timer::TimeWait => self.set_state(ctx, State::Closed, Cause::TimeWaitExpired),
+                Timer::KeepAlive => self.on_keepalive_timeout(ctx),
                 Timer::FinWait2 => {
                     if self.state == State::FinWait2 && !self.app_owned {
                         self.set_state(ctx, State::Closed, Cause::Timeout);

@@ -16,22 +16,29 @@ pub enum Timer {
     /// Limit on FIN-WAIT-2 for connections the application has released
     /// (Linux's tcp_fin_timeout), so an unresponsive peer cannot pin memory.
     FinWait2 = 4,
+    /// Keep-alive: idle time, then probes (RFC 9293 3.8.4, RFC 1122
+    /// 4.2.3.6).
+    KeepAlive = 5,
 }
 
+/// Number of timers.
+const COUNT: usize = 6;
+
 impl Timer {
-    const ALL: [Timer; 5] = [
+    const ALL: [Timer; COUNT] = [
         Timer::Retransmit,
         Timer::Persist,
         Timer::DelayedAck,
         Timer::TimeWait,
         Timer::FinWait2,
+        Timer::KeepAlive,
     ];
 }
 
 /// Deadlines indexed by [`Timer`].
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Timers {
-    deadlines: [Option<Instant>; 5],
+    deadlines: [Option<Instant>; COUNT],
 }
 
 impl Timers {
@@ -47,7 +54,7 @@ impl Timers {
 
     /// Disarms every timer.
     pub fn clear_all(&mut self) {
-        self.deadlines = [None; 5];
+        self.deadlines = [None; COUNT];
     }
 
     /// `t`'s deadline.

@@ -425,6 +425,12 @@ impl Endpoint {
         self.conns.slots.iter().filter_map(|s| s.conn.as_ref())
     }
 
+    /// Turns keep-alives on or off for one connection (RFC 1122 4.2.3.6:
+    /// off unless asked for; timing from `Config::keepalive_*`).
+    pub fn set_keepalive(&mut self, now: Instant, conn: ConnId, on: bool) -> Result<(), Error> {
+        self.with_app_conn(now, conn, |c, ctx| c.set_keepalive(ctx.now, on))
+    }
+
     /// Turns Nagle's algorithm off (`true`) or on (`false`).
     pub fn set_nodelay(&mut self, conn: ConnId, nodelay: bool) -> Result<(), Error> {
         self.with_app_conn(Instant::ZERO, conn, |c, _| c.set_nodelay(nodelay))

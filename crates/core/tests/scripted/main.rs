@@ -11,6 +11,7 @@ mod closed;
 mod closing;
 mod established;
 mod ipv6;
+mod keepalive;
 mod listen;
 mod malformed;
 mod options;

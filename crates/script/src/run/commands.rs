@@ -62,6 +62,9 @@ impl Runner {
             "net.inet.tcp.recvspace" => c.recv_buffer = v as usize,
             "net.inet.tcp.sendspace" => c.send_buffer = v as usize,
             "net.inet.tcp.rexmit_initial" => c.initial_rto = Duration::from_millis(v),
+            "net.inet.tcp.keepidle" => c.keepalive_idle = Duration::from_millis(v),
+            "net.inet.tcp.keepintvl" => c.keepalive_interval = Duration::from_millis(v),
+            "net.inet.tcp.keepcnt" => c.keepalive_probes = v as u32,
             // FreeBSD's floor on the RTO is rexmit_min plus this slop.
             "net.inet.tcp.rexmit_slop" => c.min_rto = Duration::from_millis(v),
             // ECN off, or "answer but never ask" (2): synack neither asks

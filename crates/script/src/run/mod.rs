@@ -103,6 +103,8 @@ pub fn script_config() -> Config {
         // FreeBSD does not rate-limit ACKs to out-of-window segments.
         oow_ack_interval: core::time::Duration::ZERO,
         initial_rto: core::time::Duration::from_secs(1),
+        // FreeBSD's keepcnt (its keepidle and keepintvl are synack's).
+        keepalive_probes: 8,
         delayed_ack: core::time::Duration::from_millis(40),
         ..Config::default()
     }

@@ -511,6 +511,12 @@ impl Runner {
                 }
             }
             "TCP_NODELAY" => self.sock(fd).map(|s| i64::from(s.nodelay)),
+            "SO_KEEPALIVE" => self.sock(fd).map(|s| i64::from(s.cfg.keepalive)),
+            "TCP_KEEPIDLE" => self.sock(fd).map(|s| s.cfg.keepalive_idle.as_secs() as i64),
+            "TCP_KEEPINTVL" => self
+                .sock(fd)
+                .map(|s| s.cfg.keepalive_interval.as_secs() as i64),
+            "TCP_KEEPCNT" => self.sock(fd).map(|s| i64::from(s.cfg.keepalive_probes)),
             other => return Err(Stop::skip(self.line, format!("getsockopt {other}"))),
         };
         match got {
@@ -581,6 +587,41 @@ impl Runner {
                     }
                 }
                 Ok(Ok(0))
+            }
+            "SO_KEEPALIVE" => {
+                let on = int(&value).unwrap_or(0) != 0;
+                let now = self.now;
+                if let Some(sock) = self.fds.get_mut(&fd) {
+                    sock.cfg.keepalive = on;
+                    if let Kind::Conn(c) = sock.kind
+                        && let Some(ep) = self.ep.as_mut()
+                    {
+                        let _ = ep.set_keepalive(now, c, on);
+                    }
+                }
+                Ok(Ok(0))
+            }
+            "TCP_KEEPIDLE" | "TCP_KEEPINTVL" | "TCP_KEEPCNT" => {
+                let v = int(&value).unwrap_or(0).max(1) as u64;
+                match self.fds.get_mut(&fd) {
+                    Some(
+                        sock @ Socket {
+                            kind: Kind::Fresh { .. },
+                            ..
+                        },
+                    ) => {
+                        let c = &mut sock.cfg;
+                        match name.as_str() {
+                            "TCP_KEEPIDLE" => c.keepalive_idle = core::time::Duration::from_secs(v),
+                            "TCP_KEEPINTVL" => {
+                                c.keepalive_interval = core::time::Duration::from_secs(v)
+                            }
+                            _ => c.keepalive_probes = v as u32,
+                        }
+                        Ok(Ok(0))
+                    }
+                    _ => Err(self.unsupported(s, format!("{name} after listen/connect"))),
+                }
             }
             "SO_RCVBUF" | "SO_SNDBUF" => {
                 let v = int(&value).unwrap_or(0).max(1) as usize;
