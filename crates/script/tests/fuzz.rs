@@ -175,4 +175,28 @@ fn mutated_suite_scripts_never_panic() {
     eprintln!("mutated scripts: {oks} parse, {errs} fail");
     // Both outcomes occur: the mutations neither always break nor never do.
     assert!(oks > 100 && errs > 1000, "ok {oks}, err {errs}");
+
+    // The runner too: whatever a (mutated) script says -- huge lengths,
+    // times, tolerances, sysctl values -- it ends in a verdict, without a
+    // panic or an abort. Mutations aimed at numbers make that likelier.
+    let mut rng = Rng(0xfee1_600d_5eed_0001);
+    let mut verdicts = [0usize; 3];
+    for i in 0..3_000 {
+        let mut text = mutate(&mut rng, &scripts[(i * 7) % scripts.len()]);
+        if i % 3 == 0 {
+            text = text.replacen("65536", "18446744073709551615", 1);
+        }
+        if i % 5 == 0 {
+            text = text.replacen("+0.10", "+9000000000000", 1);
+        }
+        let o =
+            synack_script::run_text(&text, &["STANDARD"], &synack_script::RunOptions::default());
+        verdicts[match o {
+            synack_script::Outcome::Pass => 0,
+            synack_script::Outcome::Fail(_) => 1,
+            synack_script::Outcome::Skip { .. } => 2,
+        }] += 1;
+    }
+    eprintln!("mutated scripts run: {verdicts:?} (pass, fail, skip)");
+    assert!(verdicts.iter().all(|&n| n > 0), "{verdicts:?}");
 }

@@ -118,6 +118,10 @@ impl Connection {
         }
         self.dupacks = 0;
 
+        if self.snd_una == self.snd_max {
+            // Nothing retransmitted is outstanding: no echo can be of it.
+            self.last_rexmit_tsval = None;
+        }
         // RFC 6298 5.2 / 5.3: stop the timer when all is acked, else restart.
         if self.snd_una == self.snd_max || self.snd_nxt == self.snd_una {
             self.timers.clear(Timer::Retransmit);

@@ -109,6 +109,12 @@ impl Connection {
             self.syn_pending = false;
             self.on_ack_advance(ctx, seg.ack);
             self.update_window_from_syn(seg);
+            if let Some(ts) = seg.options.timestamps
+                && self.ts_ok
+            {
+                self.ts_recent = ts.tsval;
+                self.ts_recent_at = ctx.now;
+            }
             self.set_state(ctx, State::Established, Cause::RecvSynAck);
             self.take_queued_syn_text(ctx);
             return;
@@ -164,8 +170,6 @@ impl Connection {
             return;
         }
 
-        // RFC 7323 5.3 R3: the segment is acceptable; keep its TSval.
-        self.update_ts_recent(ctx.now, seg);
         // The peer is alive (keep-alive's idle period restarts).
         self.peer_heard(ctx.now);
 
@@ -246,6 +250,12 @@ impl Connection {
         if !self.process_ack(ctx, seg, payload.len()) {
             return;
         }
+        // RFC 7323 5.3 R3: keep the TSval of an acceptable segment -- only
+        // once its ACK passed too, so a segment dropped for its ACK, an RST
+        // (5.2: "MUST NOT be used to update connection state") or a
+        // challenged SYN cannot move TS.Recent and have PAWS drop the real
+        // peer's segments (Linux fixed the same hole in bd090dfc634d).
+        self.update_ts_recent(ctx.now, seg);
         self.after_ack_transitions(ctx);
         if self.state == State::Closed {
             return;
@@ -307,9 +317,9 @@ impl Connection {
         }
     }
 
-    /// An old duplicate (it ends at or before RCV.NXT, and starts at most
-    /// one window back, so blind guessing is no easier than in-window)
-    /// that acknowledges data we sent and not yet saw acknowledged.
+    /// An old duplicate (it ends at or before RCV.NXT, starts at most one
+    /// window back and not before SND.WL1) that acknowledges data we sent
+    /// and not yet saw acknowledged.
     fn old_segment_acks_new_data(&self, seg: &TcpRepr, seg_len: usize) -> bool {
         let f = seg.flags;
         let back = self.acceptance_window().max(self.rcv_mss);
@@ -327,6 +337,9 @@ impl Connection {
             )
             && (seg.seq + seg_len).le(self.rcv_nxt)
             && seg.seq.ge(self.rcv_nxt - back)
+            // No older than the segment we last took a window from, so it
+            // can update the window no more than an in-window one could.
+            && seg.seq.ge(self.snd_wl1)
             && seg.ack.gt(self.snd_una)
             && seg.ack.le(self.snd_max)
     }

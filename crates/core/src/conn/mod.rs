@@ -104,6 +104,8 @@ const DEFAULT_MSS_V4: usize = 536;
 const DEFAULT_MSS_V6: usize = 1220;
 /// Largest window scale shift (RFC 7323 2.3).
 const MAX_WSCALE: u8 = 14;
+/// Largest window, 2^30 bytes (RFC 7323 2.3).
+const MAX_WINDOW: usize = 1 << 30;
 /// The delayed-ACK timeout may not exceed 0.5 s (RFC 9293 MUST-40).
 const MAX_DELAYED_ACK: Duration = Duration::from_millis(500);
 
@@ -460,7 +462,11 @@ impl Connection {
         let field_max = 65535usize << self.rcv_wscale;
         let capped = adv + (1usize << self.rcv_wscale) > field_max;
         if capped && !(self.state == State::SynReceived && self.listener.is_some()) {
-            adv.max(self.recv_buf.free())
+            // At most one segment beyond the advertised edge (keeps RFC
+            // 5961's blind-injection odds where they were) and never past
+            // RFC 7323's largest window, 2^30 (sequence arithmetic).
+            let room = self.recv_buf.free().min(adv + self.rcv_mss);
+            adv.max(room).min(MAX_WINDOW)
         } else {
             adv
         }
@@ -479,8 +485,10 @@ impl Connection {
         if self.cfg.round_recv_buffer_to_mss {
             let mss = self.snd_mss.max(1);
             let cap = self.recv_buf.capacity();
-            if cap > mss {
-                self.recv_buf.set_capacity(cap.div_ceil(mss) * mss);
+            if cap > mss
+                && let Some(rounded) = cap.div_ceil(mss).checked_mul(mss)
+            {
+                self.recv_buf.set_capacity(rounded);
             }
         }
     }

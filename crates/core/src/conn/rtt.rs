@@ -22,6 +22,8 @@ const GRANULARITY: Duration = Duration::from_millis(1);
 impl RttEstimator {
     /// Before any sample the RTO is `initial` (RFC 6298 2.1).
     pub fn new(initial: Duration, min_rto: Duration, max_rto: Duration) -> Self {
+        // A configuration with the bounds crossed keeps the upper one.
+        let min_rto = min_rto.min(max_rto);
         RttEstimator {
             srtt: None,
             rttvar: Duration::ZERO,
@@ -60,7 +62,7 @@ impl RttEstimator {
     /// The current timeout, backoff included.
     pub fn rto(&self) -> Duration {
         let factor = 1u32 << self.backoff.min(16);
-        (self.rto * factor).min(self.max_rto)
+        self.rto.saturating_mul(factor).min(self.max_rto)
     }
 
     /// Smoothed RTT, if measured.

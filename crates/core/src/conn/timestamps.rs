@@ -58,6 +58,11 @@ impl Connection {
             return TsVerdict::Accept;
         }
         let Some(ts) = seg.options.timestamps else {
+            // A SYN belongs to a new incarnation, not to this timestamp
+            // stream: the SYN rules answer it (RFC 5961 4.2).
+            if seg.flags.syn() {
+                return TsVerdict::Accept;
+            }
             self.drop_segment(ctx, seg, DropReason::MissingTimestamp);
             return TsVerdict::Drop { reply: false };
         };

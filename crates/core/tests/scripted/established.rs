@@ -249,10 +249,9 @@ fn rst_out_of_window_is_dropped_silently() {
     let mut h = Harness::new();
     h.established();
     h.send(Seg::rst(0)); // just before RCV.NXT
-    // RCV.WND is the room in the receive buffer (more than the 65535 the
-    // unscaled window field can say).
-    let room = h.ep.config().tcp.recv_buffer as u32;
-    h.send(Seg::rst(1 + room)); // just past the window
+    // Without scaling the field says 65535 although the buffer holds more:
+    // RCV.WND reaches one segment further, and no more.
+    h.send(Seg::rst(1 + 65535 + MSS_V4 as u32)); // just past the window
     h.send(Seg::rst(0x8000_0000));
     h.expect_nothing();
     assert_eq!(h.ep.state(h.conn()), Ok(State::Established));
@@ -723,5 +722,20 @@ fn an_old_duplicate_still_delivers_its_ack_of_new_data() {
     h.advance(ms(600));
     h.send(Seg::ack_at(1, 5));
     h.expect(&[Seg::ack_at(5, 3)]);
+    assert_eq!(h.ep.state(h.conn()), Ok(State::Established));
+}
+
+#[test]
+fn the_window_reaches_one_segment_past_a_capped_field() {
+    // A 256 KiB buffer and a peer without window scaling: the field says
+    // 65535; RCV.WND takes one more segment's worth (as the BSDs take the
+    // buffer's room), not the whole buffer (RFC 5961's odds unchanged).
+    let mut h = Harness::new();
+    h.established();
+    let edge = 1 + 65535 + MSS_V4 as u32;
+    h.send(Seg::rst(edge - 1));
+    h.expect(&[Seg::ack_at(1, 1)]); // in window: challenge ACK
+    h.send(Seg::rst(edge));
+    h.expect_nothing(); // outside: dropped silently
     assert_eq!(h.ep.state(h.conn()), Ok(State::Established));
 }

@@ -78,9 +78,8 @@ impl Runner {
                 }
             }
             Wait::Write { conn, n, left } => {
-                let data = vec![0u8; left];
                 let ep = self.ep.as_mut().expect("write made the endpoint");
-                match ep.send(now, conn, &data) {
+                match super::syscalls::send_zeros(ep, now, conn, left) {
                     Ok(k) if k == left => Some(Ok(n as i64)),
                     Ok(k) => {
                         self.blocked = Some(Blocked {
@@ -133,7 +132,7 @@ impl Runner {
             TimeSpec::Any => return Ok(()),
             TimeSpec::At { relative, micros } => {
                 let t = if relative || start_relative {
-                    started + micros
+                    started.saturating_add(micros)
                 } else {
                     micros
                 };
@@ -149,10 +148,12 @@ impl Runner {
                 } else {
                     0
                 };
-                (base + start, base + end)
+                (base.saturating_add(start), base.saturating_add(end))
             }
         };
-        if returned < lo - self.tolerance || returned > hi + self.tolerance {
+        if returned < lo.saturating_sub(self.tolerance)
+            || returned > hi.saturating_add(self.tolerance)
+        {
             return Err(Stop::fail(
                 self.line,
                 format!(

@@ -47,6 +47,19 @@ impl Runner {
         let Ok(v) = value.parse::<u64>() else {
             return Err(unsupported());
         };
+        // Sizes up to 1 GiB (RFC 7323's largest window), times up to a day
+        // (milliseconds), counts up to a million: beyond, a skip.
+        let limit = match name {
+            "net.inet.tcp.recvspace" | "net.inet.tcp.sendspace" | "kern.ipc.maxsockbuf" => 1 << 30,
+            "net.inet.tcp.keepcnt" => 1_000_000,
+            _ => 86_400_000,
+        };
+        if v > limit {
+            return Err(Stop::skip(
+                self.line,
+                format!("value out of range in `{cmd}`"),
+            ));
+        }
         let on = v != 0;
         let c = &mut self.cfg;
         match name {

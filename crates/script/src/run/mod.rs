@@ -40,6 +40,9 @@ pub const REMOTE_PORT: u16 = 40_000;
 
 /// Default tolerance on outbound timing (packetdrill's default).
 const DEFAULT_TOLERANCE_US: i64 = 4_000;
+/// Largest tolerance accepted (an hour); beyond, the header is a skip.
+const MAX_TOLERANCE_US: i64 = 3_600_000_000;
+
 /// Most timer firings or transmissions one event may cause.
 const MAX_STEPS: usize = 100_000;
 
@@ -288,7 +291,7 @@ impl Runner {
             TimeSpec::Any => None,
             TimeSpec::At { relative, micros } => {
                 let at = if relative {
-                    self.last_time + micros
+                    self.last_time.saturating_add(micros)
                 } else {
                     micros
                 };
@@ -300,7 +303,7 @@ impl Runner {
                 end,
             } => {
                 let base = if relative { self.last_time } else { 0 };
-                Some((base + start, base + end))
+                Some((base.saturating_add(start), base.saturating_add(end)))
             }
         }
     }
@@ -382,7 +385,9 @@ impl Runner {
                 "tolerance_usecs" => {
                     self.tolerance = v
                         .parse()
-                        .map_err(|_| Stop::skip(o.line, format!("--tolerance_usecs={v}")))?;
+                        .ok()
+                        .filter(|t| (0..=MAX_TOLERANCE_US).contains(t))
+                        .ok_or_else(|| Stop::skip(o.line, format!("--tolerance_usecs={v}")))?;
                 }
                 "non_fatal" if v == "syscall" => self.syscalls_non_fatal = true,
                 _ => {

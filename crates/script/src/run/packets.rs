@@ -144,6 +144,13 @@ impl Runner {
             dst: local.ip(),
             ttl: p.ip.ttl.unwrap_or(64),
         };
+        // Larger than any IP packet: say so before allocating it.
+        if p.seq.len > 65_535 {
+            return Err(Stop::skip(
+                self.line,
+                format!("a {}-byte inbound payload (over 65535)", p.seq.len),
+            ));
+        }
         let payload = vec![0u8; p.seq.len as usize];
         let mut buf = vec![0u8; 200 + payload.len()];
         let n = wire::emit_packet(&ip, &tcp, &payload, &mut buf).map_err(|e| {
@@ -166,9 +173,9 @@ impl Runner {
     ) -> Result<i64, Stop> {
         let expected = describe_spec(p);
         let limit = match window {
-            Some((_, end)) => end + self.tolerance,
+            Some((_, end)) => end.saturating_add(self.tolerance),
             // `*`: give the stack a generous minute.
-            None => micros(self.now) + 60_000_000,
+            None => micros(self.now).saturating_add(60_000_000),
         };
         let limit = instant(limit);
         if !self.advance_until_sent(limit)? {
@@ -212,7 +219,8 @@ impl Runner {
             )
         };
         if let Some((start, end)) = window
-            && (at < start - self.tolerance || at > end + self.tolerance)
+            && (at < start.saturating_sub(self.tolerance)
+                || at > end.saturating_add(self.tolerance))
         {
             return Err(mismatch("time"));
         }

@@ -11,6 +11,36 @@ use crate::ast::{Expr, SyscallSpec};
 use core::net::SocketAddr;
 use synack_core::{Config, ConnId, Error, ListenerId};
 
+/// Largest buffer a read() allocates (more than any receive buffer holds
+/// at once in a script).
+const MAX_IO: usize = 1 << 20;
+
+/// Queues `n` zero bytes on `conn` without allocating `n` bytes: what
+/// fits, like `Endpoint::send` (an error only if nothing fit).
+pub(super) fn send_zeros(
+    ep: &mut synack_core::Endpoint,
+    now: synack_core::Instant,
+    conn: ConnId,
+    n: usize,
+) -> Result<usize, Error> {
+    static ZEROS: [u8; 65536] = [0; 65536];
+    let mut sent = 0;
+    while sent < n {
+        let chunk = (n - sent).min(ZEROS.len());
+        match ep.send(now, conn, &ZEROS[..chunk]) {
+            Ok(k) => {
+                sent += k;
+                if k < chunk {
+                    break;
+                }
+            }
+            Err(e) if sent == 0 => return Err(e),
+            Err(_) => break,
+        }
+    }
+    Ok(sent)
+}
+
 /// FreeBSD's `O_RDWR`.
 const O_RDWR: i64 = 0x2;
 /// FreeBSD's `O_NONBLOCK`.
@@ -390,7 +420,9 @@ impl Runner {
             Err(e) => return Ok(Err(e)),
         };
         let now = self.now;
-        let mut buf = vec![0u8; n];
+        // A read returns at most what the buffer holds: no bigger buffer
+        // is needed, whatever length the script asks for.
+        let mut buf = vec![0u8; n.min(MAX_IO)];
         let ep = self.ep.as_mut().expect("socket() made the endpoint");
         Ok(match ep.recv(now, c, &mut buf) {
             Ok(k) => Ok(k as i64),
@@ -409,9 +441,8 @@ impl Runner {
             Err(e) => return Ok(Err(e)),
         };
         let now = self.now;
-        let data = vec![0u8; n];
         let ep = self.ep.as_mut().expect("socket() made the endpoint");
-        Ok(match ep.send(now, c, &data) {
+        Ok(match send_zeros(ep, now, c, n) {
             Ok(k) if k < n && !nonblocking => {
                 return Err(Stop::Block(Wait::Write {
                     conn: c,
