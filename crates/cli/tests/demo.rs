@@ -99,6 +99,25 @@ fn lossy_shows_a_data_retransmission_and_a_loss() {
 }
 
 #[test]
+fn syn_options_and_sack_blocks_are_shown_and_explained() {
+    let out = ladder("lossy", "en");
+    let syn = arrow_lines(&out)
+        .into_iter()
+        .find(|l| l.contains("SYN seq=0"))
+        .expect("a SYN line");
+    assert!(syn.contains("SACK") && syn.contains("TS"), "{syn}");
+    assert_eq!(count(&flat(&out), "options:mss="), 1, "explained once\n{out}");
+    // The lost data segment leaves a gap: the receiver's ACK says what it
+    // holds beyond it, in relative numbers, and the note explains it once.
+    let sack = arrow_lines(&out)
+        .into_iter()
+        .find(|l| l.contains("sack="))
+        .expect("an ACK with SACK blocks");
+    assert!(sack.contains("sack=1449-2897"), "{sack}");
+    assert_eq!(count(&flat(&out), "(SACK,RFC2018)"), 1, "{out}");
+}
+
+#[test]
 fn refused_shows_rst_ack() {
     let en = ladder("refused", "en");
     assert!(en.contains("RST+ACK seq=0 ack=1"));

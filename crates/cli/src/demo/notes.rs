@@ -117,6 +117,10 @@ pub enum Note {
     SimultaneousSynAckDropped(Side),
     /// The first segment the link loses.
     FirstLoss,
+    /// The first SYN's options, explained once.
+    SynOptions,
+    /// The first segment carrying SACK blocks.
+    FirstSack(Side),
     /// The injected old duplicate SYN.
     Injected,
     /// The first packet a silent host swallows.
@@ -147,6 +151,8 @@ struct SideState {
 pub fn annotate(items: &[Item], msl_secs: u64, delayed_syn: bool) -> Vec<Vec<Note>> {
     let mut s = [SideState::default(); 2];
     let mut first_data = false;
+    let mut options_noted = false;
+    let mut sack_noted = false;
     let mut first_loss = false;
     let mut half_close_noted = false;
     let mut out = Vec::with_capacity(items.len());
@@ -198,6 +204,11 @@ pub fn annotate(items: &[Item], msl_secs: u64, delayed_syn: bool) -> Vec<Vec<Not
                             simultaneous: s[peer].sent_syn,
                             delayed: delayed_syn && side == Side::Client,
                         });
+                        let o = seg.tcp.options;
+                        if !options_noted && (o.sack_permitted || o.timestamps.is_some()) {
+                            options_noted = true;
+                            notes.push(Note::SynOptions);
+                        }
                     }
                     if !f.ack() {
                         s[me].sent_syn = true;
@@ -240,6 +251,10 @@ pub fn annotate(items: &[Item], msl_secs: u64, delayed_syn: bool) -> Vec<Vec<Not
                         });
                         s[me].sent_fin = true;
                     }
+                }
+                if !sack_noted && !seg.tcp.options.sack_blocks.is_empty() {
+                    sack_noted = true;
+                    notes.push(Note::FirstSack(side));
                 }
                 s[me].handshake_ack_due = false;
                 if f.fin() {

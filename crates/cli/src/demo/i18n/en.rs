@@ -310,6 +310,16 @@ impl Texts for En {
             Note::FirstLoss => "✗ the link lost this segment; the sender can tell only from \
                  missing or duplicate ACKs"
                 .into(),
+            Note::SynOptions => "options: mss = the largest segment this side takes; ws = \
+                 window scaling, for windows over 64 KiB; SACK = it can say which bytes arrived \
+                 after a gap; TS = timestamps, to time round trips and reject old segments"
+                .into(),
+            Note::FirstSack(s) => format!(
+                "sack=a-b: the {} holds these bytes beyond a gap, so the {} learns exactly what \
+                 is missing (SACK, RFC 2018)",
+                side(s),
+                side(s.peer())
+            ),
             Note::Injected => "an old duplicate SYN from an earlier incarnation of this \
                  connection (same addresses and ports, old sequence number) reaches the server \
                  first"

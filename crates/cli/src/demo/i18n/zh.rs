@@ -311,6 +311,14 @@ impl Texts for Zh {
             Note::FirstLoss => {
                 "✗ 链路丢失了这个报文段；发送方只能从缺失的或重复的 ACK 中察觉".into()
             }
+            Note::SynOptions => "选项：mss = 本方能接收的最大报文段；ws = 窗口扩大，使窗口可超过 \
+                 64 KiB；SACK = 可以告知缺口之后已收到哪些字节；TS = 时间戳，用于测量往返时间并拒绝旧报文段"
+                .into(),
+            Note::FirstSack(s) => format!(
+                "sack=a-b：{}已收到缺口之后的这些字节，{}由此准确知道缺了什么（SACK，RFC 2018）",
+                side(s),
+                side(s.peer())
+            ),
             Note::Injected => {
                 "一个来自该连接早先实例的旧重复 SYN（地址和端口相同，序列号较旧）先到达了服务器"
                     .into()
