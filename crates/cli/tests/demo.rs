@@ -106,7 +106,11 @@ fn syn_options_and_sack_blocks_are_shown_and_explained() {
         .find(|l| l.contains("SYN seq=0"))
         .expect("a SYN line");
     assert!(syn.contains("SACK") && syn.contains("TS"), "{syn}");
-    assert_eq!(count(&flat(&out), "options:mss="), 1, "explained once\n{out}");
+    assert_eq!(
+        count(&flat(&out), "options:mss="),
+        1,
+        "explained once\n{out}"
+    );
     // The lost data segment leaves a gap: the receiver's ACK says what it
     // holds beyond it, in relative numbers, and the note explains it once.
     let sack = arrow_lines(&out)

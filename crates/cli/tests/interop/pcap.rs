@@ -444,7 +444,72 @@ fn lossy_capture_explains_every_flag() {
                  {fast} times: synack's duplicate ACKs are missing (one per out-of-order \
                  segment, RFC 5681 4.2)"
             );
+            // SACK (RFC 2018) with a real peer: synack's ACKs carry blocks,
+            // the kernel recovers with them, and never sees synack renege
+            // (drop data it had reported as held).
+            let sack_acks = tshark(
+                &pcap,
+                &[
+                    "-Y",
+                    &format!("ip.src=={SYNACK_IP} && tcp.options.sack_le"),
+                    "-T",
+                    "fields",
+                    "-e",
+                    "frame.number",
+                ],
+            )
+            .lines()
+            .count();
+            let counter = |name: &str| k.get(name).copied().unwrap_or(0);
+            eprintln!(
+                "[{test}] synack ACKs with SACK blocks: {sack_acks}; kernel SACK recoveries: {}",
+                counter("TcpExtTCPSackRecovery")
+            );
+            assert!(sack_acks > 0, "no ACK from synack carried SACK blocks");
+            assert!(
+                counter("TcpExtTCPSackRecovery") > 0,
+                "the kernel never recovered with SACK: {k:?}"
+            );
+            assert_eq!(
+                counter("TcpExtTCPSACKReneging"),
+                0,
+                "synack reneged on SACKed data"
+            );
         }
+        // Both SYNs offered SACK and timestamps (RFC 2018, RFC 7323), and
+        // every later segment of both sides carries a timestamp.
+        let syns = tshark(
+            &pcap,
+            &[
+                "-Y",
+                "tcp.flags.syn==1 && tcp.options.sack_perm && tcp.options.timestamp.tsval",
+                "-T",
+                "fields",
+                "-e",
+                "ip.src",
+            ],
+        );
+        assert!(
+            syns.lines().any(|l| l.trim() == SYNACK_IP)
+                && syns.lines().any(|l| l.trim() == KERNEL_IP),
+            "SYNs with SACK-permitted and timestamps from both sides: {syns}"
+        );
+        let without_ts = tshark(
+            &pcap,
+            &[
+                "-Y",
+                "tcp && !tcp.options.timestamp.tsval && tcp.flags.reset==0",
+                "-T",
+                "fields",
+                "-e",
+                "frame.number",
+            ],
+        );
+        assert_eq!(
+            without_ts.lines().count(),
+            0,
+            "segments without a timestamp: {without_ts}"
+        );
         drop(ns);
     }
 }

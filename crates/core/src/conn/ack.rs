@@ -34,6 +34,7 @@ impl Connection {
             return false;
         }
         let window = usize::from(seg.window) << self.snd_wscale;
+        let new_sack = self.sack_reports_new_data(seg);
         // The peer answers: probing may go on as long as it does (MUST-36).
         self.unanswered_probes = 0;
         if ack.gt(self.snd_una) {
@@ -49,7 +50,10 @@ impl Connection {
             && payload_len == 0
             && !seg.flags.syn()
             && !seg.flags.fin()
-            && window == self.snd_wnd
+            // RFC 5681 2: the window is unchanged; or RFC 6675 2 (DupAck):
+            // it SACKs data not SACKed before -- a receiver whose window
+            // moves (Linux's autotuning does) still sends duplicates.
+            && (window == self.snd_wnd || new_sack)
             && self.snd_nxt.gt(self.snd_una)
         {
             self.on_duplicate_ack();
@@ -117,6 +121,7 @@ impl Connection {
             }
         }
         self.dupacks = 0;
+        self.limited_transmit = 0;
 
         if self.snd_una == self.snd_max {
             // Nothing retransmitted is outstanding: no echo can be of it.
@@ -137,6 +142,14 @@ impl Connection {
     fn on_duplicate_ack(&mut self) {
         self.dupacks += 1;
         let flight = self.snd_nxt.since(self.snd_una);
+        // RFC 3042 Limited Transmit: each of the first two duplicate ACKs
+        // lets one new segment out beyond cwnd (cwnd itself unchanged), so
+        // a small window still produces the third duplicate.
+        self.limited_transmit = if !self.in_recovery && self.dupacks < DUPACK_THRESHOLD {
+            self.dupacks
+        } else {
+            0
+        };
         if self.in_recovery {
             self.cc.on_recovery_dupack(self.data_mss());
         } else if self.dupacks == DUPACK_THRESHOLD && self.snd_una.gt(self.recover) {

@@ -145,6 +145,8 @@ pub struct Connection {
     sack_ok: bool,
     /// The most recent out-of-order segment, for the first SACK block.
     sack_latest: Option<(SeqNum, SeqNum)>,
+    /// Highest sequence number the peer has SACKed (for RFC 6675 DupAcks).
+    sack_high: SeqNum,
     /// Both SYNs carried timestamps (RFC 7323 3.2).
     ts_ok: bool,
     /// Offset of our TSval clock.
@@ -197,6 +199,8 @@ pub struct Connection {
 
     cc: Box<dyn CongestionControl>,
     dupacks: u32,
+    /// Segments RFC 3042 lets out beyond cwnd (0, 1 or 2).
+    limited_transmit: u32,
     in_recovery: bool,
     /// RFC 6582 `recover`.
     recover: SeqNum,
@@ -281,6 +285,7 @@ impl Connection {
             wscale_ok: false,
             sack_ok: false,
             sack_latest: None,
+            sack_high: iss,
             ts_ok: false,
             ts_offset,
             ts_recent: 0,
@@ -310,6 +315,7 @@ impl Connection {
             force_probe: false,
             cc: congestion::new_controller(cfg.congestion, default_mss.min(rcv_mss)),
             dupacks: 0,
+            limited_transmit: 0,
             in_recovery: false,
             recover: iss,
             fast_rexmit_pending: false,

@@ -75,7 +75,8 @@ impl Connection {
         let nxt = self.snd_nxt;
         let unsent = data_end.since(nxt);
         let in_flight = nxt.since(self.snd_una);
-        let wnd = self.snd_wnd.min(self.cc.window());
+        let cwnd = self.cc.window() + self.limited_transmit as usize * self.data_mss();
+        let wnd = self.snd_wnd.min(cwnd);
         let usable = wnd.saturating_sub(in_flight);
         let mss = self.data_mss();
         let mut len = unsent.min(usable).min(self.max_payload());

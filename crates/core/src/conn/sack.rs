@@ -14,6 +14,33 @@ impl Connection {
         }
     }
 
+    /// Does this ACK SACK data above SND.UNA that no earlier ACK did
+    /// (RFC 6675's DupAck condition)? Without a scoreboard, "new" means
+    /// beyond the highest SACKed sequence number seen so far, which is what
+    /// each segment arriving after a loss reports. D-SACK blocks (at or
+    /// below SND.UNA, RFC 2883) and blocks past SND.MAX count for nothing.
+    pub(super) fn sack_reports_new_data(&mut self, seg: &crate::wire::TcpRepr) -> bool {
+        if !self.sack_ok {
+            return false;
+        }
+        // Keep the mark within reach of the wrapping comparisons.
+        if self.sack_high.lt(self.snd_una) {
+            self.sack_high = self.snd_una;
+        }
+        let mut new = false;
+        for &(left, right) in seg.options.sack_blocks.as_slice() {
+            if left.gt(self.snd_una)
+                && left.lt(right)
+                && right.le(self.snd_max)
+                && right.gt(self.sack_high)
+            {
+                self.sack_high = right;
+                new = true;
+            }
+        }
+        new
+    }
+
     /// The SACK blocks for an ACK sent now (RFC 2018 section 4): the block
     /// holding the most recently received segment first, then the other
     /// blocks from the highest down (the most recently filled ones, when

@@ -80,6 +80,7 @@ impl Connection {
         self.recover = self.snd_max;
         self.in_recovery = false;
         self.dupacks = 0;
+        self.limited_transmit = 0;
         self.fast_rexmit_pending = false;
         // Go back: resend from SND.UNA as the window allows.
         self.snd_nxt = self.snd_una;

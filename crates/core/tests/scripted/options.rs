@@ -442,3 +442,91 @@ fn a_receive_buffer_over_2_gib_keeps_accepting_data() {
     h.recv();
     assert_eq!(h.app_recv(100), Ok(b"ab".to_vec()));
 }
+
+/// A passive open where the peer offers SACK only, with MSS 536 (so the
+/// initial window is four segments, RFC 5681 3.1).
+fn established_with_sack(h: &mut Harness) {
+    h.listen(8);
+    let mut o = syn_opts(true, None);
+    o.mss = Some(536);
+    h.send(Seg::syn(0).opts(o).no_ack());
+    assert_eq!(h.recv().len(), 1);
+    h.send(Seg::ack_at(1, 1));
+    let l = h.listener.unwrap();
+    h.conn = Some(h.ep.accept(l).unwrap());
+}
+
+fn sack(left: u32, right: u32, iss: SeqNum) -> TcpOptions {
+    let mut blocks = SackBlocks::default();
+    blocks.push(iss + left as usize, iss + right as usize);
+    TcpOptions {
+        sack_blocks: blocks,
+        ..TcpOptions::default()
+    }
+}
+
+#[test]
+fn duplicate_acks_with_new_sack_blocks_count_even_if_the_window_moves() {
+    // RFC 6675 2: an ACK that SACKs new data is a DupAck; Linux's window
+    // grows while it sends them (autotuning), which RFC 5681's "window
+    // unchanged" test alone would not count.
+    let mut h = with_sack_ts(true, false);
+    established_with_sack(&mut h);
+    h.ep.set_nodelay(h.conn(), true).unwrap();
+    let mss = 536u32;
+    h.app_send(&bytes(0, 4 * 536));
+    assert_eq!(h.recv().len(), 4);
+    let iss = h.iss();
+    // Segment 1 lost; 2, 3 and 4 arrive: three ACKs of 1, each SACKing more.
+    for (k, win) in [(2u32, 30000u16), (3, 31000), (4, 32000)] {
+        h.send(
+            Seg::ack_at(1, 1)
+                .win(win)
+                .opts(sack(1 + mss, 1 + k * mss, iss)),
+        );
+    }
+    let out = h.recv();
+    assert_eq!(out.len(), 1, "fast retransmit after the third: {out:?}");
+    assert_eq!((out[0].seq, out[0].data.len()), (1, 536));
+    // The same with moving windows and no SACK information: not
+    // duplicates (RFC 5681), no fast retransmit.
+    let mut h = with_sack_ts(true, false);
+    established_with_sack(&mut h);
+    h.ep.set_nodelay(h.conn(), true).unwrap();
+    h.app_send(&bytes(0, 4 * 536));
+    assert_eq!(h.recv().len(), 4);
+    for win in [30000u16, 31000, 32000] {
+        h.send(Seg::ack_at(1, 1).win(win));
+    }
+    h.expect_nothing();
+}
+
+#[test]
+fn limited_transmit_sends_a_new_segment_on_each_of_the_first_two_dupacks() {
+    // RFC 3042: with four segments in flight and the first lost, the first
+    // two duplicate ACKs each let one new segment out (cwnd unchanged), so
+    // enough duplicates come back for fast retransmit.
+    let mut h = with_sack_ts(false, false);
+    established_with_sack(&mut h);
+    h.ep.set_nodelay(h.conn(), true).unwrap();
+    let cwnd = h.ep.connection(h.conn()).unwrap().cwnd();
+    h.app_send(&bytes(0, 8 * 536));
+    assert_eq!(h.recv().len(), 4, "initial window");
+    h.send(Seg::ack_at(1, 1));
+    let out = h.recv();
+    assert_eq!(out.len(), 1, "first dupack: {out:?}");
+    assert_eq!(out[0].seq, 1 + 4 * 536);
+    h.send(Seg::ack_at(1, 1));
+    let out = h.recv();
+    assert_eq!(out.len(), 1, "second dupack: {out:?}");
+    assert_eq!(out[0].seq, 1 + 5 * 536);
+    assert_eq!(
+        h.ep.connection(h.conn()).unwrap().cwnd(),
+        cwnd,
+        "cwnd unchanged"
+    );
+    // The third: fast retransmit of the first segment.
+    h.send(Seg::ack_at(1, 1));
+    let out = h.recv();
+    assert_eq!(out[0].seq, 1, "{out:?}");
+}
