@@ -367,58 +367,41 @@ fn an_echo_of_the_original_transmission_is_no_rtt_sample() {
     assert_eq!(h.ep.connection(h.conn()).unwrap().srtt(), Some(srtt0));
 }
 
-/// A segment that passes the sequence check but is then dropped for its
-/// ACK (RFC 5961 5.2 / RFC 9293: ACK of something not yet sent) must not
-/// move TS.Recent (Linux bd090dfc634d); otherwise a forged one with a
-/// far-future TSval makes every later genuine segment fail PAWS.
-#[test]
-fn a_segment_dropped_for_its_ack_does_not_move_ts_recent() {
+/// Sends `forged` (TSval far ahead of TS.Recent), which must be dropped
+/// without moving TS.Recent, then the peer's genuine data, which must not
+/// fall to PAWS.
+fn forged_segment_leaves_ts_recent(forged: Seg) {
     let mut h = with_sack_ts(true, true);
     let our = established_with_options(&mut h);
-    // Forged: overlaps RCV.NXT, ACK far beyond SND.MAX, TSval far ahead.
-    h.send(Seg::data(1, 1_000_000, b"evil").opts(ts(1001 + 0x7000_0000, 0)));
+    h.send(forged.opts(ts(1001 + 0x7000_0000, 0)));
     h.advance(ms(500));
     h.recv();
-    // Genuine data from the peer, normal TSval.
     h.send(Seg::data(1, 1, b"hello").opts(ts(1002, our.tsval)));
     h.advance(ms(500));
     h.recv();
     assert_eq!(h.ep.stats().paws_drops, 0, "genuine segment PAWS-dropped");
     assert_eq!(h.app_recv(100), Ok(b"hello".to_vec()));
+}
+
+/// A segment dropped for its ACK (far beyond SND.MAX) must not move
+/// TS.Recent (RFC 7323 5.3 R3 comes after the ACK checks; Linux
+/// bd090dfc634d): otherwise one forged segment with a far-future TSval
+/// makes every later genuine segment fail PAWS.
+#[test]
+fn a_segment_dropped_for_its_ack_does_not_move_ts_recent() {
+    forged_segment_leaves_ts_recent(Seg::data(1, 1_000_000, b"evil"));
 }
 
 /// Same with a SYN at RCV.NXT (challenge ACK, RFC 5961 4.2).
 #[test]
 fn a_challenged_syn_does_not_move_ts_recent() {
-    let mut h = with_sack_ts(true, true);
-    let our = established_with_options(&mut h);
-    h.send(Seg::syn(1).no_ack().opts(ts(1001 + 0x7000_0000, 0)));
-    h.advance(ms(500));
-    h.recv();
-    h.send(Seg::data(1, 1, b"hello").opts(ts(1002, our.tsval)));
-    h.advance(ms(500));
-    h.recv();
-    assert_eq!(h.ep.stats().paws_drops, 0, "genuine segment PAWS-dropped");
-    assert_eq!(h.app_recv(100), Ok(b"hello".to_vec()));
+    forged_segment_leaves_ts_recent(Seg::syn(1).no_ack());
 }
 
 /// Same with a segment lacking the ACK bit (fifth check drops it).
 #[test]
 fn a_segment_without_ack_does_not_move_ts_recent() {
-    let mut h = with_sack_ts(true, true);
-    let our = established_with_options(&mut h);
-    h.send(
-        Seg::data(1, 1, b"evil")
-            .no_ack()
-            .opts(ts(1001 + 0x7000_0000, 0)),
-    );
-    h.advance(ms(500));
-    h.recv();
-    h.send(Seg::data(1, 1, b"hello").opts(ts(1002, our.tsval)));
-    h.advance(ms(500));
-    h.recv();
-    assert_eq!(h.ep.stats().paws_drops, 0, "genuine segment PAWS-dropped");
-    assert_eq!(h.app_recv(100), Ok(b"hello".to_vec()));
+    forged_segment_leaves_ts_recent(Seg::data(1, 1, b"evil").no_ack());
 }
 
 /// A receive buffer over 2 GiB: the acceptance window (the buffer's free

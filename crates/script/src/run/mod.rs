@@ -230,36 +230,23 @@ impl Runner {
 
     /// Runs timers up to `t` (inclusive) and moves the clock there.
     pub(crate) fn advance_to(&mut self, t: Instant) -> Step {
-        self.drain()?;
-        for _ in 0..MAX_STEPS {
-            let next = self.ep.as_ref().and_then(Endpoint::poll_timeout);
-            match next {
-                Some(d) if d <= t => {
-                    self.now = self.now.max(d);
-                    let now = self.now;
-                    self.ep().handle_timeout(now);
-                    self.drain()?;
-                    self.poll_blocked()?;
-                }
-                _ => {
-                    self.now = self.now.max(t);
-                    return Ok(());
-                }
-            }
-        }
-        Err(Stop::fail(
-            self.line,
-            "the stack to settle",
-            "its timers keep firing",
-        ))
+        self.run_timers(t, false).map(|_| ())
     }
 
     /// Like `advance_to`, but stops at the first timer that makes the
     /// stack send. Returns whether something was sent.
     pub(crate) fn advance_until_sent(&mut self, limit: Instant) -> Result<bool, Stop> {
+        self.run_timers(limit, true)
+    }
+
+    /// Fires the endpoint's timers due up to `limit`, queueing what it
+    /// sends and retrying a blocked call after each; with `stop_when_sent`,
+    /// returns as soon as something is queued. Otherwise (or if nothing
+    /// was sent by `limit`) moves the clock to `limit`.
+    fn run_timers(&mut self, limit: Instant, stop_when_sent: bool) -> Result<bool, Stop> {
         self.drain()?;
         for _ in 0..MAX_STEPS {
-            if !self.sent.is_empty() {
+            if stop_when_sent && !self.sent.is_empty() {
                 return Ok(true);
             }
             let next = self.ep.as_ref().and_then(Endpoint::poll_timeout);
@@ -273,7 +260,7 @@ impl Runner {
                 }
                 _ => {
                     self.now = self.now.max(limit);
-                    return Ok(false);
+                    return Ok(stop_when_sent && !self.sent.is_empty());
                 }
             }
         }

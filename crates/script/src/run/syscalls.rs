@@ -69,6 +69,9 @@ pub(crate) struct Socket {
     pub cfg: Config,
 }
 
+/// A read or write's connection, non-blocking flag and length.
+type IoArgs = (ConnId, bool, usize);
+
 /// A call's result: a return value, or -1 with an errno name.
 pub(super) type Ret = Result<i64, &'static str>;
 
@@ -412,10 +415,17 @@ impl Runner {
         })
     }
 
-    fn sys_read(&mut self, s: &SyscallSpec) -> Result<Ret, Stop> {
+    /// read/write/send/recv's (connection, non-blocking, length), or the
+    /// errno for a descriptor that is no connection.
+    #[allow(clippy::type_complexity)]
+    fn io_args(&self, s: &SyscallSpec) -> Result<Result<IoArgs, &'static str>, Stop> {
         let fd = self.fd_arg(s)?;
         let n = int(self.arg(s, 2)?).unwrap_or(0).max(0) as usize;
-        let (c, nonblocking) = match self.conn_of(fd) {
+        Ok(self.conn_of(fd).map(|(c, nb)| (c, nb, n)))
+    }
+
+    fn sys_read(&mut self, s: &SyscallSpec) -> Result<Ret, Stop> {
+        let (c, nonblocking, n) = match self.io_args(s)? {
             Ok(x) => x,
             Err(e) => return Ok(Err(e)),
         };
@@ -434,9 +444,7 @@ impl Runner {
     }
 
     fn sys_write(&mut self, s: &SyscallSpec) -> Result<Ret, Stop> {
-        let fd = self.fd_arg(s)?;
-        let n = int(self.arg(s, 2)?).unwrap_or(0).max(0) as usize;
-        let (c, nonblocking) = match self.conn_of(fd) {
+        let (c, nonblocking, n) = match self.io_args(s)? {
             Ok(x) => x,
             Err(e) => return Ok(Err(e)),
         };
