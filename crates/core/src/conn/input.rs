@@ -306,9 +306,11 @@ impl Connection {
                 if !self.app_owned {
                     self.timers.set(Timer::FinWait2, ctx.now + self.cfg.msl * 2);
                 }
+                self.emit_event(ctx, EventKind::SendClosed);
             }
             State::Closing if self.fin_acked() => {
                 self.set_state(ctx, State::TimeWait, Cause::RecvAck);
+                self.emit_event(ctx, EventKind::SendClosed);
             }
             State::LastAck if self.fin_acked() => {
                 self.set_state(ctx, State::Closed, Cause::RecvAck);

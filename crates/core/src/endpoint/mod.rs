@@ -58,6 +58,9 @@ pub enum EventKind {
     Writable,
     /// The peer sent FIN: no more data will arrive (end of stream).
     PeerClosed,
+    /// Our FIN was acknowledged: the peer has everything we sent (after
+    /// `shutdown`; FIN-WAIT-1 → FIN-WAIT-2, or CLOSING → TIME-WAIT).
+    SendClosed,
     /// The peer reset the connection.
     Reset,
     /// The peer refused our connection attempt.

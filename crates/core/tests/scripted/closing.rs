@@ -358,3 +358,12 @@ fn fin_wait_2_in_window_rst_draws_challenge_ack() {
     h.expect(&[Seg::ack_at(2, 1)]);
     h.assert_state(State::FinWait2);
 }
+
+#[test]
+fn the_ack_of_our_fin_is_an_event_in_closing_too() {
+    let mut h = Harness::new();
+    h.closing();
+    h.send(Seg::ack_at(2, 2));
+    h.assert_state(State::TimeWait);
+    assert_eq!(h.conn_events(), vec![EventKind::SendClosed]);
+}

@@ -699,6 +699,8 @@ impl Harness {
         self.send(Seg::ack_at(1, 2));
         self.expect_nothing();
         self.assert_state(State::FinWait2);
+        // The application hears that its FIN arrived.
+        assert_eq!(self.conn_events(), vec![EventKind::SendClosed]);
     }
 
     /// CLOSE-WAIT: ESTABLISHED and the peer's FIN, acknowledged at once.
