@@ -103,16 +103,16 @@ impl Connection {
                 // Full ACK: leave recovery (RFC 6582 3.2 step 6).
                 self.in_recovery = false;
                 let flight = self.snd_nxt.since(self.snd_una);
-                self.cc.on_recovery_exit(flight, self.data_mss());
+                self.cc.on_recovery_exit(flight, self.payload_mss());
             } else {
                 // Partial ACK: retransmit the next hole at once, deflate
                 // (RFC 6582 3.2 step 5), restart the timer below.
-                self.cc.on_partial_ack(acked, self.data_mss());
+                self.cc.on_partial_ack(acked, self.payload_mss());
                 self.fast_rexmit_pending = true;
             }
         } else {
             // Only data counts toward window growth, not SYN or FIN.
-            self.cc.on_ack(data_acked, self.data_mss());
+            self.cc.on_ack(data_acked, self.payload_mss());
             // Keep `recover` trailing SND.UNA once passed, or after 2^31
             // bytes without loss the wrapping comparison would disable fast
             // retransmit (RFC 6582 3.2, note on wraparound).
@@ -151,13 +151,13 @@ impl Connection {
             0
         };
         if self.in_recovery {
-            self.cc.on_recovery_dupack(self.data_mss());
+            self.cc.on_recovery_dupack(self.payload_mss());
         } else if self.dupacks == DUPACK_THRESHOLD && self.snd_una.gt(self.recover) {
             // RFC 6582 3.2 step 2: enter fast recovery only if the ACK covers
             // more than `recover` (avoids multiple reductions per window).
             self.in_recovery = true;
             self.recover = self.snd_max;
-            self.cc.on_fast_retransmit(flight, self.data_mss());
+            self.cc.on_fast_retransmit(flight, self.payload_mss());
             self.fast_rexmit_pending = true;
             self.rtt_timing = None;
         }

@@ -412,9 +412,11 @@ impl Connection {
     }
 
     /// Payload of a full-sized segment: the MSS less the options every
-    /// segment carries (timestamps). What a TSO device cuts by.
+    /// segment carries (RFC 6691: the MSS counts no options; timestamps
+    /// take 12 bytes). What a TSO device cuts by.
     pub fn payload_mss(&self) -> usize {
-        self.data_mss()
+        let ts = if self.ts_ok { 12 } else { 0 };
+        self.snd_mss.saturating_sub(ts).max(1)
     }
 
     /// The congestion window.
@@ -476,13 +478,6 @@ impl Connection {
         } else {
             adv
         }
-    }
-
-    /// Largest payload of a segment we send: the MSS less the options
-    /// every segment carries (RFC 6691: the MSS counts no options).
-    fn data_mss(&self) -> usize {
-        let ts = if self.ts_ok { 12 } else { 0 };
-        self.snd_mss.saturating_sub(ts).max(1)
     }
 
     /// The BSDs' rounding of the receive buffer to whole segments once the

@@ -73,7 +73,7 @@ impl Connection {
         self.snd_mss = peer_mss.min(self.rcv_mss);
         // Windows count payload: what a segment carries after the options
         // (the SYN's timestamp decision is taken first).
-        self.cc.reset(self.data_mss());
+        self.cc.reset(self.payload_mss());
         self.sack_ok = self.cfg.sack && o.sack_permitted;
         match o.window_scale {
             Some(shift) if self.cfg.window_scaling => {

@@ -50,7 +50,7 @@ impl Connection {
     /// segment carries, or with TSO (`Config::tso_segments` > 1) as many
     /// such whole pieces as fit in [`MAX_TSO_PAYLOAD`].
     fn max_payload(&self) -> usize {
-        let mss = self.data_mss();
+        let mss = self.payload_mss();
         if self.cfg.tso_segments <= 1 {
             return mss;
         }
@@ -75,10 +75,10 @@ impl Connection {
         let nxt = self.snd_nxt;
         let unsent = data_end.since(nxt);
         let in_flight = nxt.since(self.snd_una);
-        let cwnd = self.cc.window() + self.limited_transmit as usize * self.data_mss();
+        let cwnd = self.cc.window() + self.limited_transmit as usize * self.payload_mss();
         let wnd = self.snd_wnd.min(cwnd);
         let usable = wnd.saturating_sub(in_flight);
-        let mss = self.data_mss();
+        let mss = self.payload_mss();
         let mut len = unsent.min(usable).min(self.max_payload());
         if len > mss && len < unsent {
             // TSO: whole MSS-sized pieces unless this empties the queue
@@ -179,7 +179,7 @@ impl Connection {
         if self.fast_rexmit_pending && self.state.is_synchronized() {
             self.fast_rexmit_pending = false;
             let data_end = self.send_data_end();
-            let len = data_end.since(self.snd_una).min(self.data_mss());
+            let len = data_end.since(self.snd_una).min(self.payload_mss());
             let fin =
                 self.fin_queued && self.snd_una + len == data_end && self.snd_max.gt(data_end);
             if len > 0 || fin {
@@ -257,7 +257,7 @@ impl Connection {
                 let extra = plan.options.wire_len().saturating_sub(ts_len);
                 // (A TSO segment with SACK blocks goes as one wire segment:
                 // the device copies the options into every piece.)
-                let room = self.data_mss().saturating_sub(extra).max(1);
+                let room = self.payload_mss().saturating_sub(extra).max(1);
                 if extra > 0 && plan.len > room {
                     plan.len = room;
                     plan.flags = data_flags(room, false, false);

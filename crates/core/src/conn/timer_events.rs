@@ -75,7 +75,7 @@ impl Connection {
             return;
         }
         let flight = self.snd_max.since(self.snd_una);
-        self.cc.on_timeout(flight, self.data_mss());
+        self.cc.on_timeout(flight, self.payload_mss());
         // RFC 6582 section 4: remember the highest sequence sent.
         self.recover = self.snd_max;
         self.in_recovery = false;

@@ -477,11 +477,7 @@ impl Endpoint {
 
     /// Number of connections in `state` (a scan: for tests and tools).
     pub fn count_in_state(&self, state: State) -> usize {
-        self.conns
-            .slots
-            .iter()
-            .filter(|s| s.conn.as_ref().is_some_and(|c| c.state() == state))
-            .count()
+        self.connections().filter(|c| c.state() == state).count()
     }
 }
 

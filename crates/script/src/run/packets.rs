@@ -95,32 +95,14 @@ impl Runner {
                 "`...` sequence number on an inbound packet",
             ));
         };
-        let mut options = TcpOptions::default();
-        for o in p.options.iter().flatten() {
-            match o {
-                TcpOptionSpec::Nop | TcpOptionSpec::Eol => {}
-                TcpOptionSpec::Mss(m) => options.mss = Some(*m),
-                TcpOptionSpec::WindowScale(s) => options.window_scale = Some(*s),
-                TcpOptionSpec::SackPermitted => options.sack_permitted = true,
-                TcpOptionSpec::Sack(blocks) => {
-                    let mut b = SackBlocks::default();
-                    for (l, r) in blocks {
-                        let isn = self.isn();
-                        b.push(SeqNum(isn.wrapping_add(*l)), SeqNum(isn.wrapping_add(*r)));
-                    }
-                    options.sack_blocks = b;
-                }
-                TcpOptionSpec::Timestamp { val, ecr } => {
-                    options.timestamps = Some(Timestamps {
-                        tsval: *val,
-                        tsecr: ecr.wrapping_add(self.ts_shift.unwrap_or(0)),
-                    });
-                }
-                TcpOptionSpec::Other(t) => {
-                    return Err(Stop::skip(self.line, format!("TCP option `{t}`")));
-                }
-            }
-        }
+        // SACK blocks name synack's sequence space; TSecr echoes its clock.
+        let list = p.options.as_deref().unwrap_or(&[]);
+        let (mut options, ts) = spec_options(list, self.isn())
+            .map_err(|t| Stop::skip(self.line, format!("TCP option `{t}`")))?;
+        options.timestamps = ts.map(|(val, ecr)| Timestamps {
+            tsval: val,
+            tsecr: ecr.wrapping_add(self.ts_shift.unwrap_or(0)),
+        });
         let window = p.win.unwrap_or(0);
         let window = u16::try_from(window)
             .map_err(|_| Stop::skip(self.line, format!("window {window} (over 65535)")))?;
@@ -267,23 +249,9 @@ impl Runner {
             }
             return Ok(());
         };
-        let mut want = TcpOptions::default();
-        let mut want_ts = None;
-        for o in list {
-            match o {
-                TcpOptionSpec::Nop | TcpOptionSpec::Eol => {}
-                TcpOptionSpec::Mss(m) => want.mss = Some(*m),
-                TcpOptionSpec::WindowScale(s) => want.window_scale = Some(*s),
-                TcpOptionSpec::SackPermitted => want.sack_permitted = true,
-                TcpOptionSpec::Sack(blocks) => {
-                    for (l, r) in blocks {
-                        want.sack_blocks.push(SeqNum(*l), SeqNum(*r));
-                    }
-                }
-                TcpOptionSpec::Timestamp { val, ecr } => want_ts = Some((*val, *ecr)),
-                TcpOptionSpec::Other(t) => return Err(format!("option `{t}` (not understood)")),
-            }
-        }
+        // SACK blocks name the script's sequence space (its ISN is 0).
+        let (want, want_ts) =
+            spec_options(list, 0).map_err(|t| format!("option `{t}` (not understood)"))?;
         if want.mss != got.mss {
             return Err("MSS option".into());
         }
@@ -368,6 +336,40 @@ impl Runner {
         }
         s
     }
+}
+
+/// A `TS val N ecr N` pair as written.
+type TsPair = (u32, u32);
+
+/// A line's option list as `TcpOptions`, SACK blocks offset by
+/// `sack_base`; the timestamp pair is returned as written, for the caller
+/// to translate. An option the runner does not know is returned as `Err`.
+fn spec_options(
+    list: &[TcpOptionSpec],
+    sack_base: u32,
+) -> Result<(TcpOptions, Option<TsPair>), &str> {
+    let mut o = TcpOptions::default();
+    let mut ts = None;
+    for spec in list {
+        match spec {
+            TcpOptionSpec::Nop | TcpOptionSpec::Eol => {}
+            TcpOptionSpec::Mss(m) => o.mss = Some(*m),
+            TcpOptionSpec::WindowScale(s) => o.window_scale = Some(*s),
+            TcpOptionSpec::SackPermitted => o.sack_permitted = true,
+            TcpOptionSpec::Sack(blocks) => {
+                o.sack_blocks = SackBlocks::default();
+                for (l, r) in blocks {
+                    o.sack_blocks.push(
+                        SeqNum(sack_base.wrapping_add(*l)),
+                        SeqNum(sack_base.wrapping_add(*r)),
+                    );
+                }
+            }
+            TcpOptionSpec::Timestamp { val, ecr } => ts = Some((*val, *ecr)),
+            TcpOptionSpec::Other(t) => return Err(t),
+        }
+    }
+    Ok((o, ts))
 }
 
 /// The TSval a `>` line writes, if any.

@@ -505,12 +505,7 @@ impl Runner {
             .and_then(|c| self.ep.as_ref()?.connection(c).ok())
             .and_then(|conn| conn.error());
         let sock = self.fds.get_mut(&fd).ok_or("EBADF")?;
-        let code = match pending {
-            Some(Error::ConnectionReset) => 54,
-            Some(Error::ConnectionRefused) => 61,
-            Some(Error::TimedOut) => 60,
-            _ => 0,
-        };
+        let code = pending.and_then(|e| errno_value(errno_of(e))).unwrap_or(0);
         if code == 0 || sock.error_taken {
             return Ok(0);
         }
@@ -586,6 +581,19 @@ impl Runner {
         }
     }
 
+    /// The settings of a socket neither listening nor connected yet (the
+    /// only ones buffer and keep-alive options may still change).
+    fn fresh_cfg(&mut self, fd: i32) -> Option<&mut Config> {
+        match self.fds.get_mut(&fd)? {
+            Socket {
+                kind: Kind::Fresh { .. },
+                cfg,
+                ..
+            } => Some(cfg),
+            _ => None,
+        }
+    }
+
     fn sys_setsockopt(&mut self, s: &SyscallSpec) -> Result<Ret, Stop> {
         let fd = self.fd_arg(s)?;
         let name = ident(self.arg(s, 2)?).unwrap_or("?").to_string();
@@ -640,67 +648,33 @@ impl Runner {
                 }
                 Ok(Ok(0))
             }
-            "TCP_KEEPIDLE" | "TCP_KEEPINTVL" | "TCP_KEEPCNT" => {
+            "TCP_KEEPIDLE" | "TCP_KEEPINTVL" | "TCP_KEEPCNT" | "SO_RCVBUF" | "SO_SNDBUF" => {
                 let v = int(&value).unwrap_or(0).max(1) as u64;
-                match self.fds.get_mut(&fd) {
-                    Some(
-                        sock @ Socket {
-                            kind: Kind::Fresh { .. },
-                            ..
-                        },
-                    ) => {
-                        let c = &mut sock.cfg;
-                        match name.as_str() {
-                            "TCP_KEEPIDLE" => c.keepalive_idle = core::time::Duration::from_secs(v),
-                            "TCP_KEEPINTVL" => {
-                                c.keepalive_interval = core::time::Duration::from_secs(v)
-                            }
-                            _ => c.keepalive_probes = v as u32,
-                        }
-                        Ok(Ok(0))
-                    }
-                    _ => Err(self.unsupported(s, format!("{name} after listen/connect"))),
+                let Some(c) = self.fresh_cfg(fd) else {
+                    return Err(self.unsupported(s, format!("{name} after listen/connect")));
+                };
+                let secs = core::time::Duration::from_secs(v);
+                match name.as_str() {
+                    "TCP_KEEPIDLE" => c.keepalive_idle = secs,
+                    "TCP_KEEPINTVL" => c.keepalive_interval = secs,
+                    "TCP_KEEPCNT" => c.keepalive_probes = v as u32,
+                    "SO_RCVBUF" => c.recv_buffer = v as usize,
+                    _ => c.send_buffer = v as usize,
                 }
-            }
-            "SO_RCVBUF" | "SO_SNDBUF" => {
-                let v = int(&value).unwrap_or(0).max(1) as usize;
-                match self.fds.get_mut(&fd) {
-                    Some(
-                        sock @ Socket {
-                            kind: Kind::Fresh { .. },
-                            ..
-                        },
-                    ) => {
-                        if name == "SO_RCVBUF" {
-                            sock.cfg.recv_buffer = v;
-                        } else {
-                            sock.cfg.send_buffer = v;
-                        }
-                        Ok(Ok(0))
-                    }
-                    _ => Err(self.unsupported(s, format!("{name} after listen/connect"))),
-                }
+                Ok(Ok(0))
             }
             other => Err(self.unsupported(s, format!("option {other}"))),
         }
     }
 }
 
-/// FreeBSD errno values for the names scripts use in SO_ERROR.
+/// FreeBSD's values of the errno names scripts read back with SO_ERROR.
+const SO_ERRNOS: [(&str, i64); 3] = [("ECONNRESET", 54), ("ECONNREFUSED", 61), ("ETIMEDOUT", 60)];
+
 fn errno_value(name: &str) -> Option<i64> {
-    Some(match name {
-        "ECONNRESET" => 54,
-        "ECONNREFUSED" => 61,
-        "ETIMEDOUT" => 60,
-        _ => return None,
-    })
+    SO_ERRNOS.iter().find(|(n, _)| *n == name).map(|&(_, v)| v)
 }
 
 fn errno_name(v: i64) -> Option<&'static str> {
-    Some(match v {
-        54 => "ECONNRESET",
-        61 => "ECONNREFUSED",
-        60 => "ETIMEDOUT",
-        _ => return None,
-    })
+    SO_ERRNOS.iter().find(|(_, x)| *x == v).map(|&(n, _)| n)
 }
