@@ -152,10 +152,25 @@ pub struct TunArgs {
     /// packet).
     #[arg(long)]
     pub no_offload: bool,
+    /// Also measure smoltcp 0.14 on the same workload and the kernel to
+    /// itself over a veth pair, in the same run, and print the ratios.
+    #[arg(long)]
+    pub compare: bool,
+    /// The kernel's TCP congestion control in the bench namespaces (one of
+    /// net.ipv4.tcp_allowed_congestion_control); default: the host's.
+    #[arg(long, value_name = "NAME")]
+    pub cc: Option<String>,
     /// Internal: the part that runs inside the namespace (set by the outer
     /// run, which re-executes synack with `ip netns exec`).
     #[arg(long, hide = true)]
     pub inside: bool,
+    /// Internal: the namespace at the far end of the veth pair.
+    #[arg(long, hide = true, value_name = "NS")]
+    pub peer_ns: Option<String>,
+    /// Internal: the kernel reader of the veth reference (runs in the far
+    /// namespace).
+    #[arg(long, hide = true)]
+    pub kernel_sink: bool,
 }
 
 fn parse_scenario(s: &str) -> Result<Scenario, String> {

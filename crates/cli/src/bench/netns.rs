@@ -3,6 +3,7 @@
 //! `setns` here), and deleted with everything still running in it when
 //! dropped.
 
+use core::net::Ipv4Addr;
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -37,9 +38,9 @@ pub fn check_privileges() -> Result<(), String> {
 }
 
 impl Netns {
-    /// Creates `synack-bench-<pid>` with its loopback up.
-    pub fn create() -> Result<Netns, String> {
-        let name = format!("synack-bench-{}", std::process::id());
+    /// Creates `synack-bench-<pid><suffix>` with its loopback up.
+    pub fn create(suffix: &str) -> Result<Netns, String> {
+        let name = format!("synack-bench-{}{suffix}", std::process::id());
         let out = Command::new("ip")
             .args(["netns", "add", &name])
             .output()
@@ -59,6 +60,58 @@ impl Netns {
             return Err(format!("cannot bring up lo in {}", ns.name));
         }
         Ok(ns)
+    }
+
+    /// The namespace's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Joins this namespace to `peer` with a veth pair (MTU 1500, the
+    /// default), `here`/`prefix` on this end and `there`/`prefix` on the
+    /// other, both up.
+    pub fn veth_to(
+        &self,
+        peer: &Netns,
+        here: Ipv4Addr,
+        there: Ipv4Addr,
+        prefix: u8,
+    ) -> Result<(), String> {
+        let (a, b) = ("veth-bench", "veth-peer");
+        let here = format!("{here}/{prefix}");
+        let there = format!("{there}/{prefix}");
+        let steps: [&[&str]; 5] = [
+            &[
+                "link", "add", a, "netns", &self.name, "type", "veth", "peer", "name", b, "netns",
+                &peer.name,
+            ],
+            &["-n", &self.name, "addr", "add", &here, "dev", a],
+            &["-n", &peer.name, "addr", "add", &there, "dev", b],
+            &["-n", &self.name, "link", "set", a, "up"],
+            &["-n", &peer.name, "link", "set", b, "up"],
+        ];
+        for args in steps {
+            ip(args)?;
+        }
+        Ok(())
+    }
+
+    /// Sets the kernel's TCP congestion control in this namespace only.
+    pub fn set_congestion_control(&self, cc: &str) -> Result<(), String> {
+        let key = format!("net.ipv4.tcp_congestion_control={cc}");
+        let out = Command::new("ip")
+            .args(["netns", "exec", &self.name, "sysctl", "-qw", &key])
+            .output()
+            .map_err(|e| format!("cannot run sysctl: {e}"))?;
+        if out.status.success() {
+            return Ok(());
+        }
+        let allowed = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_allowed_congestion_control")
+            .unwrap_or_default();
+        Err(format!(
+            "cannot use congestion control {cc:?} in a namespace (allowed: {})",
+            allowed.trim()
+        ))
     }
 
     /// Runs `program args...` inside the namespace with the standard
@@ -122,4 +175,20 @@ impl Drop for Netns {
             .stderr(Stdio::null())
             .status();
     }
+}
+
+/// Runs `ip ARGS`, turning a failure into a one-line error.
+fn ip(args: &[&str]) -> Result<(), String> {
+    let out = Command::new("ip")
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run ip (iproute2): {e}"))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    Err(format!(
+        "ip {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr).trim()
+    ))
 }

@@ -1,10 +1,13 @@
-//! `synack bench tun`: two JSON lines, and no namespace left behind.
+//! `synack bench tun`: its JSON lines, `--compare` with smoltcp and the
+//! kernel's own figure, `--cc`, and no namespace left behind.
 
 use crate::netns::{SYNACK, alone, skip};
-use std::process::Command;
+use std::process::{Command, Output};
 
-#[test]
-fn bench_tun_json() {
+/// Runs `synack ARGS` as `bench tun` does and returns its output and the
+/// names of the namespaces it would have made; `None` (and a visible skip)
+/// without root or /dev/net/tun.
+fn bench(test: &str, args: &[&str]) -> Option<(Output, [String; 2])> {
     let uid = std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
@@ -13,39 +16,153 @@ fn bench_tun_json() {
                 .and_then(|l| l.split_whitespace().nth(2).map(str::to_string))
         });
     if uid.as_deref() != Some("0") || std::fs::metadata("/dev/net/tun").is_err() {
-        skip("bench_tun_json: needs root and /dev/net/tun");
-        return;
+        skip(&format!("{test}: needs root and /dev/net/tun"));
+        return None;
     }
-    let _alone = alone();
     let child = Command::new(SYNACK)
-        .args(["bench", "tun", "--bytes", "20000000", "--json"])
+        .args(args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("run synack");
     let name = format!("synack-bench-{}", child.id());
-    // bench tun bounds its own run (60 s plus the transfer at 10 MB/s).
+    // bench tun bounds its own run (60 s plus the transfers at 10 MB/s).
     let out = child.wait_with_output().expect("wait for synack");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "bench tun failed: {stderr}");
+    Some((out, [name.clone(), format!("{name}-peer")]))
+}
+
+fn json_lines(out: &Output) -> Vec<serde_json::Value> {
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let lines: Vec<serde_json::Value> = stdout
+    stdout
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?}: {e}")))
-        .collect();
-    assert_eq!(lines.len(), 2, "{stdout}");
+        .collect()
+}
+
+fn assert_gone(names: &[String]) {
+    let ns = Command::new("ip").args(["netns", "list"]).output().unwrap();
+    let ns = String::from_utf8_lossy(&ns.stdout);
+    for name in names {
+        assert!(
+            !ns.lines()
+                .any(|l| l.split_whitespace().next() == Some(name.as_str())),
+            "namespace {name} was left behind"
+        );
+    }
+}
+
+#[test]
+fn bench_tun_json() {
+    let _alone = alone();
+    let args = ["bench", "tun", "--bytes", "20000000", "--json"];
+    let Some((out, names)) = bench("bench_tun_json", &args) else {
+        return;
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "bench tun failed: {stderr}");
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 2, "{lines:?}");
     for (v, dir) in lines.iter().zip(["linux_to_synack", "synack_to_linux"]) {
         assert_eq!(v["bench"], "tun");
+        assert_eq!(v["stack"], "synack");
         assert_eq!(v["direction"], dir);
         assert_eq!(v["bytes"], 20000000);
         assert!(v["seconds"].as_f64().unwrap() > 0.0, "{v}");
         assert!(v["gbit_per_s"].as_f64().unwrap() > 0.0, "{v}");
+        assert!(
+            v["kernel_cc"].as_str().is_some_and(|c| !c.is_empty()),
+            "{v}"
+        );
     }
-    let ns = Command::new("ip").args(["netns", "list"]).output().unwrap();
-    let ns = String::from_utf8_lossy(&ns.stdout);
-    assert!(
-        !ns.lines()
-            .any(|l| l.split_whitespace().next() == Some(name.as_str())),
-        "namespace {name} was left behind"
+    assert_gone(&names);
+}
+
+/// `--compare --cc reno`: smoltcp both ways and the kernel over veth, every
+/// byte checked by each reader (a mismatch fails the run), then the ratios
+/// of the figures printed above them.
+#[test]
+fn bench_tun_compare_json() {
+    let _alone = alone();
+    let args = [
+        "bench",
+        "tun",
+        "--bytes",
+        "20000000",
+        "--json",
+        "--compare",
+        "--cc",
+        "reno",
+    ];
+    let Some((out, names)) = bench("bench_tun_compare_json", &args) else {
+        return;
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "bench tun --compare failed: {stderr}");
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 6, "{lines:?}");
+    let expected = [
+        ("synack", "linux_to_synack"),
+        ("synack", "synack_to_linux"),
+        ("smoltcp", "linux_to_smoltcp"),
+        ("smoltcp", "smoltcp_to_linux"),
+        ("linux", "linux_to_linux"),
+    ];
+    let mut g = std::collections::HashMap::new();
+    for (v, (stack, dir)) in lines.iter().zip(expected) {
+        assert_eq!(v["stack"], stack, "{v}");
+        assert_eq!(v["direction"], dir, "{v}");
+        assert_eq!(v["bytes"], 20000000);
+        assert_eq!(v["kernel_cc"], "reno", "{v}");
+        let gbit = v["gbit_per_s"].as_f64().unwrap();
+        assert!(gbit > 0.0, "{v}");
+        g.insert(dir, gbit);
+    }
+    assert_eq!(lines[2]["offloads"], false, "smoltcp has no TUN offloads");
+    let ratios = &lines[5]["ratios"];
+    let close = |name: &str, x: f64, y: f64| {
+        let r = ratios[name]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{name}: {ratios}"));
+        assert!(
+            (r - x / y).abs() <= 0.01 + 0.01 * r,
+            "{name}: {r} vs {}",
+            x / y
+        );
+    };
+    close(
+        "linux_to_synack_over_linux_to_smoltcp",
+        g["linux_to_synack"],
+        g["linux_to_smoltcp"],
     );
+    close(
+        "synack_to_linux_over_smoltcp_to_linux",
+        g["synack_to_linux"],
+        g["smoltcp_to_linux"],
+    );
+    close(
+        "linux_to_synack_over_linux_to_linux",
+        g["linux_to_synack"],
+        g["linux_to_linux"],
+    );
+    assert_gone(&names);
+}
+
+/// A congestion control the namespace may not use: one line naming the
+/// allowed ones, a failure exit, nothing left behind.
+#[test]
+fn bench_tun_refuses_unknown_cc() {
+    let _alone = alone();
+    let args = ["bench", "tun", "--bytes", "1000", "--cc", "no-such-cc"];
+    let Some((out, names)) = bench("bench_tun_refuses_unknown_cc", &args) else {
+        return;
+    };
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no-such-cc") && stderr.contains("allowed"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(out.stdout.is_empty());
+    assert_gone(&names);
 }

@@ -1,191 +1,36 @@
-//! `bench tun`: one connection each way between a Linux kernel socket and
-//! synack over a TUN device, in a private network namespace.
-//!
-//! The workload, to be reproduced exactly by other stacks: a fresh network
-//! namespace; synack creates the TUN device `synack0` (MTU 1500) and owns
-//! 198.18.0.2/24, the kernel side gets 198.18.0.1/24 (as `synack serve`
-//! does). Socket buffers are synack's defaults and the kernel's defaults
-//! (autotuning); applications read and write 64 KiB at a time.
-//!
-//! - `linux_to_synack`: a kernel socket connects to synack's port 5001 and
-//!   writes N bytes; synack reads them. The clock runs from synack's accept
-//!   until synack has read all N bytes.
-//! - `synack_to_linux`: synack connects to a kernel listener on
-//!   198.18.0.1:5002 and writes N bytes; the kernel socket reads them. The
-//!   clock runs from the kernel's accept until it has read all N bytes.
-//!
-//! Both sides check every byte (byte i of a stream is `i % 251`).
-//!
-//! The command needs root and /dev/net/tun. It creates the namespace
-//! `synack-bench-<pid>`, runs itself inside it (`ip netns exec`) with the
-//! hidden option `--inside`, and deletes the namespace afterwards. The
-//! kernel side runs on a thread of that inner process, so both share the
-//! machine's cores like any client and server on one host.
+//! synack's two directions: the TUN driver with synack's endpoint, and a
+//! kernel socket on a thread ([`super::kernel`]).
 
-use super::netns::{Netns, check_privileges};
-use super::round;
-use crate::args::TunArgs;
+use super::kernel;
+use super::{APP_BUF, Measured, PERIOD, STALL, matches, pattern};
 use crate::net::Session;
-use crate::net::args::TunOpts;
 use core::net::{IpAddr, Ipv4Addr, SocketAddr};
-use serde_json::json;
-use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::process::ExitCode;
+use std::net::TcpListener;
 use std::sync::mpsc;
-use std::thread;
-use std::time::{Duration, Instant as StdInstant};
+use std::time::Instant as StdInstant;
 use synack_core::{ConnId, Endpoint, Error, Event, EventKind, Instant, ListenerId, State};
-use synack_tun::{App, Waker};
+use synack_tun::App;
 
 /// synack's address.
-const SYNACK: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 2);
+pub const SYNACK: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 2);
 /// The kernel side's address.
 const KERNEL: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 1);
 /// synack's listening port (`linux_to_synack`).
 const SYNACK_PORT: u16 = 5001;
 /// The kernel's listening port (`synack_to_linux`).
 const KERNEL_PORT: u16 = 5002;
-/// Application buffers.
-const APP_BUF: usize = 64 * 1024;
-/// Pattern period (prime, so it does not line up with buffer sizes).
-const PERIOD: usize = 251;
-/// Give up when a direction makes no progress for this long.
-const STALL: Duration = Duration::from_secs(20);
 
-/// One direction's figures.
-struct Measured {
-    direction: &'static str,
-    bytes: u64,
-    seconds: f64,
-}
-
-/// Runs the benchmark: outside the namespace, sets it up and runs the
-/// inner part in it; inside, measures.
-pub fn run(a: &TunArgs) -> Result<ExitCode, String> {
-    if a.inside {
-        return inside(a);
-    }
-    if let Err(msg) = check_privileges() {
-        eprintln!("synack: {msg}");
-        return Ok(ExitCode::from(2));
-    }
-    let mut ns = Netns::create()?;
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find synack itself: {e}"))?;
-    let bytes = a.bytes.to_string();
-    let mut args = vec!["bench", "tun", "--bytes", bytes.as_str(), "--inside"];
-    if a.json {
-        args.push("--json");
-    }
-    if a.no_offload {
-        args.push("--no-offload");
-    }
-    // Generous: setup, then both directions at 10 MB/s or better.
-    let limit = Duration::from_secs(60 + 2 * a.bytes / 10_000_000);
-    let status = ns.run(&exe, &args, limit)?;
-    drop(ns);
-    Ok(match status.code() {
-        Some(0) => ExitCode::SUCCESS,
-        Some(c) => ExitCode::from(u8::try_from(c).unwrap_or(1)),
-        None => ExitCode::FAILURE,
-    })
-}
-
-fn pattern() -> Vec<u8> {
-    (0..APP_BUF + PERIOD).map(|i| (i % PERIOD) as u8).collect()
-}
-
-fn print(a: &TunArgs, m: &Measured) {
-    let gbit = m.bytes as f64 * 8.0 / m.seconds.max(1e-9) / 1e9;
-    if a.json {
-        let v = json!({
-            "bench": "tun",
-            "stack": "synack",
-            "direction": m.direction,
-            "bytes": m.bytes,
-            "mtu": 1500,
-            "offloads": !a.no_offload,
-            "seconds": round(m.seconds, 6),
-            "gbit_per_s": round(gbit, 3),
-        });
-        println!("{v}");
-    } else {
-        println!(
-            "tun {}: {} bytes, MTU 1500: {:.6} s, {:.3} Gbit/s",
-            m.direction, m.bytes, m.seconds, gbit
-        );
-    }
-}
-
-/// The part inside the namespace.
-fn inside(a: &TunArgs) -> Result<ExitCode, String> {
-    let opts = TunOpts {
-        tun: "synack0".into(),
-        addr: format!("{SYNACK}/24")
-            .parse()
-            .map_err(|e: String| e.to_string())?,
-        pcap: None,
-        trace: false,
-        loss: 0.0,
-        seed: None,
-        mtu: Some(1500),
-        no_offload: a.no_offload,
-    };
-    let mut session = match Session::open(&opts, "bench tun") {
-        Ok(s) => s,
-        Err(crate::net::Failure::Setup(m) | crate::net::Failure::Run(m)) => return Err(m),
-    };
-    let m = linux_to_synack(&mut session, a.bytes)?;
-    print(a, &m);
-    let m = synack_to_linux(&mut session, a.bytes)?;
-    print(a, &m);
-    drop(session);
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Checks `data`, the stream's bytes from offset `off`, against the
-/// pattern `pat` (from [`pattern`]): every byte is compared, a slice at a
-/// time (a division per byte made the check itself the bottleneck).
-fn matches(pat: &[u8], data: &[u8], off: u64) -> bool {
-    let mut off = off;
-    data.chunks(APP_BUF).all(|chunk| {
-        let start = (off % PERIOD as u64) as usize;
-        off += chunk.len() as u64;
-        chunk == &pat[start..start + chunk.len()]
-    })
-}
-
-fn linux_to_synack(session: &mut Session, bytes: u64) -> Result<Measured, String> {
+/// `linux_to_synack`: a kernel socket connects to synack and writes; the
+/// clock runs from synack's accept until synack has read all.
+pub fn linux_to_synack(session: &mut Session, bytes: u64) -> Result<Measured, String> {
     let addr = SocketAddr::new(IpAddr::V4(SYNACK), SYNACK_PORT);
     let listener = session
         .driver
         .endpoint()
         .listen(addr, 16)
         .map_err(|e| format!("listen on {addr}: {e}"))?;
-    let (tx, rx) = mpsc::channel();
     let waker = session.driver.waker();
-    let writer = thread::spawn(move || {
-        let r = (|| -> std::io::Result<()> {
-            let mut s = TcpStream::connect_timeout(&addr, STALL)?;
-            s.set_write_timeout(Some(STALL))?;
-            s.set_read_timeout(Some(STALL))?;
-            let src = pattern();
-            let mut sent = 0u64;
-            while sent < bytes {
-                let off = (sent % PERIOD as u64) as usize;
-                let len = (bytes - sent).min(APP_BUF as u64) as usize;
-                s.write_all(&src[off..off + len])?;
-                sent += len as u64;
-            }
-            s.shutdown(Shutdown::Write)?;
-            // Wait for synack's FIN.
-            let mut sink = [0u8; 1024];
-            while s.read(&mut sink)? > 0 {}
-            Ok(())
-        })();
-        let _ = tx.send(r.map_err(|e| format!("kernel socket (writer): {e}")));
-        waker.wake();
-    });
+    let rx = kernel::spawn_writer(addr, bytes, move || waker.wake());
     let mut app = Reader {
         listener: Some(listener),
         conn: None,
@@ -207,7 +52,6 @@ fn linux_to_synack(session: &mut Session, bytes: u64) -> Result<Measured, String
         .driver
         .run(&mut app)
         .map_err(|e| format!("driver: {e}"))?;
-    let _ = writer.join();
     if let Some(f) = app.failure {
         return Err(format!("linux_to_synack: {f}"));
     }
@@ -222,6 +66,7 @@ fn linux_to_synack(session: &mut Session, bytes: u64) -> Result<Measured, String
         ));
     }
     Ok(Measured {
+        stack: "synack",
         direction: "linux_to_synack",
         bytes,
         seconds: end.duration_since(start).as_secs_f64(),
@@ -341,35 +186,13 @@ impl App for Reader {
     }
 }
 
-fn synack_to_linux(session: &mut Session, bytes: u64) -> Result<Measured, String> {
+/// `synack_to_linux`: synack connects to a kernel listener and writes; the
+/// clock runs from the kernel's accept until it has read all.
+pub fn synack_to_linux(session: &mut Session, bytes: u64) -> Result<Measured, String> {
     let addr = SocketAddr::new(IpAddr::V4(KERNEL), KERNEL_PORT);
     let listener = TcpListener::bind(addr).map_err(|e| format!("bind {addr}: {e}"))?;
-    let (tx, rx) = mpsc::channel();
-    let waker: Waker = session.driver.waker();
-    let reader = thread::spawn(move || {
-        let r = (|| -> std::io::Result<(u64, f64, bool)> {
-            let (mut s, _) = listener.accept()?;
-            let start = StdInstant::now();
-            s.set_read_timeout(Some(STALL))?;
-            let mut buf = vec![0u8; APP_BUF];
-            let pat = pattern();
-            let (mut got, mut ok, mut secs) = (0u64, true, 0.0);
-            loop {
-                let n = s.read(&mut buf)?;
-                if n == 0 {
-                    break;
-                }
-                ok &= matches(&pat, &buf[..n], got);
-                got += n as u64;
-                if got >= bytes && secs == 0.0 {
-                    secs = start.elapsed().as_secs_f64();
-                }
-            }
-            Ok((got, secs, ok))
-        })();
-        let _ = tx.send(r.map_err(|e| format!("kernel socket (reader): {e}")));
-        waker.wake();
-    });
+    let waker = session.driver.waker();
+    let rx = kernel::spawn_reader(listener, bytes, move || waker.wake());
     let now = session.driver.now();
     let conn = session
         .driver
@@ -394,23 +217,10 @@ fn synack_to_linux(session: &mut Session, bytes: u64) -> Result<Measured, String
         .driver
         .run(&mut app)
         .map_err(|e| format!("driver: {e}"))?;
-    let _ = reader.join();
     if let Some(f) = app.failure {
         return Err(format!("synack_to_linux: {f}"));
     }
-    match app.result {
-        Some(Ok((got, secs, ok))) if got == bytes && ok => Ok(Measured {
-            direction: "synack_to_linux",
-            bytes,
-            seconds: secs,
-        }),
-        Some(Ok((got, _, ok))) => Err(format!(
-            "synack_to_linux: the kernel read {got} of {bytes} bytes{}",
-            if ok { "" } else { ", corrupted" }
-        )),
-        Some(Err(e)) => Err(format!("synack_to_linux: {e}")),
-        None => Err("synack_to_linux: interrupted".into()),
-    }
+    kernel::measured("synack", "synack_to_linux", bytes, app.result)
 }
 
 /// synack's side of `synack_to_linux`.
@@ -424,8 +234,8 @@ struct Writer {
     failure: Option<String>,
     src: Vec<u8>,
     buf: Box<[u8]>,
-    reader: mpsc::Receiver<Result<(u64, f64, bool), String>>,
-    result: Option<Result<(u64, f64, bool), String>>,
+    reader: mpsc::Receiver<Result<kernel::KernelRead, String>>,
+    result: Option<Result<kernel::KernelRead, String>>,
     last_progress: StdInstant,
 }
 

@@ -1,0 +1,197 @@
+//! The Linux side of every `bench tun` measurement: a kernel socket on a
+//! thread that writes the pattern or reads and checks it, and the kernel's
+//! own reference, one kernel socket to another over a veth pair.
+//!
+//! The reference (`linux_to_linux`): the outer run creates a second
+//! namespace joined to the bench namespace by a veth pair (MTU 1500,
+//! 198.18.1.1/24 here, 198.18.1.2/24 there). The inner run starts synack a
+//! third time in that namespace as a sink (hidden option `--kernel-sink`),
+//! which reads and checks N bytes and prints its time; a writer thread here
+//! sends them. Both ends are the kernel's TCP with its defaults, as the
+//! kernel side is in the other measurements.
+
+use super::{APP_BUF, Measured, STALL, matches, pattern};
+use core::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// This end of the veth pair (in the bench namespace).
+pub const VETH_HERE: Ipv4Addr = Ipv4Addr::new(198, 18, 1, 1);
+/// The far end of the veth pair (in the sink's namespace).
+pub const VETH_THERE: Ipv4Addr = Ipv4Addr::new(198, 18, 1, 2);
+/// The sink's port.
+const SINK_PORT: u16 = 5003;
+
+/// What a kernel reader saw: bytes read, seconds from its accept until the
+/// last of the wanted bytes, and whether every byte matched the pattern.
+#[derive(Clone, Copy, Debug)]
+pub struct KernelRead {
+    /// Bytes read.
+    pub got: u64,
+    /// Seconds from the accept until the last wanted byte.
+    pub seconds: f64,
+    /// Every byte matched the pattern.
+    pub ok: bool,
+}
+
+/// A thread that connects to `addr`, writes `bytes` bytes of the pattern
+/// 64 KiB at a time, shuts its side down and waits for the peer's FIN;
+/// `notify` runs when it ends. Connecting is retried for a second (the
+/// peer may still be starting).
+pub fn spawn_writer(
+    addr: SocketAddr,
+    bytes: u64,
+    notify: impl FnOnce() + Send + 'static,
+) -> mpsc::Receiver<Result<(), String>> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let r = (|| -> std::io::Result<()> {
+            let mut s = connect_retrying(addr)?;
+            s.set_write_timeout(Some(STALL))?;
+            s.set_read_timeout(Some(STALL))?;
+            let src = pattern();
+            let mut sent = 0u64;
+            while sent < bytes {
+                let off = (sent % super::PERIOD as u64) as usize;
+                let len = (bytes - sent).min(APP_BUF as u64) as usize;
+                s.write_all(&src[off..off + len])?;
+                sent += len as u64;
+            }
+            s.shutdown(Shutdown::Write)?;
+            let mut sink = [0u8; 1024];
+            while s.read(&mut sink)? > 0 {}
+            Ok(())
+        })();
+        let _ = tx.send(r.map_err(|e| format!("kernel socket (writer): {e}")));
+        notify();
+    });
+    rx
+}
+
+fn connect_retrying(addr: SocketAddr) -> std::io::Result<TcpStream> {
+    let until = Instant::now() + Duration::from_secs(1);
+    loop {
+        match TcpStream::connect_timeout(&addr, STALL) {
+            Err(e)
+                if e.kind() == std::io::ErrorKind::ConnectionRefused && Instant::now() < until =>
+            {
+                thread::sleep(Duration::from_millis(10));
+            }
+            r => return r,
+        }
+    }
+}
+
+/// A thread that accepts one connection on `listener` and reads it to the
+/// end, checking every byte; `notify` runs when it ends.
+pub fn spawn_reader(
+    listener: TcpListener,
+    bytes: u64,
+    notify: impl FnOnce() + Send + 'static,
+) -> mpsc::Receiver<Result<KernelRead, String>> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let r = read_all(&listener, bytes);
+        let _ = tx.send(r.map_err(|e| format!("kernel socket (reader): {e}")));
+        notify();
+    });
+    rx
+}
+
+fn read_all(listener: &TcpListener, bytes: u64) -> std::io::Result<KernelRead> {
+    let (mut s, _) = listener.accept()?;
+    let start = Instant::now();
+    s.set_read_timeout(Some(STALL))?;
+    let mut buf = vec![0u8; APP_BUF];
+    let pat = pattern();
+    let mut r = KernelRead {
+        got: 0,
+        seconds: 0.0,
+        ok: true,
+    };
+    loop {
+        let n = s.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        r.ok &= matches(&pat, &buf[..n], r.got);
+        r.got += n as u64;
+        if r.got >= bytes && r.seconds == 0.0 {
+            r.seconds = start.elapsed().as_secs_f64();
+        }
+    }
+    Ok(r)
+}
+
+/// Turns a kernel reader's result into the figures of `direction`.
+pub fn measured(
+    stack: &'static str,
+    direction: &'static str,
+    bytes: u64,
+    r: Option<Result<KernelRead, String>>,
+) -> Result<Measured, String> {
+    match r {
+        Some(Ok(r)) if r.got == bytes && r.ok => Ok(Measured {
+            stack,
+            direction,
+            bytes,
+            seconds: r.seconds,
+        }),
+        Some(Ok(r)) => Err(format!(
+            "{direction}: the kernel read {} of {bytes} bytes{}",
+            r.got,
+            if r.ok { "" } else { ", corrupted" }
+        )),
+        Some(Err(e)) => Err(format!("{direction}: {e}")),
+        None => Err(format!("{direction}: interrupted")),
+    }
+}
+
+/// The sink (`--kernel-sink`, in the veth peer's namespace): reads and
+/// checks `bytes` bytes from one connection and prints `got seconds ok`.
+pub fn sink(bytes: u64) -> Result<(), String> {
+    let addr = SocketAddr::new(IpAddr::V4(VETH_THERE), SINK_PORT);
+    let listener = TcpListener::bind(addr).map_err(|e| format!("bind {addr}: {e}"))?;
+    let r = read_all(&listener, bytes).map_err(|e| format!("kernel sink: {e}"))?;
+    println!("{} {} {}", r.got, r.seconds, r.ok);
+    Ok(())
+}
+
+/// `linux_to_linux`: the kernel to itself over the veth pair into `peer_ns`.
+pub fn linux_to_linux(peer_ns: &str, bytes: u64) -> Result<Measured, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find synack itself: {e}"))?;
+    let n = bytes.to_string();
+    let child = Command::new("ip")
+        .args(["netns", "exec", peer_ns])
+        .arg(exe)
+        .args(["bench", "tun", "--bytes", &n, "--kernel-sink"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run ip netns exec: {e}"))?;
+    let addr = SocketAddr::new(IpAddr::V4(VETH_THERE), SINK_PORT);
+    let writer = spawn_writer(addr, bytes, || {});
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("kernel sink: {e}"))?;
+    let written = writer.recv().unwrap_or(Err("writer vanished".into()));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut f = text.split_whitespace();
+    let parsed = match (f.next(), f.next(), f.next()) {
+        (Some(g), Some(s), Some(o)) => match (g.parse(), s.parse(), o.parse()) {
+            (Ok(got), Ok(seconds), Ok(ok)) => Some(Ok(KernelRead { got, seconds, ok })),
+            _ => None,
+        },
+        _ => None,
+    };
+    if !out.status.success() || parsed.is_none() {
+        written?;
+        return Err(format!("linux_to_linux: the sink failed ({})", out.status));
+    }
+    written?;
+    measured("linux", "linux_to_linux", bytes, parsed)
+}

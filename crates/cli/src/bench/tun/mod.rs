@@ -1,0 +1,254 @@
+//! `bench tun`: one connection each way between a Linux kernel socket and
+//! synack over a TUN device, in a private network namespace; with
+//! `--compare`, smoltcp and the kernel itself on the same workload in the
+//! same run, and the ratios.
+//!
+//! The workload, to be reproduced exactly by other stacks: a fresh network
+//! namespace; synack creates the TUN device `synack0` (MTU 1500) and owns
+//! 198.18.0.2/24, the kernel side gets 198.18.0.1/24 (as `synack serve`
+//! does). Socket buffers are synack's defaults and the kernel's defaults
+//! (autotuning); the kernel's congestion control is the host's default
+//! unless `--cc` names another (set in the namespace only). Applications
+//! read and write 64 KiB at a time.
+//!
+//! - `linux_to_synack`: a kernel socket connects to synack's port 5001 and
+//!   writes N bytes; synack reads them. The clock runs from synack's accept
+//!   until synack has read all N bytes.
+//! - `synack_to_linux`: synack connects to a kernel listener on
+//!   198.18.0.1:5002 and writes N bytes; the kernel socket reads them. The
+//!   clock runs from the kernel's accept until it has read all N bytes.
+//! - with `--compare`: `linux_to_smoltcp` and `smoltcp_to_linux` the same
+//!   way ([`smoltcp`]), and `linux_to_linux`, the kernel to itself over a
+//!   veth pair into a second namespace ([`kernel`]).
+//!
+//! Every reader checks every byte (byte i of a stream is `i % 251`).
+//!
+//! The command needs root and /dev/net/tun. It creates the namespace
+//! `synack-bench-<pid>` (and `synack-bench-<pid>-peer` for the veth
+//! reference), runs itself inside it (`ip netns exec`) with the hidden
+//! option `--inside`, and deletes the namespaces afterwards. The kernel
+//! side runs on a thread of that inner process, so both share the
+//! machine's cores like any client and server on one host.
+
+mod kernel;
+mod smoltcp;
+mod synack;
+
+use super::netns::{Netns, check_privileges};
+use super::round;
+use crate::args::TunArgs;
+use crate::net::Session;
+use crate::net::args::TunOpts;
+use serde_json::json;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Application buffers.
+const APP_BUF: usize = 64 * 1024;
+/// Pattern period (prime, so it does not line up with buffer sizes).
+const PERIOD: usize = 251;
+/// Give up when a direction makes no progress for this long.
+const STALL: Duration = Duration::from_secs(20);
+
+/// One direction's figures.
+struct Measured {
+    stack: &'static str,
+    direction: &'static str,
+    bytes: u64,
+    seconds: f64,
+}
+
+impl Measured {
+    fn gbit_per_s(&self) -> f64 {
+        self.bytes as f64 * 8.0 / self.seconds.max(1e-9) / 1e9
+    }
+}
+
+/// Runs the benchmark: outside the namespace, sets it up and runs the
+/// inner part in it; inside, measures.
+pub fn run(a: &TunArgs) -> Result<ExitCode, String> {
+    if a.kernel_sink {
+        kernel::sink(a.bytes)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if a.inside {
+        return inside(a);
+    }
+    if let Err(msg) = check_privileges() {
+        eprintln!("synack: {msg}");
+        return Ok(ExitCode::from(2));
+    }
+    let mut ns = Netns::create("")?;
+    let peer = if a.compare {
+        let peer = Netns::create("-peer")?;
+        ns.veth_to(&peer, kernel::VETH_HERE, kernel::VETH_THERE, 24)?;
+        Some(peer)
+    } else {
+        None
+    };
+    if let Some(cc) = &a.cc {
+        ns.set_congestion_control(cc)?;
+        if let Some(p) = &peer {
+            p.set_congestion_control(cc)?;
+        }
+    }
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find synack itself: {e}"))?;
+    let bytes = a.bytes.to_string();
+    let mut args = vec!["bench", "tun", "--bytes", bytes.as_str(), "--inside"];
+    if a.json {
+        args.push("--json");
+    }
+    if a.no_offload {
+        args.push("--no-offload");
+    }
+    if let Some(p) = &peer {
+        args.extend(["--compare", "--peer-ns", p.name()]);
+    }
+    // Generous: setup, then every direction at 10 MB/s or better.
+    let directions = if a.compare { 5 } else { 2 };
+    let limit = Duration::from_secs(60 + directions * a.bytes / 10_000_000);
+    let status = ns.run(&exe, &args, limit)?;
+    drop(ns);
+    drop(peer);
+    Ok(match status.code() {
+        Some(0) => ExitCode::SUCCESS,
+        Some(c) => ExitCode::from(u8::try_from(c).unwrap_or(1)),
+        None => ExitCode::FAILURE,
+    })
+}
+
+fn pattern() -> Vec<u8> {
+    (0..APP_BUF + PERIOD).map(|i| (i % PERIOD) as u8).collect()
+}
+
+/// Checks `data`, the stream's bytes from offset `off`, against the
+/// pattern `pat` (from [`pattern`]): every byte is compared, a slice at a
+/// time (a division per byte made the check itself the bottleneck).
+fn matches(pat: &[u8], data: &[u8], off: u64) -> bool {
+    let mut off = off;
+    data.chunks(APP_BUF).all(|chunk| {
+        let start = (off % PERIOD as u64) as usize;
+        off += chunk.len() as u64;
+        chunk == &pat[start..start + chunk.len()]
+    })
+}
+
+/// The kernel's congestion control in this namespace.
+fn congestion_control() -> String {
+    std::fs::read_to_string("/proc/sys/net/ipv4/tcp_congestion_control")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+fn print(a: &TunArgs, m: &Measured, cc: &str) {
+    // synack uses the offloads unless told not to; smoltcp has none, and
+    // the veth pair has the kernel's usual ones.
+    let offloads = match m.stack {
+        "synack" => !a.no_offload,
+        "smoltcp" => false,
+        _ => true,
+    };
+    if a.json {
+        let v = json!({
+            "bench": "tun",
+            "stack": m.stack,
+            "direction": m.direction,
+            "bytes": m.bytes,
+            "mtu": 1500,
+            "offloads": offloads,
+            "kernel_cc": cc,
+            "seconds": round(m.seconds, 6),
+            "gbit_per_s": round(m.gbit_per_s(), 3),
+        });
+        println!("{v}");
+    } else {
+        println!(
+            "tun {}: {} bytes, MTU 1500: {:.6} s, {:.3} Gbit/s",
+            m.direction,
+            m.bytes,
+            m.seconds,
+            m.gbit_per_s()
+        );
+    }
+}
+
+/// The ratios `--compare` reports: synack's figure over smoltcp's in each
+/// direction, and over the kernel's own (veth) figure.
+fn print_ratios(a: &TunArgs, all: &[Measured], cc: &str) {
+    let g = |d: &str| {
+        all.iter()
+            .find(|m| m.direction == d)
+            .map_or(0.0, Measured::gbit_per_s)
+    };
+    let ratio = |x: f64, y: f64| if y > 0.0 { round(x / y, 2) } else { 0.0 };
+    let (l2s, s2l) = (g("linux_to_synack"), g("synack_to_linux"));
+    let (l2m, m2l, l2l) = (
+        g("linux_to_smoltcp"),
+        g("smoltcp_to_linux"),
+        g("linux_to_linux"),
+    );
+    let rows = [
+        ("linux_to_synack_over_linux_to_smoltcp", ratio(l2s, l2m)),
+        ("synack_to_linux_over_smoltcp_to_linux", ratio(s2l, m2l)),
+        ("linux_to_synack_over_linux_to_linux", ratio(l2s, l2l)),
+        ("synack_to_linux_over_linux_to_linux", ratio(s2l, l2l)),
+    ];
+    if a.json {
+        let mut v = json!({ "bench": "tun", "ratios": {}, "kernel_cc": cc });
+        for (k, r) in rows {
+            v["ratios"][k] = json!(r);
+        }
+        println!("{v}");
+    } else {
+        println!("ratios (kernel congestion control {cc}):");
+        for (k, r) in rows {
+            println!("  {k}: {r:.2}");
+        }
+    }
+}
+
+/// The part inside the namespace.
+fn inside(a: &TunArgs) -> Result<ExitCode, String> {
+    let cc = congestion_control();
+    let opts = TunOpts {
+        tun: "synack0".into(),
+        addr: format!("{}/24", synack::SYNACK)
+            .parse()
+            .map_err(|e: String| e.to_string())?,
+        pcap: None,
+        trace: false,
+        loss: 0.0,
+        seed: None,
+        mtu: Some(1500),
+        no_offload: a.no_offload,
+    };
+    let mut session = match Session::open(&opts, "bench tun") {
+        Ok(s) => s,
+        Err(crate::net::Failure::Setup(m) | crate::net::Failure::Run(m)) => return Err(m),
+    };
+    let mut all = Vec::new();
+    for m in [
+        synack::linux_to_synack(&mut session, a.bytes)?,
+        synack::synack_to_linux(&mut session, a.bytes)?,
+    ] {
+        print(a, &m, &cc);
+        all.push(m);
+    }
+    drop(session);
+    if a.compare {
+        let peer = a
+            .peer_ns
+            .as_deref()
+            .ok_or("--compare needs the veth peer's namespace")?;
+        for m in [
+            smoltcp::linux_to_smoltcp(a.bytes)?,
+            smoltcp::smoltcp_to_linux(a.bytes)?,
+            kernel::linux_to_linux(peer, a.bytes)?,
+        ] {
+            print(a, &m, &cc);
+            all.push(m);
+        }
+        print_ratios(a, &all, &cc);
+    }
+    Ok(ExitCode::SUCCESS)
+}
