@@ -152,6 +152,10 @@ pub struct TunArgs {
     /// packet).
     #[arg(long)]
     pub no_offload: bool,
+    /// Busy-poll synack's TUN device for up to US microseconds after
+    /// traffic before sleeping (see `serve --busy-poll`). Off by default.
+    #[arg(long, value_name = "US", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub busy_poll: Option<u64>,
     /// Also measure smoltcp 0.14 on the same workload and the kernel to
     /// itself over a veth pair, in the same run, and print the ratios.
     #[arg(long)]

@@ -68,6 +68,17 @@ fn bad_options_exit_2_with_one_line() {
         (
             with_tun(
                 "serve",
+                &["--port", "7", "--mode", "echo", "--busy-poll", "0"],
+            ),
+            "--busy-poll",
+        ),
+        (
+            with_tun("connect", &["198.18.0.1:80", "--busy-poll", "2000000"]),
+            "--busy-poll",
+        ),
+        (
+            with_tun(
+                "serve",
                 &[
                     "--port",
                     "7",

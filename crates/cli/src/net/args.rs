@@ -45,6 +45,11 @@ pub struct TunOpts {
     /// --loss turns them off too, so that it drops wire-sized packets.
     #[arg(long)]
     pub no_offload: bool,
+    /// Busy-poll the device for up to US microseconds after traffic before
+    /// sleeping: fewer wake-ups for a sending kernel, one core spinning
+    /// while traffic flows. Off by default.
+    #[arg(long, value_name = "US", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub busy_poll: Option<u64>,
 }
 
 /// Options of `synack serve`.

@@ -154,6 +154,7 @@ impl Session {
             DriverConfig {
                 loss: opts.loss,
                 seed,
+                busy_poll: opts.busy_poll.map(core::time::Duration::from_micros),
                 ..DriverConfig::default()
             },
         )?;

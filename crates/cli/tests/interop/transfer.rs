@@ -219,3 +219,12 @@ fn synack_get_downloads_64mib_from_python_http_server() {
 fn echo_100_concurrent_connections_1mib_each() {
     concurrent_echo("echo_100_concurrent_connections_1mib_each", 100, MIB, &[]);
 }
+
+/// `--busy-poll`: the spinning driver still serves many connections, checks
+/// every byte, and stops at SIGTERM (the spin watches the signal pipe).
+#[test]
+fn busy_poll_echo_and_upload() {
+    let extra = ["--busy-poll", "200"];
+    concurrent_echo("busy_poll_echo_100_connections", 100, MIB, &extra);
+    upload_to_serve_discard("busy_poll_upload_16mib", 16 * MIB, &extra);
+}

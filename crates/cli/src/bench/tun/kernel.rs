@@ -140,6 +140,7 @@ pub fn measured(
             direction,
             bytes,
             seconds: r.seconds,
+            busy_poll_hits: None,
         }),
         Some(Ok(r)) => Err(format!(
             "{direction}: the kernel read {} of {bytes} bytes{}",

@@ -56,6 +56,8 @@ struct Measured {
     direction: &'static str,
     bytes: u64,
     seconds: f64,
+    /// synack only: sleeps its driver avoided by busy polling.
+    busy_poll_hits: Option<u64>,
 }
 
 impl Measured {
@@ -103,6 +105,10 @@ pub fn run(a: &TunArgs) -> Result<ExitCode, String> {
     }
     if let Some(p) = &peer {
         args.extend(["--compare", "--peer-ns", p.name()]);
+    }
+    let busy = a.busy_poll.map(|us| us.to_string());
+    if let Some(us) = &busy {
+        args.extend(["--busy-poll", us.as_str()]);
     }
     // Generous: setup, then every direction at 10 MB/s or better.
     let directions = if a.compare { 5 } else { 2 };
@@ -157,6 +163,8 @@ fn print(a: &TunArgs, m: &Measured, cc: &str) {
             "mtu": 1500,
             "offloads": offloads,
             "kernel_cc": cc,
+            "busy_poll_us": if m.stack == "synack" { a.busy_poll } else { None },
+            "busy_poll_hits": m.busy_poll_hits,
             "seconds": round(m.seconds, 6),
             "gbit_per_s": round(m.gbit_per_s(), 3),
         });
@@ -221,6 +229,7 @@ fn inside(a: &TunArgs) -> Result<ExitCode, String> {
         seed: None,
         mtu: Some(1500),
         no_offload: a.no_offload,
+        busy_poll: a.busy_poll,
     };
     let mut session = match Session::open(&opts, "bench tun") {
         Ok(s) => s,

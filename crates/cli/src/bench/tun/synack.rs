@@ -48,6 +48,7 @@ pub fn linux_to_synack(session: &mut Session, bytes: u64) -> Result<Measured, St
         writer_done: false,
         last_progress: StdInstant::now(),
     };
+    let hits = session.driver.stats().busy_poll_hits;
     session
         .driver
         .run(&mut app)
@@ -70,6 +71,7 @@ pub fn linux_to_synack(session: &mut Session, bytes: u64) -> Result<Measured, St
         direction: "linux_to_synack",
         bytes,
         seconds: end.duration_since(start).as_secs_f64(),
+        busy_poll_hits: Some(session.driver.stats().busy_poll_hits - hits),
     })
 }
 
@@ -213,6 +215,7 @@ pub fn synack_to_linux(session: &mut Session, bytes: u64) -> Result<Measured, St
         result: None,
         last_progress: StdInstant::now(),
     };
+    let hits = session.driver.stats().busy_poll_hits;
     session
         .driver
         .run(&mut app)
@@ -220,7 +223,9 @@ pub fn synack_to_linux(session: &mut Session, bytes: u64) -> Result<Measured, St
     if let Some(f) = app.failure {
         return Err(format!("synack_to_linux: {f}"));
     }
-    kernel::measured("synack", "synack_to_linux", bytes, app.result)
+    let mut m = kernel::measured("synack", "synack_to_linux", bytes, app.result)?;
+    m.busy_poll_hits = Some(session.driver.stats().busy_poll_hits - hits);
+    Ok(m)
 }
 
 /// synack's side of `synack_to_linux`.
