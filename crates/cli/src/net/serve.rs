@@ -244,7 +244,7 @@ impl Serve {
                 echo(ep, now, id, &mut self.buf, pending, off, eof, fin_sent)
             }
             (Work::Discard { hash, bytes }, _) => {
-                let r = drain(ep, now, id, &mut self.buf, eof, &mut |d| {
+                let r = drain(ep, now, id, eof, &mut |d| {
                     hash.update(d);
                     *bytes += d.len() as u64;
                 });
@@ -254,16 +254,9 @@ impl Serve {
                 }
                 r
             }
-            (Work::Source { sent }, Kind::Source(total)) => source(
-                ep,
-                now,
-                id,
-                &mut self.buf,
-                &self.pattern,
-                (sent, *total),
-                eof,
-                fin_sent,
-            ),
+            (Work::Source { sent }, Kind::Source(total)) => {
+                source(ep, now, id, &self.pattern, (sent, *total), eof, fin_sent)
+            }
             (Work::Http(h), Kind::Http(root)) => {
                 serve_http(ep, now, id, &mut self.buf, root, h, eof, fin_sent)
             }
@@ -392,20 +385,23 @@ fn pending_empty(w: &Work) -> bool {
     }
 }
 
-/// Reads everything waiting, handing it to `sink`; sets `eof` at the end of
-/// the stream.
+/// Reads everything waiting, handing it to `sink` in place (no copy out of
+/// the receive buffer); sets `eof` at the end of the stream.
 fn drain(
     ep: &mut Endpoint,
     now: Instant,
     id: ConnId,
-    buf: &mut [u8],
     eof: &mut bool,
     sink: &mut dyn FnMut(&[u8]),
 ) -> Pumped {
     while !*eof {
-        match ep.recv(now, id, buf) {
+        let r = ep.recv_with(now, id, |data| {
+            sink(data);
+            data.len()
+        });
+        match r {
             Ok(0) => *eof = true,
-            Ok(n) => sink(&buf[..n]),
+            Ok(_) => {}
             Err(Error::WouldBlock) => break,
             Err(e) => return Pumped::Failed(e),
         }
@@ -434,7 +430,7 @@ fn echo(
     fin_sent: &mut bool,
 ) -> Pumped {
     if *fin_sent {
-        return drain(ep, now, id, buf, eof, &mut |_| {});
+        return drain(ep, now, id, eof, &mut |_| {});
     }
     loop {
         if *off < pending.len() {
@@ -469,12 +465,10 @@ fn echo(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn source(
     ep: &mut Endpoint,
     now: Instant,
     id: ConnId,
-    buf: &mut [u8],
     pattern: &[u8],
     (sent, total): (&mut u64, u64),
     eof: &mut bool,
@@ -504,7 +498,7 @@ fn source(
         }
     }
     // Whatever the client sends is read and dropped.
-    drain(ep, now, id, buf, eof, &mut |_| {})
+    drain(ep, now, id, eof, &mut |_| {})
 }
 
 /// HTTP/1.1 on one connection: parse a request, send its response (head,
@@ -564,7 +558,7 @@ fn serve_http(
             }
         }
         if *fin_sent {
-            return drain(ep, now, id, buf, eof, &mut |_| {});
+            return drain(ep, now, id, eof, &mut |_| {});
         }
         let blank = http::skip_empty_lines(&h.req);
         h.req.drain(..blank);

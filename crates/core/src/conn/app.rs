@@ -33,23 +33,55 @@ impl Connection {
     pub(crate) fn recv(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
         let n = self.recv_buf.dequeue(buf);
         if n > 0 {
-            if self.recv_buf.is_empty() {
-                self.readable_notified = false;
-                if matches!(self.state, State::TimeWait | State::Closed) {
-                    // Nothing can arrive any more: free the storage.
-                    self.recv_buf.release();
-                }
-            }
-            if self.window_update_due() {
-                self.ack_now = true;
+            self.consumed();
+            return Ok(n);
+        }
+        self.nothing_to_read(buf.is_empty())
+    }
+
+    /// RECEIVE without a copy: `f` sees the contiguous front of the
+    /// received bytes and returns how many it consumed. At end of stream
+    /// `f` sees an empty slice and the result is `Ok(0)`.
+    pub(crate) fn recv_with(&mut self, f: impl FnOnce(&[u8]) -> usize) -> Result<usize, Error> {
+        if !self.recv_buf.is_empty() {
+            let data = self.recv_buf.readable();
+            let n = f(data).min(data.len());
+            self.recv_buf.discard(n);
+            if n > 0 {
+                self.consumed();
             }
             return Ok(n);
         }
+        let r = self.nothing_to_read(false);
+        if r == Ok(0) {
+            f(&[]);
+        }
+        r
+    }
+
+    /// Bookkeeping after the application took bytes: readiness, storage
+    /// freed when nothing can arrive any more, a window update if due.
+    fn consumed(&mut self) {
+        if self.recv_buf.is_empty() {
+            self.readable_notified = false;
+            if matches!(self.state, State::TimeWait | State::Closed) {
+                // Nothing can arrive any more: free the storage.
+                self.recv_buf.release();
+            }
+        }
+        if self.window_update_due() {
+            self.ack_now = true;
+        }
+    }
+
+    /// What a read finds when no bytes are buffered: end of stream
+    /// (`Ok(0)`), an error, or `WouldBlock`.
+    fn nothing_to_read(&mut self, empty_buf: bool) -> Result<usize, Error> {
         self.readable_notified = false;
         if let Some(e) = self.error {
             return Err(e);
         }
-        if buf.is_empty() {
+        if empty_buf {
             return Ok(0);
         }
         if self.fin_received {

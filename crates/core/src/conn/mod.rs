@@ -504,6 +504,17 @@ impl Connection {
         self.send_buf.capacity()
     }
 
+    /// Bytes received in order and not yet read (Linux's `SIOCINQ`).
+    pub fn recv_buffered(&self) -> usize {
+        self.recv_buf.len()
+    }
+
+    /// Bytes in the send buffer: queued or sent and not yet acknowledged
+    /// (Linux's `SIOCOUTQ`).
+    pub fn send_buffered(&self) -> usize {
+        self.send_buf.len()
+    }
+
     /// Timestamps in use on this connection (RFC 7323)?
     pub fn timestamps_enabled(&self) -> bool {
         self.ts_ok

@@ -126,6 +126,18 @@ impl RingBuffer {
         n
     }
 
+    /// The readable bytes from the head up to the end of the storage or of
+    /// the readable bytes, whichever comes first: all of them unless they
+    /// wrap around (then [`RingBuffer::discard`] and call again for the rest).
+    pub fn readable(&self) -> &[u8] {
+        if self.len == 0 {
+            return &[];
+        }
+        let start = self.head;
+        let n = self.len.min(self.storage.len() - start);
+        &self.storage[start..start + n]
+    }
+
     /// Drops `n` bytes (at most `len`) from the front.
     pub fn discard(&mut self, n: usize) {
         let n = n.min(self.len);
@@ -184,6 +196,22 @@ impl RingBuffer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn readable_is_the_contiguous_front() {
+        let mut r = RingBuffer::new(8);
+        assert_eq!(r.readable(), b"");
+        r.enqueue(b"abcdef");
+        assert_eq!(r.readable(), b"abcdef");
+        r.discard(4);
+        r.enqueue(b"ghijkl");
+        // "efgh" up to the end of the storage, then "ijkl" from its start.
+        assert_eq!(r.readable(), b"efgh");
+        r.discard(4);
+        assert_eq!(r.readable(), b"ijkl");
+        r.discard(4);
+        assert_eq!(r.readable(), b"");
+    }
 
     #[test]
     fn wraps_around() {

@@ -378,6 +378,21 @@ impl Endpoint {
         self.with_app_conn(now, conn, |c, _| c.recv(buf))?
     }
 
+    /// Reads received data in place, without copying it out: `f` gets the
+    /// contiguous front of the receive buffer (all of it unless it wraps
+    /// around; call again for the rest) and returns how many bytes it
+    /// consumed, which are then removed. Returns that count. At end of
+    /// stream `f` is called with an empty slice and the result is `Ok(0)`;
+    /// with nothing received yet, `Err(WouldBlock)` without calling `f`.
+    pub fn recv_with(
+        &mut self,
+        now: Instant,
+        conn: ConnId,
+        f: impl FnOnce(&[u8]) -> usize,
+    ) -> Result<usize, Error> {
+        self.with_app_conn(now, conn, |c, _| c.recv_with(f))?
+    }
+
     /// Half-close: sends FIN after queued data; receiving continues.
     pub fn shutdown(&mut self, now: Instant, conn: ConnId) -> Result<(), Error> {
         self.with_app_conn(now, conn, |c, ctx| c.shutdown(ctx))?

@@ -60,10 +60,29 @@ impl App {
             self.shut = true;
         }
         if !self.eof && rng.random_bool(0.6) {
-            let mut buf = vec![0u8; rng.random_range(1..=16384)];
-            match ep.recv(now, conn, &mut buf) {
-                Ok(0) => self.eof = true,
-                Ok(n) => self.got.extend_from_slice(&buf[..n]),
+            let max = rng.random_range(1..=16384);
+            // Odd sizes read in place (no new random draw, so recorded
+            // seeds replay the same runs): at most `max` bytes of the
+            // contiguous front.
+            let r = if max % 2 == 0 {
+                let mut buf = vec![0u8; max];
+                ep.recv(now, conn, &mut buf).map(|n| {
+                    self.got.extend_from_slice(&buf[..n]);
+                    n == 0
+                })
+            } else {
+                let (got, mut end) = (&mut self.got, false);
+                ep.recv_with(now, conn, |d| {
+                    end = d.is_empty();
+                    let n = d.len().min(max);
+                    got.extend_from_slice(&d[..n]);
+                    n
+                })
+                .map(|_| end)
+            };
+            match r {
+                Ok(true) => self.eof = true,
+                Ok(false) => {}
                 Err(Error::WouldBlock) => {}
                 Err(e) => {
                     self.failure = Some(format!("recv failed: {e}"));

@@ -352,3 +352,70 @@ fn ipv6_pair_transfers_and_closes() {
         "IPv6 MSS from MTU 1500"
     );
 }
+
+/// `recv_with` reads in place: nothing before data arrives (`WouldBlock`,
+/// `f` not called), partial consumption leaves the rest in order, the
+/// contiguous front ends where the ring wraps and the rest follows, the
+/// window reopens for a sender that filled it, and at end of stream `f`
+/// sees an empty slice.
+#[test]
+fn recv_with_reads_in_place() {
+    let mut p = Pair::new(7, link(5));
+    let (c, s) = p.establish();
+    let now = p.now();
+    let mut called = false;
+    assert_eq!(
+        p.s().recv_with(now, s, |_| {
+            called = true;
+            0
+        }),
+        Err(Error::WouldBlock)
+    );
+    assert!(!called);
+    // Three times the receive buffer: the sender fills the window more
+    // than once, so the ring wraps and only reads reopen it.
+    let data = pattern(3 * 256 * 1024 + 1234, 9);
+    let (mut sent, mut got, mut calls, mut short_fronts) = (0, Vec::new(), 0u32, 0u32);
+    let mut eof = false;
+    let ok = p.run_until(Duration::from_secs(60), |p| {
+        let now = p.now();
+        if sent < data.len() {
+            sent += p.c().send(now, c, &data[sent..]).unwrap_or(0);
+            if sent == data.len() {
+                p.c().shutdown(now, c).unwrap();
+            }
+        }
+        loop {
+            let buffered = p.s().connection(s).unwrap().recv_buffered();
+            let mut front = None;
+            // Take at most 1000 bytes a call: partial consumption.
+            let r = p.s().recv_with(now, s, |d| {
+                front = Some(d.len());
+                let n = d.len().min(1000);
+                got.extend_from_slice(&d[..n]);
+                n
+            });
+            match r {
+                Ok(0) => {
+                    assert_eq!(front, Some(0), "end of stream shows an empty slice");
+                    eof = true;
+                    break;
+                }
+                Ok(n) => {
+                    calls += 1;
+                    assert!(n <= 1000);
+                    let f = front.unwrap();
+                    assert!(f > 0 && f <= buffered, "front {f} of {buffered}");
+                    short_fronts += u32::from(f < buffered);
+                }
+                Err(Error::WouldBlock) => break,
+                Err(e) => panic!("recv_with: {e}"),
+            }
+        }
+        eof
+    });
+    assert!(ok, "stalled: sent {sent}, read {}", got.len());
+    assert_eq!(got, data, "every byte once, in order");
+    assert!(calls as usize >= data.len() / 1000);
+    assert!(short_fronts > 0, "the ring never wrapped");
+}

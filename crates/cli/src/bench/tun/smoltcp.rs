@@ -112,7 +112,7 @@ pub fn linux_to_smoltcp(bytes: u64) -> Result<Measured, String> {
         bytes,
         || {},
     );
-    let (mut buf, pat) = (vec![0u8; APP_BUF], pattern());
+    let pat = pattern();
     let (mut got, mut ok) = (0u64, true);
     let (mut start, mut end) = (None, None);
     let mut last_progress = StdInstant::now();
@@ -123,10 +123,13 @@ pub fn linux_to_smoltcp(bytes: u64) -> Result<Measured, String> {
             start = Some(StdInstant::now());
         }
         while sock.can_recv() {
+            // In place, with smoltcp's own zero-copy read.
             let n = sock
-                .recv_slice(&mut buf)
+                .recv(|data| {
+                    ok &= matches(&pat, data, got);
+                    (data.len(), data.len())
+                })
                 .map_err(|e| format!("{DIRECTION}: recv: {e}"))?;
-            ok &= matches(&pat, &buf[..n], got);
             got += n as u64;
             last_progress = StdInstant::now();
             if got >= bytes && end.is_none() {

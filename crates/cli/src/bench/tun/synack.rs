@@ -42,7 +42,6 @@ pub fn linux_to_synack(session: &mut Session, bytes: u64) -> Result<Measured, St
         eof: false,
         closed: false,
         failure: None,
-        buf: vec![0; APP_BUF].into_boxed_slice(),
         pat: pattern(),
         writer: rx,
         writer_done: false,
@@ -87,7 +86,6 @@ struct Reader {
     eof: bool,
     closed: bool,
     failure: Option<String>,
-    buf: Box<[u8]>,
     pat: Vec<u8>,
     writer: mpsc::Receiver<Result<(), String>>,
     writer_done: bool,
@@ -98,10 +96,17 @@ impl Reader {
     fn pump(&mut self, ep: &mut Endpoint, now: Instant) {
         let Some(c) = self.conn else { return };
         while !self.eof {
-            match ep.recv(now, c, &mut self.buf) {
+            // In place (no copy out of the receive buffer), as an
+            // application of a userspace stack would; smoltcp's side does
+            // the same.
+            let (pat, got, verified) = (&self.pat, self.got, &mut self.verified);
+            let r = ep.recv_with(now, c, |data| {
+                *verified &= matches(pat, data, got);
+                data.len()
+            });
+            match r {
                 Ok(0) => self.eof = true,
                 Ok(n) => {
-                    self.verified &= matches(&self.pat, &self.buf[..n], self.got);
                     self.got += n as u64;
                     self.last_progress = StdInstant::now();
                     if self.got >= self.want && self.end.is_none() {
