@@ -573,20 +573,6 @@ impl Driver {
     /// Step 5: sleep until the device is readable, `deadline`, a signal or a
     /// wake-up.
     fn wait(&mut self, deadline: Option<Instant>, signals: &Signals) -> Result<(), Error> {
-        let timeout_ms = match deadline {
-            None => -1,
-            Some(t) => {
-                let now = self.clock.now();
-                if t <= now {
-                    0
-                } else {
-                    // Round up: waking a little late is harmless, waking
-                    // early would spin until the deadline.
-                    let us = t.saturating_since(now).as_micros();
-                    i32::try_from(us.div_ceil(1000)).unwrap_or(i32::MAX)
-                }
-            }
-        };
         let mut fds = [
             pollfd(self.dev.as_fd().as_raw_fd()),
             pollfd(signals.fd().as_raw_fd()),
@@ -594,10 +580,13 @@ impl Driver {
         ];
         let poll_err = |e| Error::Io(format!("poll on TUN device {}: {e}", self.dev.name()));
         let mut ready = false;
-        if let (Some(spin), Some(last)) = (self.config.busy_poll, self.last_rx)
-            && timeout_ms != 0
-        {
-            let until = deadline.map_or(last + spin, |d| d.min(last + spin));
+        let spin = spin_until(
+            self.config.busy_poll,
+            self.last_rx,
+            deadline,
+            self.clock.now(),
+        );
+        if let Some(until) = spin {
             while !ready && self.clock.now() < until {
                 ready = sys::poll(&mut fds, 0).map_err(poll_err)? > 0;
                 core::hint::spin_loop();
@@ -605,6 +594,8 @@ impl Driver {
             self.stats.busy_poll_hits += u64::from(ready);
         }
         if !ready {
+            // Measured after the spin, which may have used up the time.
+            let timeout_ms = poll_timeout_ms(deadline, self.clock.now());
             sys::poll(&mut fds, timeout_ms).map_err(poll_err)?;
         }
         if fds[0].revents & (libc::POLLERR | libc::POLLNVAL) != 0 {
@@ -620,10 +611,83 @@ impl Driver {
     }
 }
 
+/// `poll(2)`'s timeout for `deadline` seen at `now`: `-1` (none) without
+/// a deadline, `0` once it has passed, else the milliseconds to it rounded
+/// up (waking a little late is harmless, waking early would spin until the
+/// deadline).
+fn poll_timeout_ms(deadline: Option<Instant>, now: Instant) -> i32 {
+    match deadline {
+        None => -1,
+        Some(t) if t <= now => 0,
+        Some(t) => {
+            let us = t.saturating_since(now).as_micros();
+            i32::try_from(us.div_ceil(1000)).unwrap_or(i32::MAX)
+        }
+    }
+}
+
+/// Until when to busy-poll ([`DriverConfig::busy_poll`]): `spin` after the
+/// last packet read, never past `deadline`; `None` when busy polling is
+/// off, nothing was ever read, or that time has already come.
+fn spin_until(
+    spin: Option<Duration>,
+    last_rx: Option<Instant>,
+    deadline: Option<Instant>,
+    now: Instant,
+) -> Option<Instant> {
+    let end = last_rx? + spin?;
+    let until = deadline.map_or(end, |d| d.min(end));
+    (until > now).then_some(until)
+}
+
 fn pollfd(fd: i32) -> libc::pollfd {
     libc::pollfd {
         fd,
         events: libc::POLLIN,
         revents: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(us: u64) -> Instant {
+        Instant::from_micros(us)
+    }
+
+    #[test]
+    fn poll_timeout_rounds_up_and_never_sleeps_past_a_passed_deadline() {
+        assert_eq!(poll_timeout_ms(None, at(5)), -1);
+        assert_eq!(poll_timeout_ms(Some(at(5)), at(5)), 0);
+        assert_eq!(poll_timeout_ms(Some(at(5)), at(9)), 0);
+        assert_eq!(poll_timeout_ms(Some(at(1_500)), at(0)), 2);
+        assert_eq!(poll_timeout_ms(Some(at(1_000)), at(0)), 1);
+    }
+
+    #[test]
+    fn busy_poll_spins_only_after_traffic_and_stops_at_the_deadline() {
+        let spin = Some(Duration::from_micros(200));
+        // Off, or nothing read yet: no spin.
+        assert_eq!(spin_until(None, Some(at(0)), None, at(0)), None);
+        assert_eq!(spin_until(spin, None, None, at(0)), None);
+        // 200 µs after the last packet.
+        assert_eq!(
+            spin_until(spin, Some(at(100)), None, at(150)),
+            Some(at(300))
+        );
+        // That time has passed: sleep at once.
+        assert_eq!(spin_until(spin, Some(at(100)), None, at(300)), None);
+        // A timer due first ends the spin at its deadline, after which the
+        // sleep's timeout is 0: the timer is not late by the spin.
+        let deadline = Some(at(250));
+        let until = spin_until(spin, Some(at(100)), deadline, at(150));
+        assert_eq!(until, Some(at(250)));
+        assert_eq!(poll_timeout_ms(deadline, until.unwrap()), 0);
+        // A deadline already due (events pending): no spin.
+        assert_eq!(
+            spin_until(spin, Some(at(100)), Some(at(150)), at(150)),
+            None
+        );
     }
 }

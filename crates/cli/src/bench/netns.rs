@@ -38,6 +38,28 @@ pub fn check_privileges() -> Result<(), String> {
 }
 
 impl Netns {
+    /// Deletes the namespaces of earlier runs whose process is gone (a run
+    /// killed by a signal cannot clean up after itself).
+    pub fn remove_stale() {
+        let list = Command::new("ip")
+            .args(["netns", "list"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        for name in list.lines().filter_map(|l| l.split_whitespace().next()) {
+            let Some(rest) = name.strip_prefix("synack-bench-") else {
+                continue;
+            };
+            let pid = rest.strip_suffix("-peer").unwrap_or(rest);
+            if pid.parse::<u32>().is_ok() && !Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = Command::new("ip")
+                    .args(["netns", "del", name])
+                    .stderr(Stdio::null())
+                    .status();
+            }
+        }
+    }
+
     /// Creates `synack-bench-<pid><suffix>` with its loopback up.
     pub fn create(suffix: &str) -> Result<Netns, String> {
         let name = format!("synack-bench-{}{suffix}", std::process::id());
@@ -108,8 +130,10 @@ impl Netns {
         }
         let allowed = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_allowed_congestion_control")
             .unwrap_or_default();
+        let why = String::from_utf8_lossy(&out.stderr);
+        let why = why.lines().next().unwrap_or("").trim();
         Err(format!(
-            "cannot use congestion control {cc:?} in a namespace (allowed: {})",
+            "cannot use congestion control {cc:?} in a namespace (allowed: {}): {why}",
             allowed.trim()
         ))
     }

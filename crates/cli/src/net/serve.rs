@@ -400,8 +400,8 @@ fn drain(
             data.len()
         });
         match r {
-            Ok(0) => *eof = true,
-            Ok(_) => {}
+            Ok(None) => *eof = true,
+            Ok(Some(_)) => {}
             Err(Error::WouldBlock) => break,
             Err(e) => return Pumped::Failed(e),
         }

@@ -40,23 +40,31 @@ impl Connection {
     }
 
     /// RECEIVE without a copy: `f` sees the contiguous front of the
-    /// received bytes and returns how many it consumed. At end of stream
-    /// `f` sees an empty slice and the result is `Ok(0)`.
-    pub(crate) fn recv_with(&mut self, f: impl FnOnce(&[u8]) -> usize) -> Result<usize, Error> {
+    /// received bytes (never empty) and returns how many it consumed:
+    /// `Ok(Some(n))`. `Ok(None)` is the end of the stream (`f` not called).
+    pub(crate) fn recv_with(
+        &mut self,
+        f: impl FnOnce(&[u8]) -> usize,
+    ) -> Result<Option<usize>, Error> {
         if !self.recv_buf.is_empty() {
             let data = self.recv_buf.readable();
-            let n = f(data).min(data.len());
+            let offered = data.len();
+            let n = f(data).min(offered);
             self.recv_buf.discard(n);
             if n > 0 {
                 self.consumed();
             }
-            return Ok(n);
+            if n < offered {
+                // The application left bytes it was shown (waiting for
+                // more, say): announce the next arrival again.
+                self.readable_notified = false;
+            }
+            return Ok(Some(n));
         }
-        let r = self.nothing_to_read(false);
-        if r == Ok(0) {
-            f(&[]);
+        match self.nothing_to_read(false) {
+            Ok(_) => Ok(None),
+            Err(e) => Err(e),
         }
-        r
     }
 
     /// Bookkeeping after the application took bytes: readiness, storage

@@ -379,17 +379,18 @@ impl Endpoint {
     }
 
     /// Reads received data in place, without copying it out: `f` gets the
-    /// contiguous front of the receive buffer (all of it unless it wraps
-    /// around; call again for the rest) and returns how many bytes it
-    /// consumed, which are then removed. Returns that count. At end of
-    /// stream `f` is called with an empty slice and the result is `Ok(0)`;
-    /// with nothing received yet, `Err(WouldBlock)` without calling `f`.
+    /// contiguous front of the receive buffer (never empty; all of it
+    /// unless it wraps around, then call again for the rest) and returns
+    /// how many bytes it consumed, which are then removed:
+    /// `Ok(Some(consumed))`. If `f` leaves bytes it was shown, the next
+    /// arrival raises `Readable` again. `Ok(None)`: end of stream.
+    /// `Err(WouldBlock)`: nothing yet. `f` is called only with data.
     pub fn recv_with(
         &mut self,
         now: Instant,
         conn: ConnId,
         f: impl FnOnce(&[u8]) -> usize,
-    ) -> Result<usize, Error> {
+    ) -> Result<Option<usize>, Error> {
         self.with_app_conn(now, conn, |c, _| c.recv_with(f))?
     }
 

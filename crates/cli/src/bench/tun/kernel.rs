@@ -12,7 +12,7 @@
 
 use super::{APP_BUF, Measured, STALL, matches, pattern};
 use core::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::io::{Read, Write};
+use std::io::{BufRead, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -103,7 +103,12 @@ pub fn spawn_reader(
 }
 
 fn read_all(listener: &TcpListener, bytes: u64) -> std::io::Result<KernelRead> {
-    let (mut s, _) = listener.accept()?;
+    let (s, _) = listener.accept()?;
+    read_stream(s, bytes)
+}
+
+/// Reads `s` to the end, checking every byte; the clock starts now.
+fn read_stream(mut s: TcpStream, bytes: u64) -> std::io::Result<KernelRead> {
     let start = Instant::now();
     s.set_read_timeout(Some(STALL))?;
     let mut buf = vec![0u8; APP_BUF];
@@ -140,6 +145,7 @@ pub fn measured(
             direction,
             bytes,
             seconds: r.seconds,
+            offloads: stack != "smoltcp",
             busy_poll_hits: None,
         }),
         Some(Ok(r)) => Err(format!(
@@ -152,21 +158,44 @@ pub fn measured(
     }
 }
 
-/// The sink (`--kernel-sink`, in the veth peer's namespace): reads and
-/// checks `bytes` bytes from one connection and prints `got seconds ok`.
+/// The sink (`--kernel-sink`, in the veth peer's namespace): listens,
+/// says `ready`, reads and checks `bytes` bytes from one connection (giving
+/// up if none comes within [`STALL`]) and prints `got seconds ok`.
 pub fn sink(bytes: u64) -> Result<(), String> {
     let addr = SocketAddr::new(IpAddr::V4(VETH_THERE), SINK_PORT);
     let listener = TcpListener::bind(addr).map_err(|e| format!("bind {addr}: {e}"))?;
-    let r = read_all(&listener, bytes).map_err(|e| format!("kernel sink: {e}"))?;
+    println!("ready");
+    std::io::stdout()
+        .flush()
+        .map_err(|e| format!("kernel sink: {e}"))?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| format!("kernel sink: {e}"))?;
+    let until = Instant::now() + STALL;
+    let stream = loop {
+        match listener.accept() {
+            Ok((s, _)) => break s,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock && Instant::now() < until => {
+                thread::sleep(Duration::from_millis(1));
+            }
+            Err(e) => return Err(format!("kernel sink: accept: {e}")),
+        }
+    };
+    let r = stream
+        .set_nonblocking(false)
+        .and_then(|()| read_stream(stream, bytes))
+        .map_err(|e| format!("kernel sink: {e}"))?;
     println!("{} {} {}", r.got, r.seconds, r.ok);
     Ok(())
 }
 
 /// `linux_to_linux`: the kernel to itself over the veth pair into `peer_ns`.
+/// The writer starts once the sink says it listens; if the writer fails,
+/// the sink is stopped rather than left waiting.
 pub fn linux_to_linux(peer_ns: &str, bytes: u64) -> Result<Measured, String> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find synack itself: {e}"))?;
     let n = bytes.to_string();
-    let child = Command::new("ip")
+    let mut child = Command::new("ip")
         .args(["netns", "exec", peer_ns])
         .arg(exe)
         .args(["bench", "tun", "--bytes", &n, "--kernel-sink"])
@@ -174,14 +203,25 @@ pub fn linux_to_linux(peer_ns: &str, bytes: u64) -> Result<Measured, String> {
         .stdout(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot run ip netns exec: {e}"))?;
-    let addr = SocketAddr::new(IpAddr::V4(VETH_THERE), SINK_PORT);
-    let writer = spawn_writer(addr, bytes, || {});
-    let out = child
-        .wait_with_output()
-        .map_err(|e| format!("kernel sink: {e}"))?;
-    let written = writer.recv().unwrap_or(Err("writer vanished".into()));
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut f = text.split_whitespace();
+    let mut out = std::io::BufReader::new(child.stdout.take().ok_or("no pipe from the sink")?);
+    let mut line = String::new();
+    let ready = out.read_line(&mut line).is_ok() && line.trim() == "ready";
+    let written = if ready {
+        let addr = SocketAddr::new(IpAddr::V4(VETH_THERE), SINK_PORT);
+        spawn_writer(addr, bytes, || {})
+            .recv()
+            .unwrap_or(Err("writer vanished".into()))
+    } else {
+        Err("the kernel sink did not start".into())
+    };
+    if written.is_err() {
+        let _ = child.kill();
+    }
+    line.clear();
+    let _ = out.read_to_string(&mut line);
+    let status = child.wait().map_err(|e| format!("kernel sink: {e}"))?;
+    written.map_err(|e| format!("linux_to_linux: {e}"))?;
+    let mut f = line.split_whitespace();
     let parsed = match (f.next(), f.next(), f.next()) {
         (Some(g), Some(s), Some(o)) => match (g.parse(), s.parse(), o.parse()) {
             (Ok(got), Ok(seconds), Ok(ok)) => Some(Ok(KernelRead { got, seconds, ok })),
@@ -189,10 +229,8 @@ pub fn linux_to_linux(peer_ns: &str, bytes: u64) -> Result<Measured, String> {
         },
         _ => None,
     };
-    if !out.status.success() || parsed.is_none() {
-        written?;
-        return Err(format!("linux_to_linux: the sink failed ({})", out.status));
+    if !status.success() || parsed.is_none() {
+        return Err(format!("linux_to_linux: the kernel sink failed ({status})"));
     }
-    written?;
     measured("linux", "linux_to_linux", bytes, parsed)
 }

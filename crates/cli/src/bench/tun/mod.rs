@@ -56,6 +56,9 @@ struct Measured {
     direction: &'static str,
     bytes: u64,
     seconds: f64,
+    /// Whether the stack used the TUN offloads (smoltcp has none; the
+    /// kernel over veth uses its usual ones).
+    offloads: bool,
     /// synack only: sleeps its driver avoided by busy polling.
     busy_poll_hits: Option<u64>,
 }
@@ -80,6 +83,7 @@ pub fn run(a: &TunArgs) -> Result<ExitCode, String> {
         eprintln!("synack: {msg}");
         return Ok(ExitCode::from(2));
     }
+    Netns::remove_stale();
     let mut ns = Netns::create("")?;
     let peer = if a.compare {
         let peer = Netns::create("-peer")?;
@@ -147,13 +151,6 @@ fn congestion_control() -> String {
 }
 
 fn print(a: &TunArgs, m: &Measured, cc: &str) {
-    // synack uses the offloads unless told not to; smoltcp has none, and
-    // the veth pair has the kernel's usual ones.
-    let offloads = match m.stack {
-        "synack" => !a.no_offload,
-        "smoltcp" => false,
-        _ => true,
-    };
     if a.json {
         let v = json!({
             "bench": "tun",
@@ -161,7 +158,7 @@ fn print(a: &TunArgs, m: &Measured, cc: &str) {
             "direction": m.direction,
             "bytes": m.bytes,
             "mtu": 1500,
-            "offloads": offloads,
+            "offloads": m.offloads,
             "kernel_cc": cc,
             "busy_poll_us": if m.stack == "synack" { a.busy_poll } else { None },
             "busy_poll_hits": m.busy_poll_hits,
@@ -171,8 +168,9 @@ fn print(a: &TunArgs, m: &Measured, cc: &str) {
         println!("{v}");
     } else {
         println!(
-            "tun {}: {} bytes, MTU 1500: {:.6} s, {:.3} Gbit/s",
+            "tun {}{}: {} bytes, MTU 1500: {:.6} s, {:.3} Gbit/s",
             m.direction,
+            if m.offloads { "" } else { " (no offloads)" },
             m.bytes,
             m.seconds,
             m.gbit_per_s()
@@ -180,27 +178,37 @@ fn print(a: &TunArgs, m: &Measured, cc: &str) {
     }
 }
 
-/// The ratios `--compare` reports: synack's figure over smoltcp's in each
-/// direction, and over the kernel's own (veth) figure.
-fn print_ratios(a: &TunArgs, all: &[Measured], cc: &str) {
-    let g = |d: &str| {
+/// The ratios `--compare` reports: each synack figure (with and without
+/// the offloads) over smoltcp's in the same direction and over the
+/// kernel's own veth figure. Keys: `DIRECTION[_no_offload]_over_OTHER`.
+fn ratios(all: &[Measured]) -> Vec<(String, f64)> {
+    let gbit = |d: &str| {
         all.iter()
             .find(|m| m.direction == d)
             .map_or(0.0, Measured::gbit_per_s)
     };
-    let ratio = |x: f64, y: f64| if y > 0.0 { round(x / y, 2) } else { 0.0 };
-    let (l2s, s2l) = (g("linux_to_synack"), g("synack_to_linux"));
-    let (l2m, m2l, l2l) = (
-        g("linux_to_smoltcp"),
-        g("smoltcp_to_linux"),
-        g("linux_to_linux"),
-    );
-    let rows = [
-        ("linux_to_synack_over_linux_to_smoltcp", ratio(l2s, l2m)),
-        ("synack_to_linux_over_smoltcp_to_linux", ratio(s2l, m2l)),
-        ("linux_to_synack_over_linux_to_linux", ratio(l2s, l2l)),
-        ("synack_to_linux_over_linux_to_linux", ratio(s2l, l2l)),
-    ];
+    let mut rows = Vec::new();
+    for m in all.iter().filter(|m| m.stack == "synack") {
+        let smoltcp = match m.direction {
+            "linux_to_synack" => "linux_to_smoltcp",
+            _ => "smoltcp_to_linux",
+        };
+        let suffix = if m.offloads { "" } else { "_no_offload" };
+        for other in [smoltcp, "linux_to_linux"] {
+            let y = gbit(other);
+            let r = if y > 0.0 {
+                round(m.gbit_per_s() / y, 2)
+            } else {
+                0.0
+            };
+            rows.push((format!("{}{suffix}_over_{other}", m.direction), r));
+        }
+    }
+    rows
+}
+
+fn print_ratios(a: &TunArgs, all: &[Measured], cc: &str) {
+    let rows = ratios(all);
     if a.json {
         let mut v = json!({ "bench": "tun", "ratios": {}, "kernel_cc": cc });
         for (k, r) in rows {
@@ -218,32 +226,42 @@ fn print_ratios(a: &TunArgs, all: &[Measured], cc: &str) {
 /// The part inside the namespace.
 fn inside(a: &TunArgs) -> Result<ExitCode, String> {
     let cc = congestion_control();
-    let opts = TunOpts {
-        tun: "synack0".into(),
-        addr: format!("{}/24", synack::SYNACK)
-            .parse()
-            .map_err(|e: String| e.to_string())?,
-        pcap: None,
-        trace: false,
-        loss: 0.0,
-        seed: None,
-        mtu: Some(1500),
-        no_offload: a.no_offload,
-        busy_poll: a.busy_poll,
-    };
-    let mut session = match Session::open(&opts, "bench tun") {
-        Ok(s) => s,
-        Err(crate::net::Failure::Setup(m) | crate::net::Failure::Run(m)) => return Err(m),
+    let addr = format!("{}/24", synack::SYNACK)
+        .parse()
+        .map_err(|e: String| e.to_string())?;
+    // With --compare, synack runs once more without the offloads, the
+    // way smoltcp runs (unless --no-offload already asked for that alone).
+    let modes: &[bool] = match (a.no_offload, a.compare) {
+        (true, _) => &[false],
+        (false, true) => &[true, false],
+        (false, false) => &[true],
     };
     let mut all = Vec::new();
-    for m in [
-        synack::linux_to_synack(&mut session, a.bytes)?,
-        synack::synack_to_linux(&mut session, a.bytes)?,
-    ] {
-        print(a, &m, &cc);
-        all.push(m);
+    for &offloads in modes {
+        let opts = TunOpts {
+            tun: "synack0".into(),
+            addr,
+            pcap: None,
+            trace: false,
+            loss: 0.0,
+            seed: None,
+            mtu: Some(1500),
+            no_offload: !offloads,
+            busy_poll: a.busy_poll,
+        };
+        let mut session = match Session::open(&opts, "bench tun") {
+            Ok(s) => s,
+            Err(crate::net::Failure::Setup(m) | crate::net::Failure::Run(m)) => return Err(m),
+        };
+        for mut m in [
+            synack::linux_to_synack(&mut session, a.bytes)?,
+            synack::synack_to_linux(&mut session, a.bytes)?,
+        ] {
+            m.offloads = offloads;
+            print(a, &m, &cc);
+            all.push(m);
+        }
     }
-    drop(session);
     if a.compare {
         let peer = a
             .peer_ns

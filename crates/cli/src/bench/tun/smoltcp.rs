@@ -162,6 +162,7 @@ pub fn linux_to_smoltcp(bytes: u64) -> Result<Measured, String> {
         direction: DIRECTION,
         bytes,
         seconds: end.duration_since(start).as_secs_f64(),
+        offloads: false,
         busy_poll_hits: None,
     })
 }

@@ -70,6 +70,7 @@ pub fn linux_to_synack(session: &mut Session, bytes: u64) -> Result<Measured, St
         direction: "linux_to_synack",
         bytes,
         seconds: end.duration_since(start).as_secs_f64(),
+        offloads: true,
         busy_poll_hits: Some(session.driver.stats().busy_poll_hits - hits),
     })
 }
@@ -105,8 +106,8 @@ impl Reader {
                 data.len()
             });
             match r {
-                Ok(0) => self.eof = true,
-                Ok(n) => {
+                Ok(None) => self.eof = true,
+                Ok(Some(n)) => {
                     self.got += n as u64;
                     self.last_progress = StdInstant::now();
                     if self.got >= self.want && self.end.is_none() {
