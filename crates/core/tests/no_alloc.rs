@@ -109,7 +109,7 @@ fn transfer(p: &mut Pair, a_to_b: bool, (ca, cb): (ConnId, ConnId), bytes: usize
             }
         }
         p.pump();
-        p.now = p.now + core::time::Duration::from_millis(1);
+        p.now += core::time::Duration::from_millis(1);
         rounds += 1;
         assert!(rounds < 1_000_000, "transfer stalled at {got} of {bytes}");
     }
