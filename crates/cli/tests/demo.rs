@@ -50,7 +50,7 @@ fn every_scenario_runs_in_both_languages_without_colour() {
                         }
                     })
                     .sum();
-                assert!(w <= 100, "{sc}/{lang}: line wider than 100 columns: {line}");
+                assert!(w <= 80, "{sc}/{lang}: line wider than 80 columns: {line}");
             }
         }
     }

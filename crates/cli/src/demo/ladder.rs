@@ -16,8 +16,9 @@ use synack_core::conn::State;
 pub(crate) const TIME_W: usize = 8;
 /// Columns between the two host bars.
 pub(crate) const INNER: usize = 66;
-/// Widest line of the header.
-const MAX_W: usize = 100;
+/// Widest line of the output: the header and summary are wrapped to it,
+/// and marks that would pass it go on a line of their own.
+const MAX_W: usize = 80;
 /// Gaps longer than this get a `⋮` line.
 const GAP_US: u64 = 1_000_000;
 
@@ -55,7 +56,7 @@ pub fn render(items: &[Item], o: &Outcome, lang: Lang, color: bool) -> String {
     let notes = notes::annotate(items, o.msl.as_secs(), o.plan.delay_first_packet.is_some());
     let mut out = Vec::new();
     for line in t.header(&header(items, o)) {
-        for part in wrap(&line, MAX_W) {
+        for part in wrap_at_dots(&line) {
             out.push(st.paint("1", &part));
         }
     }
@@ -104,11 +105,31 @@ pub fn render(items: &[Item], o: &Outcome, lang: Lang, color: bool) -> String {
     }
     out.push(String::new());
     for line in t.summary(&summary(items, o)) {
-        out.push(line);
+        out.extend(wrap(&line, MAX_W));
     }
     let mut s = out.join("\n");
     s.push('\n');
     s
+}
+
+/// Wraps a header line to [`MAX_W`] between its ` · `-separated parts
+/// (a part still too long wraps by itself).
+fn wrap_at_dots(line: &str) -> Vec<String> {
+    const DOT: &str = " · ";
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for part in line.split(DOT) {
+        if !cur.is_empty() && width(&cur) + width(DOT) + width(part) > MAX_W {
+            out.extend(wrap(&cur, MAX_W));
+            cur.clear();
+        }
+        if !cur.is_empty() {
+            cur.push_str(DOT);
+        }
+        cur.push_str(part);
+    }
+    out.extend(wrap(&cur, MAX_W));
+    out
 }
 
 pub(crate) fn format_time(t: Instant) -> String {
@@ -157,30 +178,23 @@ fn item_lines(item: &Item, t: &dyn Texts, st: &Style, one_way_us: u64) -> Vec<St
             ..
         } => {
             let lost = is_lost(fate);
-            let mut marks = Vec::new();
+            let mut marks: Vec<(&str, String)> = Vec::new();
             if retransmission {
-                marks.push(st.paint("33", t.retransmission()));
+                marks.push(("33", t.retransmission().to_string()));
             }
             if lost {
-                marks.push(st.paint("31;1", t.lost()));
+                marks.push(("31;1", t.lost().to_string()));
             }
             if let Some(at) = fate.and_then(|f| f.delivery_time())
                 && at.as_micros() > item.time.as_micros() + one_way_us + 1000
             {
-                marks.push(st.paint("33", &t.arrives(format_time(at).trim())));
+                marks.push(("33", t.arrives(format_time(at).trim())));
             }
-            vec![arrow(
-                item.side,
-                &label(&seg),
-                lost,
-                false,
-                &marks.join(" "),
-                st,
-            )]
+            arrow_with_marks(item.side, &label(&seg), lost, false, &marks, st)
         }
         What::Injected { seg } => {
-            let mark = st.paint("33", t.injected());
-            vec![arrow(item.side, &label(&seg), false, true, &mark, st)]
+            let marks = [("33", t.injected().to_string())];
+            arrow_with_marks(item.side, &label(&seg), false, true, &marks, st)
         }
         What::State { from, to, cause } => {
             let text = t.state_line(item.side, from.name(), to.name(), cause);
@@ -288,6 +302,52 @@ pub(crate) fn arrow(
         st.side(from, &plain)
     };
     framed(marks, &painted, &plain)
+}
+
+/// An arrow and its marks (`(style, text)`): after the right bar if the
+/// line stays within [`MAX_W`]; else the arrow keeps only the marks'
+/// symbols (`↻`, `✗`) and the words go on a line of their own under it, on
+/// the side of its head.
+fn arrow_with_marks(
+    from: Side,
+    label: &str,
+    lost: bool,
+    dotted: bool,
+    marks: &[(&str, String)],
+    st: &Style,
+) -> Vec<String> {
+    let plain = marks
+        .iter()
+        .map(|(_, m)| m.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let painted = marks
+        .iter()
+        .map(|(code, m)| st.paint(code, m))
+        .collect::<Vec<_>>()
+        .join(" ");
+    if plain.is_empty() || TIME_W + INNER + 3 + width(&plain) <= MAX_W {
+        return vec![arrow(from, label, lost, dotted, &painted, st)];
+    }
+    let inner = match from {
+        Side::Client => format!(
+            "{}{plain} ",
+            " ".repeat(INNER.saturating_sub(width(&plain) + 1))
+        ),
+        Side::Server => format!(" {plain}"),
+    };
+    let symbols = marks
+        .iter()
+        .filter_map(|(code, m)| {
+            let c = m.chars().next()?;
+            matches!(c, '↻' | '✗').then(|| st.paint(code, &c.to_string()))
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    vec![
+        arrow(from, label, lost, dotted, &symbols, st),
+        framed("", &inner.replace(&plain, &painted), &inner),
+    ]
 }
 
 fn note_lines(n: &Note, t: &dyn Texts, st: &Style) -> Vec<String> {
