@@ -14,7 +14,8 @@ struct Pair {
     b: Endpoint,
     buf: Box<[u8]>,
     now: Instant,
-    /// Drop every n-th packet each way (0: none), to exercise recovery.
+    /// Drop every n-th packet, counted over both directions (0: none), to
+    /// exercise recovery.
     drop_every: u64,
     packets: u64,
 }

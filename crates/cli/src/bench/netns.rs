@@ -39,7 +39,9 @@ pub fn check_privileges() -> Result<(), String> {
 
 impl Netns {
     /// Deletes the namespaces of earlier runs whose process is gone (a run
-    /// killed by a signal cannot clean up after itself).
+    /// killed by a signal cannot clean up after itself), with whatever
+    /// still runs in them (an orphaned inner run would skew this one's
+    /// figures).
     pub fn remove_stale() {
         let list = Command::new("ip")
             .args(["netns", "list"])
@@ -52,10 +54,11 @@ impl Netns {
             };
             let pid = rest.strip_suffix("-peer").unwrap_or(rest);
             if pid.parse::<u32>().is_ok() && !Path::new(&format!("/proc/{pid}")).exists() {
-                let _ = Command::new("ip")
-                    .args(["netns", "del", name])
-                    .stderr(Stdio::null())
-                    .status();
+                // Drop kills what runs inside, then deletes the name.
+                drop(Netns {
+                    name: name.to_string(),
+                    child: None,
+                });
             }
         }
     }

@@ -105,7 +105,12 @@ pub fn render(items: &[Item], o: &Outcome, lang: Lang, color: bool) -> String {
     }
     out.push(String::new());
     for line in t.summary(&summary(items, o)) {
-        out.extend(wrap(&line, MAX_W));
+        // Wrapped with the line's own indent kept on every piece.
+        let text = line.trim_start();
+        let indent = &line[..line.len() - text.len()];
+        for piece in wrap(text, MAX_W - width(indent)) {
+            out.push(format!("{indent}{piece}"));
+        }
     }
     let mut s = out.join("\n");
     s.push('\n');
@@ -304,10 +309,10 @@ pub(crate) fn arrow(
     framed(marks, &painted, &plain)
 }
 
-/// An arrow and its marks (`(style, text)`): after the right bar if the
-/// line stays within [`MAX_W`]; else the arrow keeps only the marks'
-/// symbols (`↻`, `✗`) and the words go on a line of their own under it, on
-/// the side of its head.
+/// An arrow and its marks (`(style, text)`). The marks' words would pass
+/// [`MAX_W`] after the right bar (the ladder leaves 3 columns), so the arrow
+/// keeps only their symbols (`↻`, `✗`) and the words go on a line of their
+/// own under it, on the side of its head.
 fn arrow_with_marks(
     from: Side,
     label: &str,
@@ -316,6 +321,9 @@ fn arrow_with_marks(
     marks: &[(&str, String)],
     st: &Style,
 ) -> Vec<String> {
+    if marks.is_empty() {
+        return vec![arrow(from, label, lost, dotted, "", st)];
+    }
     let plain = marks
         .iter()
         .map(|(_, m)| m.as_str())
@@ -326,16 +334,6 @@ fn arrow_with_marks(
         .map(|(code, m)| st.paint(code, m))
         .collect::<Vec<_>>()
         .join(" ");
-    if plain.is_empty() || TIME_W + INNER + 3 + width(&plain) <= MAX_W {
-        return vec![arrow(from, label, lost, dotted, &painted, st)];
-    }
-    let inner = match from {
-        Side::Client => format!(
-            "{}{plain} ",
-            " ".repeat(INNER.saturating_sub(width(&plain) + 1))
-        ),
-        Side::Server => format!(" {plain}"),
-    };
     let symbols = marks
         .iter()
         .filter_map(|(code, m)| {
@@ -344,6 +342,13 @@ fn arrow_with_marks(
         })
         .collect::<Vec<_>>()
         .join(" ");
+    let inner = match from {
+        Side::Client => format!(
+            "{}{plain} ",
+            " ".repeat(INNER.saturating_sub(width(&plain) + 1))
+        ),
+        Side::Server => format!(" {plain}"),
+    };
     vec![
         arrow(from, label, lost, dotted, &symbols, st),
         framed("", &inner.replace(&plain, &painted), &inner),

@@ -383,8 +383,12 @@ impl Endpoint {
     /// unless it wraps around, then call again for the rest) and returns
     /// how many bytes it consumed, which are then removed:
     /// `Ok(Some(consumed))`. If `f` leaves bytes it was shown, the next
-    /// arrival raises `Readable` again. `Ok(None)`: end of stream.
-    /// `Err(WouldBlock)`: nothing yet. `f` is called only with data.
+    /// arrival raises `Readable` again; but when the slice was shorter than
+    /// [`Connection::recv_buffered`](crate::conn::Connection::recv_buffered) the
+    /// rest is already here, behind the wrap (consume the front, or copy
+    /// with [`Endpoint::recv`]): do not wait for it. `Ok(None)`: end of
+    /// stream. `Err(WouldBlock)`: nothing yet. `f` is called only with
+    /// data.
     pub fn recv_with(
         &mut self,
         now: Instant,

@@ -168,23 +168,24 @@ pub fn sink(bytes: u64) -> Result<(), String> {
     std::io::stdout()
         .flush()
         .map_err(|e| format!("kernel sink: {e}"))?;
-    listener
-        .set_nonblocking(true)
-        .map_err(|e| format!("kernel sink: {e}"))?;
-    let until = Instant::now() + STALL;
-    let stream = loop {
-        match listener.accept() {
-            Ok((s, _)) => break s,
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock && Instant::now() < until => {
-                thread::sleep(Duration::from_millis(1));
-            }
-            Err(e) => return Err(format!("kernel sink: accept: {e}")),
+    // A blocking accept on a thread, so the clock starts the moment the
+    // connection does; the wait for it is bounded (this process then exits,
+    // thread and all).
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(listener.accept().map(|(s, _)| s));
+    });
+    let stream = match rx.recv_timeout(STALL) {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => return Err(format!("kernel sink: accept: {e}")),
+        Err(_) => {
+            return Err(format!(
+                "kernel sink: no connection within {} s",
+                STALL.as_secs()
+            ));
         }
     };
-    let r = stream
-        .set_nonblocking(false)
-        .and_then(|()| read_stream(stream, bytes))
-        .map_err(|e| format!("kernel sink: {e}"))?;
+    let r = read_stream(stream, bytes).map_err(|e| format!("kernel sink: {e}"))?;
     println!("{} {} {}", r.got, r.seconds, r.ok);
     Ok(())
 }

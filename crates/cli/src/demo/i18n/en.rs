@@ -358,7 +358,7 @@ impl Texts for En {
             ));
         }
         v.push(format!(
-            "  segments: client sent {}, server sent {} ({} retransmissions, {} lost on the link)",
+            "  segments: client sent {}, server sent {} ({} resent, {} lost on the link)",
             s.segments[0], s.segments[1], s.retransmissions, s.lost
         ));
         v.push(format!(
