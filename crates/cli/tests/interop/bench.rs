@@ -39,6 +39,23 @@ fn json_lines(out: &Output) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// Runs `bench tun --bytes 20000000 --json EXTRA...`, which must succeed
+/// with `lines` JSON lines; returns them and the namespace names.
+fn bench_json(
+    test: &str,
+    extra: &[&str],
+    lines: usize,
+) -> Option<(Vec<serde_json::Value>, [String; 2])> {
+    let mut args = vec!["bench", "tun", "--bytes", "20000000", "--json"];
+    args.extend_from_slice(extra);
+    let (out, names) = bench(test, &args)?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{test}: bench tun failed: {stderr}");
+    let v = json_lines(&out);
+    assert_eq!(v.len(), lines, "{test}: {v:?}");
+    Some((v, names))
+}
+
 fn assert_gone(names: &[String]) {
     let ns = Command::new("ip").args(["netns", "list"]).output().unwrap();
     let ns = String::from_utf8_lossy(&ns.stdout);
@@ -54,14 +71,9 @@ fn assert_gone(names: &[String]) {
 #[test]
 fn bench_tun_json() {
     let _alone = alone();
-    let args = ["bench", "tun", "--bytes", "20000000", "--json"];
-    let Some((out, names)) = bench("bench_tun_json", &args) else {
+    let Some((lines, names)) = bench_json("bench_tun_json", &[], 2) else {
         return;
     };
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "bench tun failed: {stderr}");
-    let lines = json_lines(&out);
-    assert_eq!(lines.len(), 2, "{lines:?}");
     for (v, dir) in lines.iter().zip(["linux_to_synack", "synack_to_linux"]) {
         assert_eq!(v["bench"], "tun");
         assert_eq!(v["stack"], "synack");
@@ -85,22 +97,9 @@ fn bench_tun_json() {
 #[test]
 fn bench_tun_busy_poll() {
     let _alone = alone();
-    let args = [
-        "bench",
-        "tun",
-        "--bytes",
-        "20000000",
-        "--json",
-        "--busy-poll",
-        "100",
-    ];
-    let Some((out, names)) = bench("bench_tun_busy_poll", &args) else {
+    let Some((lines, names)) = bench_json("bench_tun_busy_poll", &["--busy-poll", "100"], 2) else {
         return;
     };
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "bench tun failed: {stderr}");
-    let lines = json_lines(&out);
-    assert_eq!(lines.len(), 2, "{lines:?}");
     for v in &lines {
         assert_eq!(v["busy_poll_us"], 100, "{v}");
         assert!(v["gbit_per_s"].as_f64().unwrap() > 0.0, "{v}");
@@ -121,23 +120,10 @@ fn bench_tun_busy_poll() {
 #[test]
 fn bench_tun_compare_json() {
     let _alone = alone();
-    let args = [
-        "bench",
-        "tun",
-        "--bytes",
-        "20000000",
-        "--json",
-        "--compare",
-        "--cc",
-        "reno",
-    ];
-    let Some((out, names)) = bench("bench_tun_compare_json", &args) else {
+    let extra = ["--compare", "--cc", "reno"];
+    let Some((lines, names)) = bench_json("bench_tun_compare_json", &extra, 8) else {
         return;
     };
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "bench tun --compare failed: {stderr}");
-    let lines = json_lines(&out);
-    assert_eq!(lines.len(), 8, "{lines:?}");
     let expected = [
         ("synack", "linux_to_synack", true),
         ("synack", "synack_to_linux", true),
