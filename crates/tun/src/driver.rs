@@ -589,7 +589,6 @@ impl Driver {
         if let Some(until) = spin {
             while !ready && self.clock.now() < until {
                 ready = sys::poll(&mut fds, 0).map_err(poll_err)? > 0;
-                core::hint::spin_loop();
             }
             self.stats.busy_poll_hits += u64::from(ready);
         }

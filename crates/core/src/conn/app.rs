@@ -61,10 +61,7 @@ impl Connection {
             }
             return Ok(Some(n));
         }
-        match self.nothing_to_read(false) {
-            Ok(_) => Ok(None),
-            Err(e) => Err(e),
-        }
+        self.nothing_to_read(false).map(|_| None)
     }
 
     /// Bookkeeping after the application took bytes: readiness, storage

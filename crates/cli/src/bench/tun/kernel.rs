@@ -38,6 +38,23 @@ pub struct KernelRead {
     pub ok: bool,
 }
 
+impl KernelRead {
+    /// `got seconds ok`: how the sink reports to the bench process.
+    fn line(&self) -> String {
+        format!("{} {} {}", self.got, self.seconds, self.ok)
+    }
+
+    /// The inverse of [`KernelRead::line`].
+    fn parse(line: &str) -> Option<KernelRead> {
+        let mut f = line.split_whitespace();
+        Some(KernelRead {
+            got: f.next()?.parse().ok()?,
+            seconds: f.next()?.parse().ok()?,
+            ok: f.next()?.parse().ok()?,
+        })
+    }
+}
+
 /// A thread that connects to `addr`, writes `bytes` bytes of the pattern
 /// 64 KiB at a time, shuts its side down and waits for the peer's FIN;
 /// `notify` runs when it ends. Connecting is retried for a second (the
@@ -95,16 +112,11 @@ pub fn spawn_reader(
 ) -> mpsc::Receiver<Result<KernelRead, String>> {
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || {
-        let r = read_all(&listener, bytes);
+        let r = listener.accept().and_then(|(s, _)| read_stream(s, bytes));
         let _ = tx.send(r.map_err(|e| format!("kernel socket (reader): {e}")));
         notify();
     });
     rx
-}
-
-fn read_all(listener: &TcpListener, bytes: u64) -> std::io::Result<KernelRead> {
-    let (s, _) = listener.accept()?;
-    read_stream(s, bytes)
 }
 
 /// Reads `s` to the end, checking every byte; the clock starts now.
@@ -186,7 +198,7 @@ pub fn sink(bytes: u64) -> Result<(), String> {
         }
     };
     let r = read_stream(stream, bytes).map_err(|e| format!("kernel sink: {e}"))?;
-    println!("{} {} {}", r.got, r.seconds, r.ok);
+    println!("{}", r.line());
     Ok(())
 }
 
@@ -222,16 +234,8 @@ pub fn linux_to_linux(peer_ns: &str, bytes: u64) -> Result<Measured, String> {
     let _ = out.read_to_string(&mut line);
     let status = child.wait().map_err(|e| format!("kernel sink: {e}"))?;
     written.map_err(|e| format!("linux_to_linux: {e}"))?;
-    let mut f = line.split_whitespace();
-    let parsed = match (f.next(), f.next(), f.next()) {
-        (Some(g), Some(s), Some(o)) => match (g.parse(), s.parse(), o.parse()) {
-            (Ok(got), Ok(seconds), Ok(ok)) => Some(Ok(KernelRead { got, seconds, ok })),
-            _ => None,
-        },
-        _ => None,
-    };
-    if !status.success() || parsed.is_none() {
-        return Err(format!("linux_to_linux: the kernel sink failed ({status})"));
+    match KernelRead::parse(&line) {
+        Some(r) if status.success() => measured("linux", "linux_to_linux", bytes, Some(Ok(r))),
+        _ => Err(format!("linux_to_linux: the kernel sink failed ({status})")),
     }
-    measured("linux", "linux_to_linux", bytes, parsed)
 }

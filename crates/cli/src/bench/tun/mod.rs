@@ -115,12 +115,8 @@ pub fn run(a: &TunArgs) -> Result<ExitCode, String> {
         args.extend(["--busy-poll", us.as_str()]);
     }
     // Generous: setup, then every direction at 10 MB/s or better (with
-    // --compare: synack twice, smoltcp, the kernel).
-    let directions = match (a.compare, a.no_offload) {
-        (false, _) => 2,
-        (true, true) => 5,
-        (true, false) => 7,
-    };
+    // --compare also smoltcp's two and the kernel's one).
+    let directions = 2 * synack_modes(a).len() as u64 + if a.compare { 3 } else { 0 };
     let limit = Duration::from_secs(60 + directions * a.bytes / 10_000_000);
     let status = ns.run(&exe, &args, limit)?;
     drop(ns);
@@ -130,6 +126,17 @@ pub fn run(a: &TunArgs) -> Result<ExitCode, String> {
         Some(c) => ExitCode::from(u8::try_from(c).unwrap_or(1)),
         None => ExitCode::FAILURE,
     })
+}
+
+/// Whether each of synack's runs uses the offloads: with `--compare` it
+/// runs once more without them, the way smoltcp runs (unless
+/// `--no-offload` already asked for that alone).
+fn synack_modes(a: &TunArgs) -> &'static [bool] {
+    match (a.no_offload, a.compare) {
+        (true, _) => &[false],
+        (false, true) => &[true, false],
+        (false, false) => &[true],
+    }
 }
 
 fn pattern() -> Vec<u8> {
@@ -234,15 +241,8 @@ fn inside(a: &TunArgs) -> Result<ExitCode, String> {
     let addr = format!("{}/24", synack::SYNACK)
         .parse()
         .map_err(|e: String| e.to_string())?;
-    // With --compare, synack runs once more without the offloads, the
-    // way smoltcp runs (unless --no-offload already asked for that alone).
-    let modes: &[bool] = match (a.no_offload, a.compare) {
-        (true, _) => &[false],
-        (false, true) => &[true, false],
-        (false, false) => &[true],
-    };
     let mut all = Vec::new();
-    for &offloads in modes {
+    for &offloads in synack_modes(a) {
         let opts = TunOpts {
             tun: "synack0".into(),
             addr,

@@ -11,7 +11,7 @@
 //! application reads and writes 64 KiB at a time and checks every byte, as
 //! synack's does.
 
-use super::kernel::{self, KernelRead};
+use super::kernel;
 use super::{APP_BUF, Measured, PERIOD, STALL, matches, pattern};
 use core::net::{IpAddr, Ipv4Addr, SocketAddr};
 use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet};
@@ -21,7 +21,6 @@ use smoltcp::time::{Duration, Instant};
 use smoltcp::wire::{HardwareAddress, IpAddress, IpCidr};
 use std::net::TcpListener;
 use std::os::fd::AsRawFd;
-use std::sync::mpsc;
 use std::time::Instant as StdInstant;
 
 /// smoltcp's device.
@@ -148,23 +147,20 @@ pub fn linux_to_smoltcp(bytes: u64) -> Result<Measured, String> {
         }
         s.wait(now)?;
     }
-    let (Some(start), Some(end)) = (start, end) else {
-        return Err(format!("{DIRECTION}: smoltcp read {got} of {bytes} bytes"));
-    };
-    if !ok || got != bytes {
-        return Err(format!(
+    match (start, end) {
+        (Some(start), Some(end)) if ok && got == bytes => Ok(Measured {
+            stack: "smoltcp",
+            direction: DIRECTION,
+            bytes,
+            seconds: end.duration_since(start).as_secs_f64(),
+            offloads: false,
+            busy_poll_hits: None,
+        }),
+        _ => Err(format!(
             "{DIRECTION}: smoltcp read {got} of {bytes} bytes{}",
             if ok { "" } else { ", corrupted" }
-        ));
+        )),
     }
-    Ok(Measured {
-        stack: "smoltcp",
-        direction: DIRECTION,
-        bytes,
-        seconds: end.duration_since(start).as_secs_f64(),
-        offloads: false,
-        busy_poll_hits: None,
-    })
 }
 
 /// `smoltcp_to_linux`: smoltcp connects and writes, a kernel socket reads.
@@ -174,8 +170,7 @@ pub fn smoltcp_to_linux(bytes: u64) -> Result<Measured, String> {
     let mut s = Smol::open()?;
     let addr = SocketAddr::new(IpAddr::V4(KERNEL), KERNEL_PORT);
     let listener = TcpListener::bind(addr).map_err(|e| format!("bind {addr}: {e}"))?;
-    let reader: mpsc::Receiver<Result<KernelRead, String>> =
-        kernel::spawn_reader(listener, bytes, || {});
+    let reader = kernel::spawn_reader(listener, bytes, || {});
     let Smol {
         iface,
         sockets,

@@ -33,26 +33,19 @@ pub fn linux_to_synack(session: &mut Session, bytes: u64) -> Result<Measured, St
     let rx = kernel::spawn_writer(addr, bytes, move || waker.wake());
     let mut app = Reader {
         listener: Some(listener),
-        conn: None,
+        run: Run::new(None),
         want: bytes,
         got: 0,
         verified: true,
         start: None,
         end: None,
         eof: false,
-        closed: false,
-        failure: None,
         pat: pattern(),
         writer: rx,
         writer_done: false,
-        last_progress: StdInstant::now(),
     };
-    let hits = session.driver.stats().busy_poll_hits;
-    session
-        .driver
-        .run(&mut app)
-        .map_err(|e| format!("driver: {e}"))?;
-    if let Some(f) = app.failure {
+    let hits = drive(session, &mut app)?;
+    if let Some(f) = app.run.failure {
         return Err(format!("linux_to_synack: {f}"));
     }
     let (Some(start), Some(end)) = (app.start, app.end) else {
@@ -71,31 +64,111 @@ pub fn linux_to_synack(session: &mut Session, bytes: u64) -> Result<Measured, St
         bytes,
         seconds: end.duration_since(start).as_secs_f64(),
         offloads: true,
-        busy_poll_hits: Some(session.driver.stats().busy_poll_hits - hits),
+        busy_poll_hits: Some(hits),
     })
+}
+
+/// Runs `app` on the session's driver to its end; returns the sleeps busy
+/// polling avoided meanwhile.
+fn drive(session: &mut Session, app: &mut dyn App) -> Result<u64, String> {
+    let before = session.driver.stats().busy_poll_hits;
+    session
+        .driver
+        .run(app)
+        .map_err(|e| format!("driver: {e}"))?;
+    Ok(session.driver.stats().busy_poll_hits - before)
 }
 
 /// synack's side of `linux_to_synack`.
 struct Reader {
     listener: Option<ListenerId>,
-    conn: Option<ConnId>,
+    run: Run,
     want: u64,
     got: u64,
     verified: bool,
     start: Option<StdInstant>,
     end: Option<StdInstant>,
     eof: bool,
-    closed: bool,
-    failure: Option<String>,
     pat: Vec<u8>,
     writer: mpsc::Receiver<Result<(), String>>,
     writer_done: bool,
+}
+
+/// What both applications keep of their one connection: the handle,
+/// whether they are done with it, why it failed, and when it last moved.
+struct Run {
+    conn: Option<ConnId>,
+    closed: bool,
+    failure: Option<String>,
     last_progress: StdInstant,
+}
+
+impl Run {
+    fn new(conn: Option<ConnId>) -> Self {
+        Run {
+            conn,
+            closed: false,
+            failure: None,
+            last_progress: StdInstant::now(),
+        }
+    }
+
+    /// Done, because of `why` (the first reason is kept).
+    fn give_up(&mut self, why: String) {
+        self.failure.get_or_insert(why);
+        self.closed = true;
+    }
+
+    /// Done because of `why`, and the connection is reset.
+    fn fail(&mut self, ep: &mut Endpoint, now: Instant, why: String) {
+        if let Some(c) = self.conn {
+            let _ = ep.abort(now, c);
+        }
+        self.give_up(why);
+    }
+
+    /// Fails the run if nothing moved for [`STALL`]; `what` says how far
+    /// it got.
+    fn check_stall(&mut self, ep: &mut Endpoint, now: Instant, what: impl FnOnce() -> String) {
+        if !self.closed && self.last_progress.elapsed() > STALL {
+            self.fail(ep, now, format!("stalled after {}", what()));
+        }
+    }
+
+    /// A failure event of the endpoint ends the run.
+    fn failed_event(&mut self, event: &Event) -> bool {
+        let failed = matches!(
+            event,
+            Event::Conn(
+                _,
+                EventKind::Reset | EventKind::TimedOut | EventKind::Refused
+            )
+        );
+        if failed {
+            self.give_up("connection failed".into());
+        }
+        failed
+    }
+
+    /// [`App::shutdown`]: close gracefully, the run counts as interrupted.
+    fn shutdown(&mut self, ep: &mut Endpoint, now: Instant) {
+        if let Some(c) = self.conn.take() {
+            let _ = ep.close(now, c);
+        }
+        self.give_up("interrupted".into());
+    }
+
+    /// [`App::abort`]: reset what is still held.
+    fn abort(&mut self, ep: &mut Endpoint, now: Instant) {
+        if let Some(c) = self.conn.take() {
+            let _ = ep.abort(now, c);
+        }
+    }
 }
 
 impl Reader {
     fn pump(&mut self, ep: &mut Endpoint, now: Instant) {
-        let Some(c) = self.conn else { return };
+        let Some(c) = self.run.conn else { return };
         while !self.eof {
             // In place (no copy out of the receive buffer), as an
             // application of a userspace stack would; smoltcp's side does
@@ -109,24 +182,19 @@ impl Reader {
                 Ok(None) => self.eof = true,
                 Ok(Some(n)) => {
                     self.got += n as u64;
-                    self.last_progress = StdInstant::now();
+                    self.run.last_progress = StdInstant::now();
                     if self.got >= self.want && self.end.is_none() {
                         self.end = Some(StdInstant::now());
                     }
                 }
                 Err(Error::WouldBlock) => break,
-                Err(e) => {
-                    self.failure.get_or_insert(format!("recv: {e}"));
-                    let _ = ep.abort(now, c);
-                    self.closed = true;
-                    return;
-                }
+                Err(e) => return self.run.fail(ep, now, format!("recv: {e}")),
             }
         }
-        if self.eof && !self.closed {
-            self.closed = true;
+        if self.eof && !self.run.closed {
+            self.run.closed = true;
             if let Err(e) = ep.close(now, c) {
-                self.failure.get_or_insert(format!("close: {e}"));
+                self.run.failure.get_or_insert(format!("close: {e}"));
             }
         }
     }
@@ -137,18 +205,16 @@ impl App for Reader {
         match event {
             Event::Incoming(l) => {
                 if let Ok(c) = ep.accept(l) {
-                    self.conn = Some(c);
+                    self.run.conn = Some(c);
+                    self.run.last_progress = StdInstant::now();
                     self.start = Some(StdInstant::now());
-                    self.last_progress = StdInstant::now();
                     let _ = ep.close_listener(now, l);
                     self.listener = None;
                 }
             }
-            Event::Conn(_, EventKind::Reset | EventKind::TimedOut | EventKind::Refused) => {
-                self.failure.get_or_insert("connection failed".into());
-                self.closed = true;
+            e => {
+                self.run.failed_event(&e);
             }
-            Event::Conn(..) => {}
         }
         self.pump(ep, now);
     }
@@ -158,39 +224,26 @@ impl App for Reader {
         if let Ok(r) = self.writer.try_recv() {
             self.writer_done = true;
             if let Err(e) = r {
-                self.failure.get_or_insert(e);
-                self.closed = true;
+                self.run.give_up(e);
             }
         }
-        if !self.closed && self.last_progress.elapsed() > STALL {
-            self.failure
-                .get_or_insert(format!("stalled after {} bytes", self.got));
-            if let Some(c) = self.conn {
-                let _ = ep.abort(now, c);
-            }
-            self.closed = true;
-        }
+        let got = self.got;
+        self.run.check_stall(ep, now, || format!("{got} bytes"));
     }
 
     fn is_done(&self) -> bool {
-        self.closed && (self.writer_done || self.failure.is_some())
+        self.run.closed && (self.writer_done || self.run.failure.is_some())
     }
 
     fn shutdown(&mut self, ep: &mut Endpoint, now: Instant) {
         if let Some(l) = self.listener.take() {
             let _ = ep.close_listener(now, l);
         }
-        if let Some(c) = self.conn.take() {
-            let _ = ep.close(now, c);
-        }
-        self.failure.get_or_insert("interrupted".into());
-        self.closed = true;
+        self.run.shutdown(ep, now);
     }
 
     fn abort(&mut self, ep: &mut Endpoint, now: Instant) {
-        if let Some(c) = self.conn.take() {
-            let _ = ep.abort(now, c);
-        }
+        self.run.abort(ep, now);
     }
 }
 
@@ -208,51 +261,39 @@ pub fn synack_to_linux(session: &mut Session, bytes: u64) -> Result<Measured, St
         .connect(now, SocketAddr::new(IpAddr::V4(SYNACK), 0), addr)
         .map_err(|e| format!("connect to {addr}: {e}"))?;
     let mut app = Writer {
-        conn: Some(conn),
+        run: Run::new(Some(conn)),
         want: bytes,
         sent: 0,
         fin: false,
         eof: false,
-        closed: false,
-        failure: None,
         src: pattern(),
-        buf: vec![0; APP_BUF].into_boxed_slice(),
         reader: rx,
         result: None,
-        last_progress: StdInstant::now(),
     };
-    let hits = session.driver.stats().busy_poll_hits;
-    session
-        .driver
-        .run(&mut app)
-        .map_err(|e| format!("driver: {e}"))?;
-    if let Some(f) = app.failure {
+    let hits = drive(session, &mut app)?;
+    if let Some(f) = app.run.failure {
         return Err(format!("synack_to_linux: {f}"));
     }
     let mut m = kernel::measured("synack", "synack_to_linux", bytes, app.result)?;
-    m.busy_poll_hits = Some(session.driver.stats().busy_poll_hits - hits);
+    m.busy_poll_hits = Some(hits);
     Ok(m)
 }
 
 /// synack's side of `synack_to_linux`.
 struct Writer {
-    conn: Option<ConnId>,
+    run: Run,
     want: u64,
     sent: u64,
     fin: bool,
     eof: bool,
-    closed: bool,
-    failure: Option<String>,
     src: Vec<u8>,
-    buf: Box<[u8]>,
     reader: mpsc::Receiver<Result<kernel::KernelRead, String>>,
     result: Option<Result<kernel::KernelRead, String>>,
-    last_progress: StdInstant,
 }
 
 impl Writer {
     fn pump(&mut self, ep: &mut Endpoint, now: Instant) {
-        let Some(c) = self.conn else { return };
+        let Some(c) = self.run.conn else { return };
         if !matches!(ep.state(c), Ok(State::Established | State::CloseWait)) && !self.fin {
             return;
         }
@@ -262,35 +303,31 @@ impl Writer {
             match ep.send(now, c, &self.src[off..off + len]) {
                 Ok(n) => {
                     self.sent += n as u64;
-                    self.last_progress = StdInstant::now();
+                    self.run.last_progress = StdInstant::now();
                     if n < len {
                         break;
                     }
                 }
                 Err(Error::WouldBlock) => break,
-                Err(e) => {
-                    self.failure.get_or_insert(format!("send: {e}"));
-                    let _ = ep.abort(now, c);
-                    self.closed = true;
-                    return;
-                }
+                Err(e) => return self.run.fail(ep, now, format!("send: {e}")),
             }
         }
         if self.sent == self.want && !self.fin {
             self.fin = true;
             if let Err(e) = ep.shutdown(now, c) {
-                self.failure.get_or_insert(format!("shutdown: {e}"));
+                self.run.failure.get_or_insert(format!("shutdown: {e}"));
             }
         }
+        // The kernel sends nothing but its FIN; anything else is dropped.
         while !self.eof {
-            match ep.recv(now, c, &mut self.buf) {
-                Ok(0) => self.eof = true,
-                Ok(_) => {}
+            match ep.recv_with(now, c, |data| data.len()) {
+                Ok(None) => self.eof = true,
+                Ok(Some(_)) => {}
                 Err(_) => break,
             }
         }
-        if self.eof && self.fin && !self.closed {
-            self.closed = true;
+        if self.eof && self.fin && !self.run.closed {
+            self.run.closed = true;
             let _ = ep.close(now, c);
         }
     }
@@ -298,12 +335,9 @@ impl Writer {
 
 impl App for Writer {
     fn on_event(&mut self, ep: &mut Endpoint, now: Instant, event: Event) {
-        if let Event::Conn(_, EventKind::Reset | EventKind::TimedOut | EventKind::Refused) = event {
-            self.failure.get_or_insert("connection failed".into());
-            self.closed = true;
-            return;
+        if !self.run.failed_event(&event) {
+            self.pump(ep, now);
         }
-        self.pump(ep, now);
     }
 
     fn poll(&mut self, ep: &mut Endpoint, now: Instant) {
@@ -311,31 +345,20 @@ impl App for Writer {
         if let Ok(r) = self.reader.try_recv() {
             self.result = Some(r);
         }
-        if !self.closed && self.last_progress.elapsed() > STALL {
-            self.failure
-                .get_or_insert(format!("stalled after {} bytes sent", self.sent));
-            if let Some(c) = self.conn {
-                let _ = ep.abort(now, c);
-            }
-            self.closed = true;
-        }
+        let sent = self.sent;
+        self.run
+            .check_stall(ep, now, || format!("{sent} bytes sent"));
     }
 
     fn is_done(&self) -> bool {
-        (self.closed && self.result.is_some()) || self.failure.is_some()
+        (self.run.closed && self.result.is_some()) || self.run.failure.is_some()
     }
 
     fn shutdown(&mut self, ep: &mut Endpoint, now: Instant) {
-        if let Some(c) = self.conn.take() {
-            let _ = ep.close(now, c);
-        }
-        self.failure.get_or_insert("interrupted".into());
-        self.closed = true;
+        self.run.shutdown(ep, now);
     }
 
     fn abort(&mut self, ep: &mut Endpoint, now: Instant) {
-        if let Some(c) = self.conn.take() {
-            let _ = ep.abort(now, c);
-        }
+        self.run.abort(ep, now);
     }
 }
