@@ -5,7 +5,7 @@
 
 use crate::conn::{Cause, State};
 use crate::time::Instant;
-use crate::wire::TcpRepr;
+use crate::wire::{TcpRepr, WireError};
 use core::net::SocketAddr;
 
 /// One trace record.
@@ -57,9 +57,19 @@ pub enum TraceKind {
         /// Why it was dropped.
         reason: DropReason,
     },
+    /// An arriving packet was dropped before a TCP header could be decoded
+    /// from it (truncated, not TCP, a fragment, a bad IPv4 header checksum,
+    /// a malformed option). `local`/`remote` are the packet's addresses
+    /// when its IP header could be read (ports 0), else unspecified.
+    Undecodable {
+        /// What was wrong with it.
+        error: WireError,
+        /// The packet's length in bytes.
+        len: usize,
+    },
 }
 
-/// Why a matched segment was dropped.
+/// Why an arriving segment was dropped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DropReason {
@@ -81,6 +91,15 @@ pub enum DropReason {
     MissingTimestamp,
     /// SYN and FIN together, dropped by configuration.
     SynFin,
+    /// The TCP checksum does not match (RFC 9293 MUST-2/3): corrupted on
+    /// the way, or a device that left it partial (checksum offload).
+    BadChecksum,
+    /// Addressed to an IP address this endpoint does not own (and no
+    /// catch-all listener takes).
+    NotOurs,
+    /// From or to a broadcast, multicast or unspecified address (RFC 1122
+    /// 4.2.3.10: TCP is unicast only).
+    NotUnicast,
 }
 
 impl DropReason {
@@ -96,6 +115,9 @@ impl DropReason {
             DropReason::Paws => "timestamp older than TS.Recent (PAWS)",
             DropReason::MissingTimestamp => "timestamp option missing",
             DropReason::SynFin => "SYN and FIN together",
+            DropReason::BadChecksum => "bad TCP checksum",
+            DropReason::NotOurs => "not addressed to us",
+            DropReason::NotUnicast => "not unicast",
         }
     }
 }

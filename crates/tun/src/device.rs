@@ -59,12 +59,15 @@ impl TunDevice {
         if offloads {
             sys::tun_set_vnet_hdr_size(file.as_fd(), vnet::LEN as libc::c_int)
                 .map_err(|e| fail(format!("TUNSETVNETHDRSZ: {}", os_message(&e))))?;
-            sys::tun_set_offload(
-                file.as_fd(),
-                libc::TUN_F_CSUM | libc::TUN_F_TSO4 | libc::TUN_F_TSO6,
-            )
-            .map_err(|e| fail(format!("TUNSETOFFLOAD: {}", os_message(&e))))?;
         }
+        // The offloads are a property of the interface, not of this
+        // descriptor: a device an earlier process opened with them keeps
+        // checksum offload and TSO, and without a virtio-net header to say
+        // so the kernel would hand over packets with partial checksums (all
+        // dropped as corrupt). So set exactly what this descriptor handles,
+        // none of them without the header.
+        sys::tun_set_offload(file.as_fd(), offload_flags(offloads))
+            .map_err(|e| fail(format!("TUNSETOFFLOAD: {}", os_message(&e))))?;
         Ok(TunDevice {
             file,
             name: actual,
@@ -127,6 +130,16 @@ impl TunDevice {
 impl AsFd for TunDevice {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.file.as_fd()
+    }
+}
+
+/// The `TUNSETOFFLOAD` flags for a descriptor with or without the
+/// virtio-net header.
+fn offload_flags(offloads: bool) -> libc::c_uint {
+    if offloads {
+        libc::TUN_F_CSUM | libc::TUN_F_TSO4 | libc::TUN_F_TSO6
+    } else {
+        0
     }
 }
 

@@ -10,6 +10,8 @@
 //! 5. sleep in `poll(2)` until a packet arrives, the endpoint's next
 //!    deadline, a signal, or a [`Waker`].
 //!
+//! SIGUSR1 asks the application for a status report ([`App::status`]).
+//!
 //! Shutdown: on SIGINT or SIGTERM the application closes its connections
 //! gracefully ([`App::shutdown`]); the driver keeps running until every
 //! connection has reached TIME-WAIT or CLOSED, for at most
@@ -81,6 +83,12 @@ pub trait App {
 
     /// The grace period ran out: abort (RST) every connection still held.
     fn abort(&mut self, ep: &mut Endpoint, now: Instant);
+
+    /// SIGUSR1: report on the run so far (counters, connections), for
+    /// example on stderr. Does nothing unless the application says how.
+    fn status(&mut self, ep: &Endpoint, driver: &DriverStats) {
+        let _ = (ep, driver);
+    }
 }
 
 /// Which way a packet crossed the device.
@@ -323,6 +331,9 @@ impl Driver {
                 self.drain_trace();
             }
             self.serve_app(app, now);
+            if signals.take_status() > 0 {
+                app.status(&self.ep, &self.stats);
+            }
 
             if signals.take() > 0 {
                 match phase {
@@ -577,6 +588,7 @@ impl Driver {
             pollfd(self.dev.as_fd().as_raw_fd()),
             pollfd(signals.fd().as_raw_fd()),
             pollfd(self.wake.fd().as_raw_fd()),
+            pollfd(signals.status_fd().as_raw_fd()),
         ];
         let poll_err = |e| Error::Io(format!("poll on TUN device {}: {e}", self.dev.name()));
         let mut ready = false;

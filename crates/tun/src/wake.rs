@@ -1,5 +1,5 @@
 //! Wake-ups for the driver's `poll(2)`: a self-pipe written by the signal
-//! handlers of SIGINT and SIGTERM (so a signal can never slip in between a
+//! handlers of SIGINT, SIGTERM and SIGUSR1 (so a signal can never slip in between a
 //! check and the sleep), and another one for other threads ([`Waker`]).
 
 use std::io::{self, Read, Write};
@@ -65,30 +65,46 @@ impl Waker {
     }
 }
 
-/// SIGINT and SIGTERM write to a self-pipe while this value lives.
+/// SIGINT and SIGTERM write to a self-pipe while this value lives; SIGUSR1
+/// (a request for a status report) to another.
 #[derive(Debug)]
 pub(crate) struct Signals {
     pipe: SelfPipe,
+    status: SelfPipe,
     ids: Vec<signal_hook::SigId>,
 }
 
 impl Signals {
     pub(crate) fn install() -> io::Result<Self> {
         let pipe = SelfPipe::new()?;
+        let status = SelfPipe::new()?;
         let mut ids = Vec::new();
         for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
             ids.push(signal_hook::low_level::pipe::register(sig, pipe.writer()?)?);
         }
-        Ok(Signals { pipe, ids })
+        ids.push(signal_hook::low_level::pipe::register(
+            signal_hook::consts::SIGUSR1,
+            status.writer()?,
+        )?);
+        Ok(Signals { pipe, status, ids })
     }
 
-    /// Signals received since the last call.
+    /// Stop signals (SIGINT, SIGTERM) received since the last call.
     pub(crate) fn take(&mut self) -> usize {
         self.pipe.drain()
     }
 
+    /// Status requests (SIGUSR1) received since the last call.
+    pub(crate) fn take_status(&mut self) -> usize {
+        self.status.drain()
+    }
+
     pub(crate) fn fd(&self) -> BorrowedFd<'_> {
         self.pipe.fd()
+    }
+
+    pub(crate) fn status_fd(&self) -> BorrowedFd<'_> {
+        self.status.fd()
     }
 }
 

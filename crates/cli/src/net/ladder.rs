@@ -148,6 +148,17 @@ impl LiveLadder {
                 self.stamp(ev.time, &mut lines);
                 self.emit(&lines);
             }
+            TraceKind::Undecodable { error, len } => {
+                let from = if ev.remote.ip().is_unspecified() {
+                    String::new()
+                } else {
+                    format!(" from {}", ev.remote.ip())
+                };
+                let text = format!("dropped a packet of {len} bytes{from} ({error})");
+                let mut lines = side_text(US, &text, &self.st, Some("33"));
+                self.stamp(ev.time, &mut lines);
+                self.emit(&lines);
+            }
             _ => {}
         }
     }

@@ -216,6 +216,47 @@ impl Session {
     }
 }
 
+/// The endpoint's and the driver's drop counters on stderr, one line:
+/// every packet synack did not take, by reason (zeros left out).
+pub fn print_drops(ep: &synack_core::Endpoint, driver: &synack_tun::DriverStats) {
+    eprintln!("synack: {}", drop_summary(ep.stats(), driver));
+}
+
+/// The text of [`print_drops`].
+fn drop_summary(s: &synack_core::Stats, d: &synack_tun::DriverStats) -> String {
+    let counts = [
+        ("bad checksum", s.rx_bad_checksum),
+        ("malformed", s.rx_malformed),
+        ("not for us", s.rx_not_ours),
+        ("no connection", s.rx_no_connection),
+        ("backlog full", s.backlog_drops),
+        ("by connection rules", s.rx_dropped),
+        ("by --loss in", d.rx_injected_drops),
+        ("by --loss out", d.tx_injected_drops),
+        ("refused by the device", d.tx_errors),
+    ];
+    let parts: Vec<String> = counts
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|&(what, n)| match what {
+            // PAWS drops are connection-rule drops too.
+            "by connection rules" if s.paws_drops > 0 => {
+                format!("{what} {n} (PAWS {})", s.paws_drops)
+            }
+            _ => format!("{what} {n}"),
+        })
+        .collect();
+    let received = s.rx_packets;
+    if parts.is_empty() {
+        format!("dropped: none of {received} packets received")
+    } else {
+        format!(
+            "dropped (of {received} packets received): {}",
+            parts.join(", ")
+        )
+    }
+}
+
 /// Sends packets and trace events to the pcap file and the live ladder.
 struct Tee {
     capture: Option<Rc<RefCell<Capture>>>,
@@ -252,5 +293,28 @@ impl Observer for Tee {
 
     fn wants_trace(&self) -> bool {
         self.ladder.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drop_summary_names_every_nonzero_counter() {
+        let mut s = synack_core::Stats {
+            rx_packets: 10,
+            ..Default::default()
+        };
+        let mut d = synack_tun::DriverStats::default();
+        assert_eq!(drop_summary(&s, &d), "dropped: none of 10 packets received");
+        s.rx_bad_checksum = 3;
+        s.rx_dropped = 2;
+        s.paws_drops = 1;
+        d.rx_injected_drops = 4;
+        assert_eq!(
+            drop_summary(&s, &d),
+            "dropped (of 10 packets received): bad checksum 3, by connection rules 2 (PAWS 1), by --loss in 4"
+        );
     }
 }

@@ -9,7 +9,7 @@
 
 use super::args::{Mode, ServeArgs};
 use super::http::{self, Method, Parsed, Resolved};
-use super::{Failure, SCRATCH, Session, finish};
+use super::{Failure, SCRATCH, Session, finish, print_drops};
 use core::net::SocketAddr;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -19,7 +19,7 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use synack_core::{ConnId, Endpoint, Error, Event, EventKind, Instant, ListenerId, State};
-use synack_tun::App;
+use synack_tun::{App, DriverStats};
 
 /// Listener backlog (SYN queue and accept queue together).
 pub const BACKLOG: usize = 1024;
@@ -62,6 +62,8 @@ fn run_inner(a: &ServeArgs) -> Result<ExitCode, Failure> {
     let mut app = Serve::new(kind, listener, a.max_conns);
     let ending = session.driver.run(&mut app)?;
     print_table(session.driver.endpoint());
+    let stats = session.driver.stats();
+    print_drops(session.driver.endpoint(), &stats);
     session.close(ending)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -373,6 +375,15 @@ impl App for Serve {
             let _ = ep.abort(now, id);
         }
         self.watch.clear();
+    }
+
+    fn status(&mut self, ep: &Endpoint, driver: &DriverStats) {
+        eprintln!(
+            "synack: status: {} connections accepted, {} open",
+            self.accepted,
+            self.conns.len()
+        );
+        print_drops(ep, driver);
     }
 }
 

@@ -18,6 +18,7 @@
 
 mod bench;
 mod close;
+mod device;
 mod ipv6;
 mod lossy;
 mod netns;

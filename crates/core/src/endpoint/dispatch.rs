@@ -13,7 +13,7 @@ use core::net::SocketAddr;
 impl Endpoint {
     /// Feeds one received IP packet. Malformed input is dropped and counted.
     pub fn handle_packet(&mut self, now: Instant, packet: &[u8]) {
-        self.handle_parsed(now, wire::parse_packet(packet));
+        self.handle_parsed(now, packet, wire::parse_packet(packet));
     }
 
     /// [`Endpoint::handle_packet`] for a packet whose TCP checksum the
@@ -24,7 +24,7 @@ impl Endpoint {
     /// than the MSS (a GRO/GSO super-packet): the core takes any segment
     /// that fits the IP length fields.
     pub fn handle_packet_checksum_trusted(&mut self, now: Instant, packet: &[u8]) {
-        self.handle_parsed(now, wire::parse_packet_checksum_trusted(packet));
+        self.handle_parsed(now, packet, wire::parse_packet_checksum_trusted(packet));
     }
 
     /// The size a TSO segment (`Config::tso_segments`) of the connection
@@ -52,32 +52,32 @@ impl Endpoint {
             })
     }
 
-    fn handle_parsed(&mut self, now: Instant, parsed: Result<Packet<'_>, WireError>) {
+    fn handle_parsed(&mut self, now: Instant, bytes: &[u8], parsed: Result<Packet<'_>, WireError>) {
         self.stats.rx_packets += 1;
         let pkt = match parsed {
             Ok(p) => p,
-            Err(WireError::BadChecksum) => {
-                self.stats.rx_bad_checksum += 1;
-                return;
-            }
-            Err(_) => {
-                self.stats.rx_malformed += 1;
-                return;
+            Err(error) => {
+                if error == WireError::BadChecksum {
+                    self.stats.rx_bad_checksum += 1;
+                } else {
+                    self.stats.rx_malformed += 1;
+                }
+                return self.trace_undecodable(now, bytes, error);
             }
         };
+        let local = SocketAddr::new(pkt.ip.dst, pkt.tcp.dst_port);
+        let remote = SocketAddr::new(pkt.ip.src, pkt.tcp.src_port);
         if !self.is_ours(pkt.ip.dst) {
             self.stats.rx_not_ours += 1;
-            return;
+            return self.trace_drop(now, local, remote, &pkt.tcp, DropReason::NotOurs);
         }
         if !is_unicast(pkt.ip.src) || !is_unicast(pkt.ip.dst) {
             // RFC 1122 4.2.3.10: TCP is unicast only; a SYN to (or anything
             // from) a broadcast or multicast address is silently dropped,
             // and must never draw an RST.
             self.stats.rx_not_ours += 1;
-            return;
+            return self.trace_drop(now, local, remote, &pkt.tcp, DropReason::NotUnicast);
         }
-        let local = SocketAddr::new(pkt.ip.dst, pkt.tcp.dst_port);
-        let remote = SocketAddr::new(pkt.ip.src, pkt.tcp.src_port);
         let index = self.conns.map.get(&(local, remote)).copied();
         // drop_syn_fin guards against SYN+FIN probes: segments that could
         // open a connection (no connection, or one still in SYN-SENT). A
@@ -205,6 +205,34 @@ impl Endpoint {
             options: TcpOptions::default(),
         };
         self.rst_queue.push_back((ip, tcp));
+    }
+
+    /// Traces a packet dropped before it reached TCP's rules. A bad TCP
+    /// checksum still shows the segment's header (decoded again without the
+    /// check, only when tracing), so a trace tells which connection lost it.
+    fn trace_undecodable(&mut self, now: Instant, bytes: &[u8], error: WireError) {
+        if !self.tracer.enabled {
+            return;
+        }
+        if error == WireError::BadChecksum
+            && let Ok(p) = wire::parse_packet_checksum_trusted(bytes)
+        {
+            let (l, r) = addrs_of(&p);
+            return self.trace_drop(now, l, r, &p.tcp, DropReason::BadChecksum);
+        }
+        let (src, dst) = wire::peek_addresses(bytes).unwrap_or((
+            core::net::Ipv4Addr::UNSPECIFIED.into(),
+            core::net::Ipv4Addr::UNSPECIFIED.into(),
+        ));
+        self.tracer.record(
+            now,
+            SocketAddr::new(dst, 0),
+            SocketAddr::new(src, 0),
+            TraceKind::Undecodable {
+                error,
+                len: bytes.len(),
+            },
+        );
     }
 
     fn trace_drop(

@@ -132,6 +132,27 @@ fn parse(bytes: &[u8], verify_tcp: bool) -> Result<Packet<'_>, WireError> {
     })
 }
 
+/// The source and destination addresses of an IP packet whose header can
+/// be read, even if the rest of it is unusable (for reporting a dropped
+/// packet); `None` if not even the IP header is there.
+pub fn peek_addresses(bytes: &[u8]) -> Option<(IpAddr, IpAddr)> {
+    // Only the fixed header is read: a truncated packet still names its
+    // sender.
+    match bytes.first()? >> 4 {
+        4 => {
+            let a: [u8; 4] = bytes.get(12..16)?.try_into().ok()?;
+            let b: [u8; 4] = bytes.get(16..20)?.try_into().ok()?;
+            Some((IpAddr::from(a), IpAddr::from(b)))
+        }
+        6 => {
+            let a: [u8; 16] = bytes.get(8..24)?.try_into().ok()?;
+            let b: [u8; 16] = bytes.get(24..40)?.try_into().ok()?;
+            Some((IpAddr::from(a), IpAddr::from(b)))
+        }
+        _ => None,
+    }
+}
+
 /// Length of the IP + TCP headers that [`emit_headers`] writes:
 /// (20 for IPv4 | 40 for IPv6) + 20 + the padded options.
 pub fn header_len(ip: &IpRepr, options: &TcpOptions) -> usize {

@@ -191,3 +191,55 @@ fn wrong_protocol_is_dropped() {
     assert_eq!(h.ep.stats().rx_malformed, 1);
     h.assert_no_connection();
 }
+
+/// Every drop shows in the trace with its reason: a bad TCP checksum with
+/// the segment's header (which connection lost it), a packet too short to
+/// decode with its error and length, a packet for another address.
+#[test]
+fn drops_are_traced_with_their_reason() {
+    use synack_core::trace::{DropReason, TraceKind};
+    use synack_core::wire::WireError;
+    let mut h = Harness::new();
+    h.established();
+    while h.ep.poll_trace().is_some() {}
+    let mut p = h.packet_for(&Seg::data(1, 1, b"payload"));
+    let last = p.len() - 1;
+    p[last] ^= 0x40;
+    h.send_bytes(&p);
+    h.send_bytes(&p[..30]);
+    let other: std::net::IpAddr = "198.18.9.9".parse().unwrap();
+    let stray = h.packet(h.remote.ip(), other, &h.to_wire(&Seg::syn(0)), &[]);
+    h.send_bytes(&stray);
+    let kinds: Vec<_> = std::iter::from_fn(|| h.ep.poll_trace()).collect();
+    assert!(
+        matches!(
+            kinds[0].kind,
+            TraceKind::Dropped { tcp, reason: DropReason::BadChecksum } if tcp.seq == h.peer_iss + 1
+        ),
+        "{kinds:?}"
+    );
+    assert_eq!(kinds[0].remote, h.remote);
+    assert!(
+        matches!(
+            kinds[1].kind,
+            TraceKind::Undecodable {
+                error: WireError::BadLength | WireError::Truncated,
+                len: 30
+            }
+        ),
+        "{kinds:?}"
+    );
+    assert_eq!(kinds[1].remote.ip(), h.remote.ip());
+    assert!(
+        matches!(
+            kinds[2].kind,
+            TraceKind::Dropped {
+                reason: DropReason::NotOurs,
+                ..
+            }
+        ),
+        "{kinds:?}"
+    );
+    assert_eq!(kinds.len(), 3, "{kinds:?}");
+    h.expect_nothing();
+}
