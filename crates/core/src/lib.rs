@@ -28,7 +28,9 @@ pub mod wire;
 
 pub use config::{Config, EndpointConfig};
 pub use conn::State;
-pub use endpoint::{ConnId, Endpoint, Event, EventKind, ListenerId, Stats};
+pub use endpoint::{
+    ConnId, Endpoint, Event, EventKind, ListenFilter, ListenOptions, ListenerId, Prefix, Stats,
+};
 pub use error::Error;
 pub use seq::SeqNum;
 pub use time::Instant;

@@ -100,6 +100,9 @@ pub enum DropReason {
     /// From or to a broadcast, multicast or unspecified address (RFC 1122
     /// 4.2.3.10: TCP is unicast only).
     NotUnicast,
+    /// For a held SYN the application has not decided on yet (a
+    /// retransmitted SYN, absorbed).
+    Held,
 }
 
 impl DropReason {
@@ -118,6 +121,7 @@ impl DropReason {
             DropReason::BadChecksum => "bad TCP checksum",
             DropReason::NotOurs => "not addressed to us",
             DropReason::NotUnicast => "not unicast",
+            DropReason::Held => "SYN held for the application",
         }
     }
 }

@@ -324,6 +324,7 @@ impl App for Serve {
                 EventKind::Refused => self.finish(ep, now, id, Some(Error::ConnectionRefused)),
                 _ => self.pump(ep, now, id),
             },
+            _ => {} // serve's listener holds no SYNs
         }
     }
 

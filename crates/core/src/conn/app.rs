@@ -132,6 +132,11 @@ impl Connection {
     /// Unread data means data loss, which RFC 1122 4.2.2.13 says to signal
     /// with RST: then this aborts instead.
     pub(crate) fn close(&mut self, ctx: &mut Ctx<'_>) {
+        if self.held {
+            self.app_owned = false;
+            self.let_go(ctx, Cause::AppClose);
+            return;
+        }
         if !self.recv_buf.is_empty() && self.state.is_synchronized() {
             self.abort(ctx);
             return;
@@ -148,6 +153,11 @@ impl Connection {
     /// states before TIME-WAIT; everything is dropped.
     pub(crate) fn abort(&mut self, ctx: &mut Ctx<'_>) {
         self.app_owned = false;
+        if self.held {
+            // The client never heard from us: nothing to reset.
+            self.let_go(ctx, Cause::AppAbort);
+            return;
+        }
         match self.state {
             State::SynReceived
             | State::Established

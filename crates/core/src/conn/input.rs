@@ -33,6 +33,7 @@ impl Connection {
         );
         match self.state {
             State::Closed | State::Listen => {}
+            _ if self.held => self.on_segment_held(ctx, seg),
             State::SynSent => self.on_segment_syn_sent(ctx, seg, payload),
             _ => self.on_segment_synchronized(ctx, seg, payload),
         }

@@ -23,6 +23,7 @@ mod ack;
 mod app;
 pub mod assembler;
 pub mod congestion;
+mod hold;
 mod input;
 mod keepalive;
 mod open;
@@ -124,8 +125,10 @@ pub struct Connection {
     pub(crate) app_owned: bool,
     /// Set when the handshake completes; the endpoint consumes it.
     pub(crate) newly_established: bool,
-    /// Listed in its listener's accept queue.
+    /// Listed in one of its listener's queues (accept, held SYNs).
     pub(crate) queued_for_accept: bool,
+    /// A held SYN: nothing sent until the application decides (`hold.rs`).
+    held: bool,
 
     // Send sequence space (RFC 9293 3.3.1, figure 3).
     iss: SeqNum,
@@ -272,6 +275,7 @@ impl Connection {
             app_owned: false,
             newly_established: false,
             queued_for_accept: false,
+            held: false,
             iss,
             snd_una: iss,
             snd_nxt: iss,

@@ -118,6 +118,10 @@ pub enum Cause {
     TimeWaitExpired,
     /// The listener's queue was full or the listener closed.
     ListenerGone,
+    /// The application refused a held SYN (RST).
+    AppRefuse,
+    /// Nobody decided on a held SYN in time.
+    HoldExpired,
 }
 
 impl Cause {
@@ -137,6 +141,8 @@ impl Cause {
             Cause::Timeout => "retransmission limit reached",
             Cause::TimeWaitExpired => "2xMSL elapsed",
             Cause::ListenerGone => "listener queue full or closed",
+            Cause::AppRefuse => "application refused the SYN",
+            Cause::HoldExpired => "held SYN not answered in time",
         }
     }
 }

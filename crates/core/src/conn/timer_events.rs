@@ -8,6 +8,7 @@ impl Connection {
     pub(crate) fn handle_timeout(&mut self, ctx: &mut Ctx<'_>) {
         while let Some(t) = self.timers.take_due(ctx.now) {
             match t {
+                Timer::Retransmit if self.held => self.on_hold_timeout(ctx),
                 Timer::Retransmit => self.on_retransmit_timeout(ctx),
                 Timer::Persist => self.on_persist_timeout(ctx),
                 Timer::DelayedAck => self.ack_now = true,

@@ -1,6 +1,7 @@
 //! The endpoint's public face: construction and the application's calls.
 
-use super::listener::{Listener, ListenerSlot};
+use super::filter::ListenFilter;
+use super::listener::{ListenOptions, Listener, ListenerSlot};
 use super::table::{ConnTable, FourTuple};
 use super::timer_queue::TimerQueue;
 use super::{ConnId, Event, ListenerId, Stats};
@@ -26,6 +27,8 @@ pub struct Endpoint {
     pub(super) conns: ConnTable,
     pub(super) listeners: Vec<ListenerSlot>,
     pub(super) listen_map: HashMap<(IpAddr, u16), ListenerId>,
+    /// Catch-all listeners, tried in order when no exact one matches.
+    pub(super) catch_all: Vec<(ListenFilter, ListenerId)>,
     pub(super) ready: VecDeque<u32>,
     pub(super) timers: TimerQueue,
     pub(super) events: VecDeque<Event>,
@@ -49,6 +52,7 @@ impl Endpoint {
             config,
             listeners: Vec::new(),
             listen_map: HashMap::new(),
+            catch_all: Vec::new(),
             ready: VecDeque::new(),
             timers: TimerQueue::default(),
             events: VecDeque::new(),
@@ -83,6 +87,15 @@ impl Endpoint {
     /// unspecified) with room for `backlog` connections in the SYN and accept
     /// queues together.
     pub fn listen(&mut self, local: SocketAddr, backlog: usize) -> Result<ListenerId, Error> {
+        self.listen_with(local, ListenOptions::backlog(backlog))
+    }
+
+    /// [`Endpoint::listen`] with every option ([`ListenOptions`]).
+    pub fn listen_with(
+        &mut self,
+        local: SocketAddr,
+        options: ListenOptions,
+    ) -> Result<ListenerId, Error> {
         if local.port() == 0 {
             return Err(Error::InvalidArgument);
         }
@@ -93,6 +106,30 @@ impl Endpoint {
         if self.listen_map.contains_key(&key) {
             return Err(Error::AddrInUse);
         }
+        let id = self.new_listener(Listener::new(local, None, options))?;
+        self.listen_map.insert(key, id);
+        Ok(id)
+    }
+
+    /// A catch-all listener: it takes connections to any destination
+    /// `filter` matches, our addresses or not (a tun2socks relay accepts
+    /// whatever enters its device). Each accepted connection's local
+    /// address is the destination the client dialled. Exact listeners
+    /// ([`Endpoint::listen`]) are tried first, then catch-alls in the order
+    /// they were made. Packets to a destination no listener or connection
+    /// takes are still dropped as not ours.
+    pub fn listen_catch_all(
+        &mut self,
+        filter: ListenFilter,
+        options: ListenOptions,
+    ) -> Result<ListenerId, Error> {
+        let any = SocketAddr::new(core::net::Ipv4Addr::UNSPECIFIED.into(), 0);
+        let id = self.new_listener(Listener::new(any, Some(filter.clone()), options))?;
+        self.catch_all.push((filter, id));
+        Ok(id)
+    }
+
+    fn new_listener(&mut self, listener: Listener) -> Result<ListenerId, Error> {
         let index = match self.listeners.iter().position(|s| s.listener.is_none()) {
             Some(i) => i,
             None => {
@@ -100,14 +137,21 @@ impl Endpoint {
                 self.listeners.len() - 1
             }
         };
+        let index_u32 = u32::try_from(index).map_err(|_| Error::OutOfResources)?;
         let slot = &mut self.listeners[index];
-        slot.listener = Some(Listener::new(local, backlog));
-        let id = ListenerId {
-            index: u32::try_from(index).map_err(|_| Error::OutOfResources)?,
+        slot.listener = Some(listener);
+        Ok(ListenerId {
+            index: index_u32,
             generation: slot.generation,
-        };
-        self.listen_map.insert(key, id);
-        Ok(id)
+        })
+    }
+
+    /// The catch-all listener for a destination, if one takes it.
+    pub(super) fn catch_all_for(&self, local: SocketAddr) -> Option<ListenerId> {
+        self.catch_all
+            .iter()
+            .find(|(f, _)| f.matches(local.ip(), local.port()))
+            .map(|&(_, id)| id)
     }
 
     /// The address a listener listens on.
@@ -132,10 +176,29 @@ impl Endpoint {
 
     /// Takes the next established connection from a listener's accept queue.
     pub fn accept(&mut self, listener: ListenerId) -> Result<ConnId, Error> {
+        self.take_queued(listener, |l| &mut l.accept_queue)
+    }
+
+    /// Takes the next held SYN from a listener that holds them
+    /// ([`ListenOptions::hold_syns`]): the connection, still in
+    /// SYN-RECEIVED and silent, is the application's from now on (its
+    /// addresses: [`Endpoint::addrs`]). Decide with [`Endpoint::admit`],
+    /// [`Endpoint::refuse`], or [`Endpoint::abort`] to drop it silently.
+    pub fn take_syn(&mut self, listener: ListenerId) -> Result<ConnId, Error> {
+        self.take_queued(listener, |l| &mut l.held_queue)
+    }
+
+    /// Pops a live entry of one of a listener's queues; the connection
+    /// leaves the listener for the application.
+    fn take_queued(
+        &mut self,
+        listener: ListenerId,
+        queue: impl Fn(&mut Listener) -> &mut std::collections::VecDeque<ConnId>,
+    ) -> Result<ConnId, Error> {
         self.listener(listener)?;
         loop {
             let l = self.listener_mut(listener).ok_or(Error::InvalidHandle)?;
-            let Some(id) = l.accept_queue.pop_front() else {
+            let Some(id) = queue(l).pop_front() else {
                 return Err(Error::WouldBlock);
             };
             // Every entry held a place in the backlog until now.
@@ -148,17 +211,37 @@ impl Endpoint {
                 && c.listener == Some(listener)
             {
                 c.listener = None;
+                c.queued_for_accept = false;
                 c.app_owned = true;
                 return Ok(id);
             }
         }
     }
 
+    /// Admits a held SYN ([`Endpoint::take_syn`]): the SYN-ACK goes out and
+    /// the handshake goes on; [`EventKind::Connected`](super::EventKind)
+    /// follows when it completes. `InvalidState` if the connection is not
+    /// held.
+    pub fn admit(&mut self, now: Instant, conn: ConnId) -> Result<(), Error> {
+        self.with_app_conn(now, conn, |c, _| c.admit())?
+    }
+
+    /// Refuses a held SYN with an RST, as a closed port would (the client
+    /// sees "connection refused"); the handle is released.
+    /// `InvalidState` if the connection is not held.
+    pub fn refuse(&mut self, now: Instant, conn: ConnId) -> Result<(), Error> {
+        self.with_app_conn(now, conn, |c, ctx| c.refuse(ctx))?
+    }
+
     /// Stops listening; connections not yet accepted are reset.
     pub fn close_listener(&mut self, now: Instant, listener: ListenerId) -> Result<(), Error> {
         let l = self.listener(listener)?;
         let key = (l.local.ip(), l.local.port());
-        self.listen_map.remove(&key);
+        if l.filter.is_some() {
+            self.catch_all.retain(|&(_, id)| id != listener);
+        } else {
+            self.listen_map.remove(&key);
+        }
         // Reset every embryonic or queued connection of this listener.
         let owned: Vec<u32> = self
             .conns

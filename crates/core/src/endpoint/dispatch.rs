@@ -67,7 +67,10 @@ impl Endpoint {
         };
         let local = SocketAddr::new(pkt.ip.dst, pkt.tcp.dst_port);
         let remote = SocketAddr::new(pkt.ip.src, pkt.tcp.src_port);
-        if !self.is_ours(pkt.ip.dst) {
+        let index = self.conns.map.get(&(local, remote)).copied();
+        // A connection a catch-all listener accepted has a destination that
+        // is not ours; any other such packet is for a catch-all or nobody.
+        if index.is_none() && !self.is_ours(pkt.ip.dst) && self.catch_all_for(local).is_none() {
             self.stats.rx_not_ours += 1;
             return self.trace_drop(now, local, remote, &pkt.tcp, DropReason::NotOurs);
         }
@@ -78,7 +81,6 @@ impl Endpoint {
             self.stats.rx_not_ours += 1;
             return self.trace_drop(now, local, remote, &pkt.tcp, DropReason::NotUnicast);
         }
-        let index = self.conns.map.get(&(local, remote)).copied();
         // drop_syn_fin guards against SYN+FIN probes: segments that could
         // open a connection (no connection, or one still in SYN-SENT). A
         // synchronized connection answers them by its SYN rules.
@@ -114,7 +116,8 @@ impl Endpoint {
             .listen_map
             .get(&(local.ip(), local.port()))
             .or_else(|| self.listen_map.get(&(unspecified_of(local), local.port())))
-            .copied();
+            .copied()
+            .or_else(|| self.catch_all_for(local));
         match listener {
             Some(l) => self.on_listener_segment(now, l, local, remote, &pkt),
             None => {
@@ -152,14 +155,27 @@ impl Endpoint {
             self.stats.backlog_drops += 1;
             return self.trace_drop(now, local, remote, &pkt.tcp, DropReason::BacklogFull);
         }
-        if let Some(l) = self.listener_mut(lid) {
-            l.pending += 1;
-        }
-        self.open_connection(now, local, remote, |ctx, p| {
-            let mut conn = Connection::accept_syn(ctx, p, &pkt.tcp);
+        let Some(l) = self.listener_mut(lid) else {
+            return;
+        };
+        l.pending += 1;
+        let options = l.options;
+        let id = self.open_connection(now, local, remote, |ctx, p| {
+            let mut conn = if options.hold_syns {
+                Connection::hold_syn(ctx, p, &pkt.tcp, options.hold_timeout)
+            } else {
+                Connection::accept_syn(ctx, p, &pkt.tcp)
+            };
             conn.listener = Some(lid);
+            conn.queued_for_accept = options.hold_syns;
             conn
         });
+        if options.hold_syns
+            && let Some(l) = self.listener_mut(lid)
+        {
+            l.held_queue.push_back(id);
+            self.events.push_back(Event::Syn(lid));
+        }
         self.stats.passive_opens += 1;
     }
 

@@ -1,15 +1,56 @@
 //! Listeners (RFC 9293 3.10.7.2, passive open): a SYN queue of embryonic
 //! connections in SYN-RECEIVED and an accept queue of established ones,
 //! bounded together by the backlog so one port serves many clients at once.
+//!
+//! A listener may also hold SYNs ([`ListenOptions::hold_syns`]): the
+//! embryonic connection answers nothing until the application admits it
+//! (SYN-ACK), refuses it (RST) or lets it go (silence), which is how a
+//! relay learns whether the upstream takes the connection before the
+//! client sees it accepted.
 
 use super::ConnId;
+use super::filter::ListenFilter;
 use core::net::SocketAddr;
+use core::time::Duration;
 use std::collections::VecDeque;
+
+/// How a listener takes connections.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ListenOptions {
+    /// Room for this many connections in the SYN, hold and accept queues
+    /// together (at least 1).
+    pub backlog: usize,
+    /// Hold each SYN without answering until the application decides:
+    /// [`Event::Syn`](super::Event::Syn), then
+    /// [`Endpoint::take_syn`](super::Endpoint::take_syn) and
+    /// [`admit`](super::Endpoint::admit) / [`refuse`](super::Endpoint::refuse)
+    /// / [`abort`](super::Endpoint::abort) (silence). The client's
+    /// retransmitted SYNs are absorbed meanwhile.
+    pub hold_syns: bool,
+    /// A held SYN nobody decided on is dropped silently after this long
+    /// (the client then times out, or retries with a new SYN).
+    pub hold_timeout: Duration,
+}
+
+impl ListenOptions {
+    /// A plain listener with room for `backlog` connections.
+    pub fn backlog(backlog: usize) -> Self {
+        ListenOptions {
+            backlog,
+            hold_syns: false,
+            hold_timeout: Duration::from_secs(75),
+        }
+    }
+}
 
 /// A listening socket.
 #[derive(Debug)]
 pub(crate) struct Listener {
+    /// The address listened on (unspecified with port 0 for a catch-all).
     pub local: SocketAddr,
+    /// A catch-all listener's destinations (`None`: exactly `local`).
+    pub filter: Option<ListenFilter>,
+    pub options: ListenOptions,
     pub backlog: usize,
     /// Connections in the SYN queue plus entries in the accept queue. An
     /// entry counts until `accept` pops it, even if its connection died
@@ -18,6 +59,8 @@ pub(crate) struct Listener {
     /// Established, not yet accepted (may hold stale ids of connections
     /// that died meanwhile; `accept` skips them).
     pub accept_queue: VecDeque<ConnId>,
+    /// Held SYNs not yet taken by the application (stale ids skipped too).
+    pub held_queue: VecDeque<ConnId>,
 }
 
 /// A listener table slot; the generation makes stale handles detectable.
@@ -28,12 +71,15 @@ pub(crate) struct ListenerSlot {
 }
 
 impl Listener {
-    pub fn new(local: SocketAddr, backlog: usize) -> Self {
+    pub fn new(local: SocketAddr, filter: Option<ListenFilter>, options: ListenOptions) -> Self {
         Listener {
             local,
-            backlog: backlog.max(1),
+            filter,
+            options,
+            backlog: options.backlog.max(1),
             pending: 0,
             accept_queue: VecDeque::new(),
+            held_queue: VecDeque::new(),
         }
     }
 

@@ -9,11 +9,14 @@
 
 mod api;
 mod dispatch;
+pub mod filter;
 mod listener;
 mod table;
 mod timer_queue;
 
 pub use api::Endpoint;
+pub use filter::{ListenFilter, Prefix};
+pub use listener::ListenOptions;
 
 /// Handle of a connection. Stale handles (to a freed slot) are detected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -39,9 +42,13 @@ pub struct ListenerId {
 
 /// Something the application may want to act on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Event {
     /// A listener has a connection ready for [`Endpoint::accept`].
     Incoming(ListenerId),
+    /// A listener that holds SYNs ([`ListenOptions::hold_syns`]) has one
+    /// for [`Endpoint::take_syn`].
+    Syn(ListenerId),
     /// Something happened on a connection.
     Conn(ConnId, EventKind),
 }
@@ -98,6 +105,8 @@ pub struct Stats {
     pub paws_drops: u64,
     /// SYNs dropped because a listener's backlog was full.
     pub backlog_drops: u64,
+    /// Held SYNs dropped because nobody decided on them in time.
+    pub hold_timeouts: u64,
     /// Connections opened actively.
     pub active_opens: u64,
     /// Connections opened passively.

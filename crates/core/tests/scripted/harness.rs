@@ -332,6 +332,11 @@ impl Harness {
 
     // ----- sending (peer -> stack) -----------------------------------------
 
+    /// Takes `iss` as the stack's ISS (a SYN-ACK seen with `recv_raw`).
+    pub fn learn_iss(&mut self, iss: SeqNum) {
+        self.iss = Some(iss);
+    }
+
     /// Sends `seg` (relative numbers) from the peer.
     pub fn send(&mut self, seg: Seg) {
         let tcp = self.to_wire(&seg);
@@ -567,7 +572,7 @@ impl Harness {
             .into_iter()
             .filter_map(|e| match e {
                 Event::Conn(_, k) => Some(k),
-                Event::Incoming(_) => None,
+                _ => None,
             })
             .collect()
     }

@@ -7,6 +7,7 @@ mod harness;
 
 mod abort;
 mod api;
+mod catch_all;
 mod closed;
 mod closing;
 mod established;
