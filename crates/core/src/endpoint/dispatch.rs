@@ -312,6 +312,13 @@ impl Endpoint {
         None
     }
 
+    /// Whether [`Endpoint::poll_transmit`] may have something to send: a
+    /// queued RST or a connection in the transmit-ready queue. A driver
+    /// woken by the application checks this to decide whether to run.
+    pub fn has_pending_transmit(&self) -> bool {
+        !self.rst_queue.is_empty() || !self.ready.is_empty()
+    }
+
     /// When `handle_timeout` must next be called, if ever.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
