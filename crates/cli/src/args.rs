@@ -34,6 +34,9 @@ pub enum Command {
     Connect(crate::net::args::ConnectArgs),
     /// Fetch a URL with HTTP/1.1 GET over a TUN device.
     Get(crate::net::args::GetArgs),
+    /// Relay every TCP connection entering a TUN device to its destination
+    /// (direct or through SOCKS5), as tun2socks does.
+    Relay(crate::net::args::RelayArgs),
     /// Run packetdrill scripts against synack in virtual time.
     Script(ScriptArgs),
 }

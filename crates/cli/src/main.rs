@@ -42,6 +42,7 @@ fn main() -> ExitCode {
         Command::Serve(a) => net::serve::run(&a),
         Command::Connect(a) => net::connect::run(&a),
         Command::Get(a) => net::get::run(&a),
+        Command::Relay(a) => net::relay::run(&a),
         Command::Script(a) => script::run(&a),
     };
     match result {

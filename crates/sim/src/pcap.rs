@@ -11,13 +11,13 @@ use synack_core::Instant;
 /// bytes are the same on every machine). The first write error is kept and
 /// further packets are ignored; the writer is flushed on drop.
 pub struct PcapSink {
-    writer: Option<PcapWriter<Box<dyn Write>>>,
+    writer: Option<PcapWriter<Box<dyn Write + Send>>>,
     error: Option<io::Error>,
 }
 
 impl PcapSink {
     /// Writes the file header to `w`.
-    pub fn new(w: Box<dyn Write>) -> io::Result<Self> {
+    pub fn new(w: Box<dyn Write + Send>) -> io::Result<Self> {
         let header = PcapHeader {
             datalink: DataLink::RAW,
             ts_resolution: TsResolution::MicroSecond,

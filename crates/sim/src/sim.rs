@@ -144,7 +144,7 @@ impl<H: Host> Sim<H> {
     /// Captures every emitted packet to `w` as a pcap (LINKTYPE_RAW,
     /// microsecond virtual timestamps). Replaces (and finishes) any previous
     /// capture. Fails if the file header cannot be written.
-    pub fn set_pcap(&mut self, w: Box<dyn Write>) -> io::Result<()> {
+    pub fn set_pcap(&mut self, w: Box<dyn Write + Send>) -> io::Result<()> {
         let old = self.pcap.replace(PcapSink::new(w)?);
         match old {
             Some(mut old) => old.finish(),

@@ -206,7 +206,11 @@ impl Inner {
     pub(crate) fn stop(&mut self, why: String) {
         self.stopped.get_or_insert(why);
         for c in self.conns.values_mut() {
-            c.read.take().into_iter().chain(c.write.take()).for_each(Waker::wake);
+            c.read
+                .take()
+                .into_iter()
+                .chain(c.write.take())
+                .for_each(Waker::wake);
         }
         for ws in self.listeners.values_mut() {
             ws.drain(..).for_each(Waker::wake);

@@ -144,6 +144,51 @@ pub struct GetArgs {
     pub output: Option<PathBuf>,
 }
 
+/// Options of `synack relay`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("upstream").required(true).args(["direct", "socks5"])))]
+pub struct RelayArgs {
+    /// The device and the common options.
+    #[command(flatten)]
+    pub tun: TunOpts,
+    /// Relay connections to this prefix (repeatable; default: every
+    /// destination). A device synack creates gets a route for each into it.
+    #[arg(long, value_name = "PREFIX", value_parser = parse_prefix)]
+    pub route: Vec<synack_core::Prefix>,
+    /// Connect to each original destination directly, with a kernel socket
+    /// bound to --bind-device (so the relay's own traffic does not loop
+    /// back into the TUN device).
+    #[arg(long, requires = "bind_device")]
+    pub direct: bool,
+    /// The interface the direct connections leave by (SO_BINDTODEVICE).
+    #[arg(long, value_name = "IFACE", value_parser = parse_ifname)]
+    pub bind_device: Option<String>,
+    /// Connect through this SOCKS5 proxy (RFC 1928 CONNECT, no
+    /// authentication).
+    #[arg(long, value_name = "HOST:PORT", value_parser = parse_socket_addr)]
+    pub socks5: Option<SocketAddr>,
+    /// Give up on an upstream that has not answered after this many
+    /// seconds: the client's SYN then stays unanswered, as behind a dead
+    /// network.
+    #[arg(long, value_name = "S", default_value = "10", value_parser = parse_seconds)]
+    pub connect_timeout: u64,
+    /// No line per connection on stderr.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+fn parse_prefix(s: &str) -> Result<synack_core::Prefix, String> {
+    s.parse()
+        .map_err(|e: synack_core::endpoint::filter::PrefixParseError| e.to_string())
+}
+
+fn parse_seconds(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(n) if (1..=3600).contains(&n) => Ok(n),
+        _ => Err("must be a whole number of seconds from 1 to 3600".into()),
+    }
+}
+
 fn parse_ifname(s: &str) -> Result<String, String> {
     synack_tun::check_name(s).map_err(|why| format!("not an interface name: {why}"))?;
     Ok(s.to_string())

@@ -57,10 +57,10 @@ impl Endpoint {
         let pkt = match parsed {
             Ok(p) => p,
             Err(error) => {
-                if error == WireError::BadChecksum {
-                    self.stats.rx_bad_checksum += 1;
-                } else {
-                    self.stats.rx_malformed += 1;
+                match error {
+                    WireError::BadChecksum => self.stats.rx_bad_checksum += 1,
+                    WireError::NotTcp => self.stats.rx_not_tcp += 1,
+                    _ => self.stats.rx_malformed += 1,
                 }
                 return self.trace_undecodable(now, bytes, error);
             }

@@ -85,6 +85,9 @@ pub struct Stats {
     pub rx_packets: u64,
     /// Dropped: malformed headers or options.
     pub rx_malformed: u64,
+    /// Dropped: IP packets that carry no TCP (ICMP, UDP, IPv6 neighbour
+    /// discovery a kernel sends into a TUN device, ...).
+    pub rx_not_tcp: u64,
     /// Dropped: bad IPv4 header or TCP checksum.
     pub rx_bad_checksum: u64,
     /// Dropped: addressed to an address that is not ours.

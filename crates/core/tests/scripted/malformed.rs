@@ -188,7 +188,8 @@ fn wrong_protocol_is_dropped() {
     p[10..12].copy_from_slice(&c.to_be_bytes());
     h.send_bytes(&p);
     h.expect_nothing();
-    assert_eq!(h.ep.stats().rx_malformed, 1);
+    assert_eq!(h.ep.stats().rx_not_tcp, 1, "counted as not TCP");
+    assert_eq!(h.ep.stats().rx_malformed, 0);
     h.assert_no_connection();
 }
 

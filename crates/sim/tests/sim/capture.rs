@@ -23,7 +23,7 @@ fn pcap_is_well_formed() {
     assert_eq!(sim.stats().sent, 50);
     assert!(sim.stats().no_route > 0 && sim.stats().lost > 0);
 
-    let bytes = out.0.borrow().clone();
+    let bytes = out.0.lock().unwrap().clone();
     let mut reader = PcapReader::new(&bytes[..]).unwrap();
     let header = reader.header();
     assert_eq!(header.datalink, DataLink::RAW);
@@ -52,7 +52,7 @@ fn pcap_without_packets_is_just_a_header() {
     sim.set_pcap(Box::new(out.clone())).unwrap();
     sim.run_until(ms(5));
     drop(sim);
-    let bytes = out.0.borrow().clone();
+    let bytes = out.0.lock().unwrap().clone();
     assert_eq!(bytes.len(), 24);
     let mut reader = PcapReader::new(&bytes[..]).unwrap();
     assert!(reader.next_packet().is_none());
@@ -85,7 +85,7 @@ fn noisy_run(seed: u64) -> Run {
     let secret = sim.random_u64();
     let events = std::iter::from_fn(|| sim.poll_wire_event()).collect();
     let received = sim.host(b).received.clone();
-    let pcap = out.0.borrow().clone();
+    let pcap = out.0.lock().unwrap().clone();
     (events, pcap, received, secret)
 }
 

@@ -1,10 +1,8 @@
 //! Tiny test hosts: raw numbered IPv4/IPv6 packets and scheduled sends.
 
 use core::net::{IpAddr, Ipv4Addr};
-use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::{self, Write};
-use std::rc::Rc;
 use synack_core::Instant;
 use synack_sim::{Host, HostId, LinkConfig, Sim};
 
@@ -163,11 +161,11 @@ pub fn drain(sim: &mut Sim<TestHost>) -> Vec<synack_sim::WireEvent> {
 
 /// A `Write` whose bytes stay readable after the simulator took ownership.
 #[derive(Clone, Default)]
-pub struct SharedBuf(pub Rc<RefCell<Vec<u8>>>);
+pub struct SharedBuf(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
 
 impl Write for SharedBuf {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(buf);
+        self.0.lock().unwrap().extend_from_slice(buf);
         Ok(buf.len())
     }
 

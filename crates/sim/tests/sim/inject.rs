@@ -21,7 +21,7 @@ fn injected_packets_bypass_links_and_are_captured() {
     assert_eq!(sim.stats().delivered, 1);
     sim.finish_pcap().unwrap();
     // 24-byte file header + 16-byte record header + the packet.
-    assert_eq!(capture.0.borrow().len(), 24 + 16 + p.len());
+    assert_eq!(capture.0.lock().unwrap().len(), 24 + 16 + p.len());
     // Unroutable: dropped.
     let q = ipv4(A.into(), "192.0.2.1".parse().unwrap(), 8, 40);
     assert_eq!(sim.inject(&q), None);

@@ -36,6 +36,25 @@ impl Tun {
         })
     }
 
+    /// Opens the TUN device `name` with the offloads, creating it if it
+    /// does not exist. `addr` (`ADDR/PREFIX`, e.g. `198.18.0.2/24`) is the
+    /// address the stack will own: a device created here gets MTU 1500 and
+    /// the kernel side gets the first other usable address of the prefix
+    /// (198.18.0.1/24), which routes the prefix into the device; it goes
+    /// away when the stack stops. An existing device is used as it is
+    /// configured. Needs root or `CAP_NET_ADMIN`, and `ip` (iproute2) to
+    /// configure a created device.
+    pub fn open(name: &str, addr: &str) -> io::Result<Tun> {
+        let ours: synack_tun::iface::AddrPrefix = addr.parse().map_err(io::Error::other)?;
+        let device = TunDevice::open_offloaded(name).map_err(io::Error::other)?;
+        if device.created() {
+            let kernel = ours.kernel_side().map_err(io::Error::other)?;
+            synack_tun::iface::configure_created(device.name(), 1500, kernel, ours.prefix)
+                .map_err(io::Error::other)?;
+        }
+        Tun::new(device)
+    }
+
     /// The device.
     pub fn device(&self) -> &TunDevice {
         self.fd.get_ref()
