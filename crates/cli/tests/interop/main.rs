@@ -19,11 +19,13 @@
 mod bench;
 mod close;
 mod device;
+mod hyper;
 mod ipv6;
 mod lossy;
 mod netns;
 mod pcap;
 mod refuse;
+mod relay;
 mod selftest;
 mod synack;
 mod transfer;

@@ -92,6 +92,8 @@ fn missing_prerequisite(tools: &[&str]) -> Option<String> {
             "setpriv" => tool_works("setpriv", &["--version"]),
             "nstat" => tool_works("nstat", &["-V"]),
             "kill" => tool_works("kill", &["-l"]),
+            // It has no --version: it would start serving.
+            "microsocks" => tool_works("sh", &["-c", "command -v microsocks"]),
             other => tool_works(other, &["--version"]),
         };
         if !ok {
@@ -122,6 +124,8 @@ pub struct Netns {
     deadline: Instant,
     started: Instant,
     test: String,
+    /// Further namespaces of the test ([`Netns::add_peer`]).
+    peers: Vec<String>,
     _serial: Serial,
 }
 
@@ -178,6 +182,7 @@ impl Netns {
             deadline: Instant::now() + limit,
             started: Instant::now(),
             test: test.to_string(),
+            peers: Vec::new(),
             _serial: serial,
         };
         std::fs::create_dir_all(&ns.dir).expect("create scratch directory");
@@ -224,13 +229,75 @@ impl Netns {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// A second namespace `<name>-<suffix>` joined to this one by a veth
+    /// pair: `here` (in this namespace) with `here_addr`, `there` (in the
+    /// peer) with `there_addr` (both `ADDR/PREFIX`), both up. It is
+    /// cleared and deleted with this one. Returns its name.
+    pub fn add_peer(
+        &mut self,
+        suffix: &str,
+        (here, here_addr): (&str, &str),
+        (there, there_addr): (&str, &str),
+    ) -> String {
+        let peer = format!("{}-{suffix}", self.name);
+        let ok = Command::new("ip")
+            .args(["netns", "add", &peer])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "[{}] ip netns add {peer}", self.test);
+        self.peers.push(peer.clone());
+        let ip = |args: &[&str]| {
+            let out = Command::new("ip").args(args).output().expect("run ip");
+            assert!(
+                out.status.success(),
+                "[{}] ip {args:?}: {}",
+                self.test,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        ip(&["-n", &peer, "link", "set", "lo", "up"]);
+        ip(&[
+            "link", "add", here, "netns", &self.name, "type", "veth", "peer", "name", there,
+            "netns", &peer,
+        ]);
+        ip(&["-n", &self.name, "addr", "add", here_addr, "dev", here]);
+        ip(&["-n", &peer, "addr", "add", there_addr, "dev", there]);
+        ip(&["-n", &self.name, "link", "set", here, "up"]);
+        ip(&["-n", &peer, "link", "set", there, "up"]);
+        peer
+    }
+
+    /// Runs a short command in namespace `ns` (a peer) and expects success.
+    pub fn run_in_ok(&self, ns: &str, program: &str, args: &[&str]) -> String {
+        let out = Command::new("ip")
+            .args(["netns", "exec", ns, program])
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("run {program}: {e}"));
+        assert!(
+            out.status.success(),
+            "[{}] {program} {args:?} in {ns} failed: {}",
+            self.test,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// Starts `program args...` in the namespace; stdout and stderr go to
     /// files in the scratch directory (`<label>.out`, `<label>.err`).
     pub fn spawn(&mut self, label: &str, program: &str, args: &[&str]) -> Proc {
+        let ns = self.name.clone();
+        self.spawn_in(&ns, label, program, args)
+    }
+
+    /// [`Netns::spawn`] in namespace `ns` (this one or a peer).
+    pub fn spawn_in(&mut self, ns: &str, label: &str, program: &str, args: &[&str]) -> Proc {
         let out = File::create(self.dir.join(format!("{label}.out"))).expect("stdout file");
         let err = File::create(self.dir.join(format!("{label}.err"))).expect("stderr file");
-        let child = self
-            .command(program, args)
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", ns, program]).args(args);
+        cmd.stdin(Stdio::null());
+        let child = cmd
             .stdout(out)
             .stderr(err)
             .spawn()
@@ -379,6 +446,18 @@ impl Netns {
         );
     }
 
+    /// Waits until a synack process behind the TUN device accepts on
+    /// `port` (a kernel connect to synack's address succeeds).
+    pub fn wait_listen_on_tun(&mut self, port: u16, watched: Proc) {
+        let what = format!("synack listening on port {port}");
+        let target = format!("/dev/tcp/{SYNACK_IP}/{port}");
+        self.poll_until(&what, Duration::from_secs(10), Some(watched), |ns| {
+            ns.command("bash", &["-c", &format!("exec 3<>{target}")])
+                .status()
+                .is_ok_and(|s| s.success())
+        });
+    }
+
     /// Waits until something listens on TCP port `port` in the namespace.
     pub fn wait_listen(&mut self, port: u16, watched: Proc) {
         let what = format!("a listener on port {port}");
@@ -464,40 +543,10 @@ impl Drop for Netns {
             }
             let _ = r.child.wait();
         }
-        // Anything else left in the namespace (grandchildren): ours too.
-        for _ in 0..3 {
-            let pids = Command::new("ip")
-                .args(["netns", "pids", &self.name])
-                .output()
-                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-                .unwrap_or_default();
-            let pids: Vec<&str> = pids.split_whitespace().collect();
-            if pids.is_empty() {
-                break;
+        for ns in self.peers.iter().chain(std::iter::once(&self.name)) {
+            if !clear_namespace(ns) {
+                eprintln!("[{}] could not delete namespace {ns}", self.test);
             }
-            for pid in pids {
-                let _ = Command::new("kill")
-                    .args(["-KILL", pid])
-                    .stderr(Stdio::null())
-                    .status();
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let mut deleted = false;
-        for _ in 0..20 {
-            let ok = Command::new("ip")
-                .args(["netns", "del", &self.name])
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success());
-            if ok || !Path::new("/run/netns").join(&self.name).exists() {
-                deleted = true;
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        if !deleted {
-            eprintln!("[{}] could not delete namespace {}", self.test, self.name);
         }
         if std::env::var("SYNACK_KEEP_SCRATCH").as_deref() == Ok("1") {
             eprintln!("[{}] scratch kept in {}", self.test, self.dir.display());
@@ -510,4 +559,39 @@ impl Drop for Netns {
             self.started.elapsed().as_secs_f64()
         );
     }
+}
+
+/// Kills every process left in namespace `ns` (grandchildren included)
+/// and deletes it; false if it could not be deleted.
+fn clear_namespace(ns: &str) -> bool {
+    for _ in 0..3 {
+        let pids = Command::new("ip")
+            .args(["netns", "pids", ns])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        let pids: Vec<&str> = pids.split_whitespace().collect();
+        if pids.is_empty() {
+            break;
+        }
+        for pid in pids {
+            let _ = Command::new("kill")
+                .args(["-KILL", pid])
+                .stderr(Stdio::null())
+                .status();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for _ in 0..20 {
+        let ok = Command::new("ip")
+            .args(["netns", "del", ns])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok || !Path::new("/run/netns").join(ns).exists() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
 }

@@ -12,6 +12,9 @@ pub const MIB: u64 = 1 << 20;
 /// docstring.
 pub const CLIENT_PY: &str = include_str!("client.py");
 
+/// The relay tests' servers (`peer.py`).
+pub const PEER_PY: &str = include_str!("peer.py");
+
 /// Writes `len` pseudo-random bytes (xorshift64*, seeded) to `path`.
 pub fn random_file(path: &Path, len: u64, seed: u64) {
     let mut f = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path).unwrap());
@@ -64,6 +67,15 @@ pub fn client_py(ns: &Netns) -> String {
     let path = ns.path("client.py");
     if !path.exists() {
         std::fs::write(&path, CLIENT_PY).unwrap();
+    }
+    path.to_str().unwrap().to_string()
+}
+
+/// Writes `peer.py` into the scratch directory; returns its path.
+pub fn peer_py(ns: &Netns) -> String {
+    let path = ns.path("peer.py");
+    if !path.exists() {
+        std::fs::write(&path, PEER_PY).unwrap();
     }
     path.to_str().unwrap().to_string()
 }
