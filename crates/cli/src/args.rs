@@ -167,6 +167,16 @@ pub struct TunArgs {
     /// net.ipv4.tcp_allowed_congestion_control); default: the host's.
     #[arg(long, value_name = "NAME")]
     pub cc: Option<String>,
+    /// Which synack API runs the workload: sync (the blocking TUN driver
+    /// and the endpoint's own calls), async (the tokio API: TcpListener,
+    /// TcpStream, one driver task), or both, one after the other, with the
+    /// ratio.
+    #[arg(long, value_name = "API", default_value = "sync", value_parser = ["sync", "async", "both"])]
+    pub api: String,
+    /// The tokio runtime of `--api async`: multi-thread (tokio's default,
+    /// a worker per core) or current-thread (one thread for every task).
+    #[arg(long, value_name = "FLAVOR", default_value = "multi-thread", value_parser = ["multi-thread", "current-thread"])]
+    pub runtime: String,
     /// Internal: the part that runs inside the namespace (set by the outer
     /// run, which re-executes synack with `ip netns exec`).
     #[arg(long, hide = true)]

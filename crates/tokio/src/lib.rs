@@ -64,6 +64,7 @@
 pub mod device;
 mod driver;
 mod error;
+mod io;
 mod listener;
 mod shared;
 mod stack;

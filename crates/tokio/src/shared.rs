@@ -4,13 +4,13 @@
 //! buffer), never per byte; the driver locks once per turn.
 
 use crate::error;
+use crate::io::Io;
 use std::collections::HashMap;
 use std::io;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Waker;
 use std::time::Duration;
 use synack_core::{ConnId, Endpoint, Event, EventKind, Instant, ListenerId, State};
-use synack_tun::DriverStats;
 
 /// The shared state, behind an `Arc`.
 #[derive(Debug)]
@@ -43,12 +43,12 @@ pub(crate) struct Inner {
     /// Asked to shut down: connections close gracefully until this
     /// instant, then what is left is reset and the driver stops.
     pub(crate) shutdown: Option<Instant>,
-    /// The device's counters.
-    pub(crate) device_stats: DriverStats,
+    /// The device, its buffers and observer.
+    pub(crate) io: Io,
 }
 
 impl Shared {
-    pub(crate) fn new(ep: Endpoint) -> Arc<Shared> {
+    pub(crate) fn new(ep: Endpoint, io: Io) -> Arc<Shared> {
         Arc::new(Shared {
             inner: Mutex::new(Inner {
                 ep,
@@ -59,7 +59,7 @@ impl Shared {
                 armed: None,
                 stopped: None,
                 shutdown: None,
-                device_stats: DriverStats::default(),
+                io,
             }),
             done: tokio::sync::Notify::new(),
         })
@@ -148,19 +148,31 @@ impl Inner {
         set_waker(&mut self.driver, w);
     }
 
-    /// After an application call: wake the tasks its events concern, and
-    /// the driver if there is output or an earlier deadline than the one
-    /// it sleeps until.
+    /// Writes everything the endpoint has to send to the device (and the
+    /// trace to the observer).
+    pub(crate) fn flush(&mut self, now: Instant) {
+        let Inner { ep, io, .. } = self;
+        if ep.has_pending_transmit() {
+            io.transmit(ep, now);
+        }
+        io.drain_trace(ep);
+    }
+
+    /// After an application call: send what it left to send, wake the
+    /// tasks its events concern, and the driver if its deadline moved
+    /// earlier than the one the driver sleeps until.
     pub(crate) fn after_call(&mut self) {
+        if self.stopped.is_none() {
+            let now = self.now();
+            self.flush(now);
+        }
         self.dispatch();
         let earlier = match (self.ep.poll_timeout(), self.armed) {
             (Some(t), Some(armed)) => t < armed,
             (Some(_), None) => true,
             (None, _) => false,
         };
-        if (self.ep.has_pending_transmit() || earlier)
-            && let Some(d) = &self.driver
-        {
+        if earlier && let Some(d) = &self.driver {
             d.wake_by_ref();
         }
     }

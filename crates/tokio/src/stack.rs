@@ -1,7 +1,8 @@
 //! The stack: an endpoint, a device and the driver task that joins them.
 
 use crate::device::Device;
-use crate::driver::{Driver, DriverSettings};
+use crate::driver::Driver;
+use crate::io::Io;
 use crate::shared::Shared;
 use std::fmt;
 use std::io;
@@ -107,18 +108,9 @@ impl Stack {
         ep_config.tcp.mtu = caps.mtu;
         ep_config.tcp.tso_segments = if caps.tso { 64 } else { 1 };
         ep_config.trace = config.observer.as_ref().is_some_and(|o| o.wants_trace());
-        let shared = Shared::new(Endpoint::new(config.endpoint));
-        let driver = Driver::new(
-            shared.clone(),
-            device,
-            DriverSettings {
-                loss: config.loss,
-                seed: config.seed,
-                grace: config.grace,
-                observer: config.observer,
-            },
-        );
-        tokio::spawn(driver);
+        let io = Io::new(Box::new(device), config.loss, config.seed, config.observer);
+        let shared = Shared::new(Endpoint::new(config.endpoint), io);
+        tokio::spawn(Driver::new(shared.clone(), config.grace));
         Ok(Stack { shared })
     }
 
@@ -127,7 +119,7 @@ impl Stack {
         let g = self.shared.lock();
         StackStats {
             endpoint: *g.ep.stats(),
-            device: g.device_stats,
+            device: g.io.stats,
             connections: g.ep.connection_count(),
         }
     }

@@ -33,6 +33,7 @@
 mod kernel;
 mod smoltcp;
 mod synack;
+mod tokio_api;
 
 use super::netns::{Netns, check_privileges};
 use super::round;
@@ -110,13 +111,15 @@ pub fn run(a: &TunArgs) -> Result<ExitCode, String> {
     if let Some(p) = &peer {
         args.extend(["--compare", "--peer-ns", p.name()]);
     }
+    args.extend(["--api", a.api.as_str(), "--runtime", a.runtime.as_str()]);
     let busy = a.busy_poll.map(|us| us.to_string());
     if let Some(us) = &busy {
         args.extend(["--busy-poll", us.as_str()]);
     }
     // Generous: setup, then every direction at 10 MB/s or better (with
     // --compare also smoltcp's two and the kernel's one).
-    let directions = 2 * synack_modes(a).len() as u64 + if a.compare { 3 } else { 0 };
+    let apis = if a.api == "both" { 2 } else { 1 };
+    let directions = 2 * apis * synack_modes(a).len() as u64 + if a.compare { 3 } else { 0 };
     let limit = Duration::from_secs(60 + directions * a.bytes / 10_000_000);
     let status = ns.run(&exe, &args, limit)?;
     drop(ns);
@@ -174,6 +177,7 @@ fn print(a: &TunArgs, m: &Measured, cc: &str) {
             "kernel_cc": cc,
             "busy_poll_us": if m.stack == "synack" { a.busy_poll } else { None },
             "busy_poll_hits": m.busy_poll_hits,
+            "runtime": (m.stack == "synack-async").then_some(a.runtime.as_str()),
             "seconds": round(m.seconds, 6),
             "gbit_per_s": round(m.gbit_per_s(), 3),
         });
@@ -235,6 +239,34 @@ fn print_ratios(a: &TunArgs, all: &[Measured], cc: &str) {
     }
 }
 
+/// `--api both`: the tokio API's figure over the blocking driver's, per
+/// direction and offload mode (`async_over_sync_DIRECTION[_no_offload]`).
+fn print_api_ratios(a: &TunArgs, all: &[Measured]) {
+    let mut rows = Vec::new();
+    for m in all.iter().filter(|m| m.stack == "synack-async") {
+        let Some(sync) = all.iter().find(|s| {
+            s.stack == "synack" && s.direction == m.direction && s.offloads == m.offloads
+        }) else {
+            continue;
+        };
+        let suffix = if m.offloads { "" } else { "_no_offload" };
+        let r = round(m.gbit_per_s() / sync.gbit_per_s().max(1e-9), 2);
+        rows.push((format!("async_over_sync_{}{suffix}", m.direction), r));
+    }
+    if a.json {
+        let mut v = json!({ "bench": "tun", "api_ratios": {} });
+        for (k, r) in rows {
+            v["api_ratios"][k] = json!(r);
+        }
+        println!("{v}");
+    } else {
+        println!("tokio API over the blocking driver:");
+        for (k, r) in rows {
+            println!("  {k}: {r:.2}");
+        }
+    }
+}
+
 /// The part inside the namespace.
 fn inside(a: &TunArgs) -> Result<ExitCode, String> {
     let cc = congestion_control();
@@ -254,18 +286,30 @@ fn inside(a: &TunArgs) -> Result<ExitCode, String> {
             no_offload: !offloads,
             busy_poll: a.busy_poll,
         };
-        let mut session = match Session::open(&opts, "bench tun") {
-            Ok(s) => s,
-            Err(crate::net::Failure::Setup(m) | crate::net::Failure::Run(m)) => return Err(m),
-        };
-        for mut m in [
-            synack::linux_to_synack(&mut session, a.bytes)?,
-            synack::synack_to_linux(&mut session, a.bytes)?,
-        ] {
-            m.offloads = offloads;
-            print(a, &m, &cc);
-            all.push(m);
+        if a.api != "async" {
+            let mut session = match Session::open(&opts, "bench tun") {
+                Ok(s) => s,
+                Err(crate::net::Failure::Setup(m) | crate::net::Failure::Run(m)) => return Err(m),
+            };
+            for mut m in [
+                synack::linux_to_synack(&mut session, a.bytes)?,
+                synack::synack_to_linux(&mut session, a.bytes)?,
+            ] {
+                m.offloads = offloads;
+                print(a, &m, &cc);
+                all.push(m);
+            }
         }
+        if a.api != "sync" {
+            for mut m in tokio_api::both(&opts, a.bytes, a.runtime == "current-thread")? {
+                m.offloads = offloads;
+                print(a, &m, &cc);
+                all.push(m);
+            }
+        }
+    }
+    if a.api == "both" {
+        print_api_ratios(a, &all);
     }
     if a.compare {
         let peer = a

@@ -14,11 +14,11 @@ use synack_tun::App;
 /// synack's address.
 pub const SYNACK: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 2);
 /// The kernel side's address.
-const KERNEL: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 1);
+pub const KERNEL: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 1);
 /// synack's listening port (`linux_to_synack`).
-const SYNACK_PORT: u16 = 5001;
+pub const SYNACK_PORT: u16 = 5001;
 /// The kernel's listening port (`synack_to_linux`).
-const KERNEL_PORT: u16 = 5002;
+pub const KERNEL_PORT: u16 = 5002;
 
 /// `linux_to_synack`: a kernel socket connects to synack and writes; the
 /// clock runs from synack's accept until synack has read all.
