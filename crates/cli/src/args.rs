@@ -109,6 +109,10 @@ pub enum BenchCommand {
     /// One connection each way between a Linux socket and synack over a TUN
     /// device in a private network namespace (needs root).
     Tun(TunArgs),
+    /// The tun2socks path: a kernel client, a TUN device, a relay, a kernel
+    /// server in another namespace; synack's relay, ipstack's and the kernel
+    /// alone in one run (needs root).
+    Relay(RelayBenchArgs),
 }
 
 /// Options of `synack bench bulk`.
@@ -188,6 +192,23 @@ pub struct TunArgs {
     /// namespace).
     #[arg(long, hide = true)]
     pub kernel_sink: bool,
+}
+
+/// Options of `synack bench relay`.
+#[derive(Debug, Args)]
+pub struct RelayBenchArgs {
+    /// Bytes moved each way.
+    #[arg(long, value_name = "N", value_parser = parse_bench_bytes)]
+    pub bytes: u64,
+    /// Print one JSON line per figure.
+    #[arg(long)]
+    pub json: bool,
+    /// Internal: the part that runs in the client's namespace.
+    #[arg(long, hide = true)]
+    pub inside: bool,
+    /// Internal: the servers (in the far namespace).
+    #[arg(long, hide = true)]
+    pub servers: bool,
 }
 
 fn parse_scenario(s: &str) -> Result<Scenario, String> {

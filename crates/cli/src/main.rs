@@ -38,6 +38,7 @@ fn main() -> ExitCode {
             BenchCommand::Bulk(a) => bench::bulk::run(&a),
             BenchCommand::Churn(a) => bench::churn::run(&a),
             BenchCommand::Tun(a) => bench::tun::run(&a),
+            BenchCommand::Relay(a) => bench::relay::run(&a),
         },
         Command::Serve(a) => net::serve::run(&a),
         Command::Connect(a) => net::connect::run(&a),

@@ -8,6 +8,7 @@ pub mod bulk;
 pub mod churn;
 mod netns;
 mod pair;
+pub mod relay;
 pub mod tun;
 
 /// Formats a figure for JSON: finite, with a sensible number of digits.

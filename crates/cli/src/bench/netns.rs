@@ -205,7 +205,7 @@ impl Drop for Netns {
 }
 
 /// Runs `ip ARGS`, turning a failure into a one-line error.
-fn ip(args: &[&str]) -> Result<(), String> {
+pub fn ip(args: &[&str]) -> Result<(), String> {
     let out = Command::new("ip")
         .args(args)
         .output()

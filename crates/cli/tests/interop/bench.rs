@@ -182,3 +182,85 @@ fn bench_tun_refuses_unknown_cc() {
     assert!(out.stdout.is_empty());
     assert_gone(&names);
 }
+
+/// `--api both`: the blocking driver's two figures, the tokio API's two
+/// (on the chosen runtime), and their ratios, which match the figures.
+#[test]
+fn bench_tun_api_both() {
+    let _alone = alone();
+    for runtime in ["multi-thread", "current-thread"] {
+        let Some((v, names)) = bench_json(
+            "bench_tun_api_both",
+            &["--api", "both", "--runtime", runtime],
+            5,
+        ) else {
+            return;
+        };
+        let stacks: Vec<&str> = v[..4]
+            .iter()
+            .map(|l| l["stack"].as_str().unwrap())
+            .collect();
+        assert_eq!(stacks, ["synack", "synack", "synack-async", "synack-async"]);
+        assert_eq!(v[2]["runtime"], runtime);
+        for (i, dir) in ["linux_to_synack", "synack_to_linux"].iter().enumerate() {
+            let (sync, tokio) = (&v[i], &v[2 + i]);
+            assert_eq!(tokio["direction"], *dir);
+            assert!(tokio["gbit_per_s"].as_f64().unwrap() > 0.0);
+            let r = v[4]["api_ratios"][format!("async_over_sync_{dir}")]
+                .as_f64()
+                .unwrap();
+            let want = tokio["gbit_per_s"].as_f64().unwrap() / sync["gbit_per_s"].as_f64().unwrap();
+            assert!(
+                (r - want).abs() < 0.02 + 0.01 * want,
+                "{dir}: ratio {r}, figures give {want}"
+            );
+        }
+        assert_gone(&names);
+    }
+}
+
+/// `bench relay`: the kernel alone, synack's relay with and without the
+/// offloads, ipstack's, both ways, then the ratios; no namespace left.
+#[test]
+fn bench_relay_json() {
+    let _alone = alone();
+    let args = ["bench", "relay", "--bytes", "8000000", "--json"];
+    let Some((out, names)) = bench("bench_relay_json", &args) else {
+        return;
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "bench relay failed: {stderr}");
+    let v = json_lines(&out);
+    assert_eq!(v.len(), 9, "{v:?}");
+    let got: Vec<(String, String)> = v[..8]
+        .iter()
+        .map(|l| {
+            (
+                l["stack"].as_str().unwrap().into(),
+                l["direction"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    for stack in ["linux", "synack", "synack-no-offload", "ipstack"] {
+        for dir in ["up", "down"] {
+            assert!(
+                got.contains(&(stack.into(), dir.into())),
+                "{stack} {dir}: {got:?}"
+            );
+        }
+    }
+    assert!(
+        v[..8]
+            .iter()
+            .all(|l| l["gbit_per_s"].as_f64().unwrap() > 0.0 && l["bytes"] == 8000000)
+    );
+    let r = &v[8]["ratios"];
+    for key in [
+        "synack_over_ipstack_up",
+        "synack_over_linux_down",
+        "synack_no_offload_over_ipstack_down",
+    ] {
+        assert!(r[key].as_f64().unwrap() > 0.0, "{key}: {r}");
+    }
+    assert_gone(&names);
+}

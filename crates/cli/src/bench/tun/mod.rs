@@ -45,9 +45,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 /// Application buffers.
-const APP_BUF: usize = 64 * 1024;
+pub(crate) const APP_BUF: usize = 64 * 1024;
 /// Pattern period (prime, so it does not line up with buffer sizes).
-const PERIOD: usize = 251;
+pub(crate) const PERIOD: usize = 251;
 /// Give up when a direction makes no progress for this long.
 const STALL: Duration = Duration::from_secs(20);
 
@@ -142,14 +142,14 @@ fn synack_modes(a: &TunArgs) -> &'static [bool] {
     }
 }
 
-fn pattern() -> Vec<u8> {
+pub(crate) fn pattern() -> Vec<u8> {
     (0..APP_BUF + PERIOD).map(|i| (i % PERIOD) as u8).collect()
 }
 
 /// Checks `data`, the stream's bytes from offset `off`, against the
 /// pattern `pat` (from [`pattern`]): every byte is compared, a slice at a
 /// time (a division per byte made the check itself the bottleneck).
-fn matches(pat: &[u8], data: &[u8], off: u64) -> bool {
+pub(crate) fn matches(pat: &[u8], data: &[u8], off: u64) -> bool {
     let mut off = off;
     data.chunks(APP_BUF).all(|chunk| {
         let start = (off % PERIOD as u64) as usize;

@@ -8,7 +8,7 @@
 //! (a timeout), as a real network would.
 
 mod socks5;
-mod upstream;
+pub mod upstream;
 
 use super::args::RelayArgs;
 use super::{Failure, finish, finish_capture, open_device, print_drops};
@@ -53,7 +53,7 @@ fn run_inner(a: &RelayArgs) -> Result<ExitCode, Failure> {
 
 /// What the relay counted.
 #[derive(Debug, Default)]
-struct Totals {
+pub struct Totals {
     relayed: AtomicU64,
     refused: AtomicU64,
     timed_out: AtomicU64,
@@ -112,19 +112,10 @@ async fn relay(a: &RelayArgs, upstream: Upstream) -> Result<ExitCode, Failure> {
     let totals = Arc::new(Totals::default());
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| Failure::Setup(format!("cannot catch SIGTERM: {e}")))?;
-    let stopped = loop {
-        tokio::select! {
-            syn = syns.next() => match syn {
-                Ok(syn) => {
-                    let (up, totals) = (upstream.clone(), totals.clone());
-                    let quiet = a.quiet;
-                    tokio::spawn(async move { handle(syn, &up, timeout, quiet, &totals).await });
-                }
-                Err(e) => break Some(e.to_string()),
-            },
-            _ = tokio::signal::ctrl_c() => break None,
-            _ = term.recv() => break None,
-        }
+    let stopped = tokio::select! {
+        why = accept_loop(&syns, upstream, timeout, a.quiet, totals.clone()) => Some(why),
+        _ = tokio::signal::ctrl_c() => None,
+        _ = term.recv() => None,
     };
     drop(syns);
     stack.shutdown(GRACE).await;
@@ -144,6 +135,26 @@ async fn relay(a: &RelayArgs, upstream: Upstream) -> Result<ExitCode, Failure> {
     match stopped {
         Some(why) => Err(Failure::Run(format!("the stack stopped: {why}"))),
         None => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// Takes every SYN the listener holds and relays its connection on a task
+/// of its own, until the stack stops (then says why).
+pub async fn accept_loop(
+    syns: &SynListener,
+    upstream: Arc<Upstream>,
+    timeout: Duration,
+    quiet: bool,
+    totals: Arc<Totals>,
+) -> String {
+    loop {
+        match syns.next().await {
+            Ok(syn) => {
+                let (up, totals) = (upstream.clone(), totals.clone());
+                tokio::spawn(async move { handle(syn, &up, timeout, quiet, &totals).await });
+            }
+            Err(e) => return e.to_string(),
+        }
     }
 }
 
