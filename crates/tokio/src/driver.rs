@@ -6,7 +6,8 @@
 //! [`MAX_READS`]), answering after every few as the blocking driver does;
 //! run the timers if due; write what is left to send; hand the events to
 //! the waiting tasks; then sleep until the next packet, the endpoint's next
-//! deadline, or a call that moved that deadline earlier. Output that an
+//! deadline, or a call that moved that deadline earlier; and about once
+//! a second ask the device whether it is still there. Output that an
 //! application call leaves is written by the call itself ([`crate::io`]).
 
 use crate::shared::{Inner, Shared};
@@ -21,11 +22,16 @@ use tokio::time::Sleep;
 /// Packets read per turn at most; then the driver yields to other tasks.
 const MAX_READS: usize = 256;
 
+/// How often the driver asks the device whether it is still there.
+const CHECK_EVERY: Duration = Duration::from_secs(1);
+
 /// The driver future.
 pub(crate) struct Driver {
     shared: Arc<Shared>,
     sleep: Pin<Box<Sleep>>,
     grace: Duration,
+    /// When to check the device next.
+    next_check: Instant,
 }
 
 impl Driver {
@@ -34,6 +40,7 @@ impl Driver {
             shared,
             sleep: Box::pin(tokio::time::sleep(Duration::ZERO)),
             grace,
+            next_check: Instant::ZERO,
         }
     }
 
@@ -88,6 +95,13 @@ impl Future for Driver {
             if ep.poll_timeout().is_some_and(|t| t <= now) {
                 ep.handle_timeout(now);
             }
+            if now >= this.next_check {
+                this.next_check = now + CHECK_EVERY;
+                if let Err(why) = io.check() {
+                    this.stop(&mut g, why);
+                    return Poll::Ready(());
+                }
+            }
             g.flush(now);
             g.dispatch();
             if this.finishing(&mut g, now) {
@@ -100,14 +114,14 @@ impl Future for Driver {
                 cx.waker().wake_by_ref();
                 return Poll::Pending;
             }
-            let deadline = match (g.ep.poll_timeout(), g.shutdown) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-            g.armed = deadline;
-            let Some(t) = deadline else {
-                return Poll::Pending;
-            };
+            let deadline = [g.ep.poll_timeout(), g.shutdown]
+                .into_iter()
+                .flatten()
+                .fold(this.next_check, Instant::min);
+            // `armed` is the endpoint's own deadline: a call that moves it
+            // earlier wakes the driver.
+            g.armed = Some(deadline);
+            let t = deadline;
             let at = g.at(t);
             if this.sleep.deadline() != at {
                 this.sleep.as_mut().reset(at);

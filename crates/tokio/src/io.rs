@@ -74,6 +74,13 @@ impl Io {
         self.wall_start + Duration::from_micros(t.as_micros())
     }
 
+    /// Whether the device is still there ([`Device::check`]).
+    pub(crate) fn check(&mut self) -> Result<(), String> {
+        self.dev
+            .check()
+            .map_err(|e| format!("the device failed: {e}"))
+    }
+
     /// Hands the endpoint's trace events to the observer.
     pub(crate) fn drain_trace(&mut self, ep: &mut Endpoint) {
         if let Some(o) = self.observer.as_mut() {

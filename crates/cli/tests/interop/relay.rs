@@ -233,13 +233,38 @@ fn relay_through_socks5() {
     let Some(mut net) = relay_net("relay_through_socks5", true, 64) else {
         return;
     };
-    let r = net.relay(&["--socks5", "198.19.0.2:1080"]);
+    let pcap = net.ns.path("relay.pcap");
+    let pcap_s = pcap.to_str().unwrap().to_string();
+    let r = net.relay(&["--socks5", "198.19.0.2:1080", "--pcap", &pcap_s]);
     net.curl_both_ways();
     net.concurrent("200");
     assert_eq!(net.connect_errno(SERVER, CLOSED_PORT), "ECONNREFUSED");
     let err = net.stop(r);
     assert!(err.contains("proxy: connection refused"), "{err}");
     assert!(err.contains("relayed 202 connections"), "{err}");
+    // Both 64 MiB transfers crossed the device: the capture holds them.
+    let len = std::fs::metadata(&pcap).map(|m| m.len()).unwrap_or(0);
+    assert!(len > 128 * MIB, "pcap of {len} bytes");
+}
+
+/// The TUN device is deleted under the relay: it stops with one line and
+/// exit status 1, no panic.
+#[test]
+fn relay_device_deleted() {
+    let Some(mut net) = relay_net("relay_device_deleted", false, 1) else {
+        return;
+    };
+    let r = net.relay(&["--direct", "--bind-device", "veth-a"]);
+    net.curl_both_ways();
+    net.ns.run_ok("ip", &["link", "del", TUN]);
+    let status = net.ns.wait(r, Duration::from_secs(10));
+    let err = net.ns.stderr(r);
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("synack: the stack stopped: the device failed"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
 }
 
 /// 2% of the packets between the device and synack dropped each way.

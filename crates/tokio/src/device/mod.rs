@@ -67,6 +67,14 @@ pub trait Device: Send + 'static {
     /// What the device can do.
     fn capabilities(&self) -> Capabilities;
 
+    /// Whether the device is still there. Called about once a second: a
+    /// device that goes away without its descriptor saying so (a TUN
+    /// interface deleted under the stack wakes no one) is found here. An
+    /// error stops the stack.
+    fn check(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
     /// Asks the device to hand over packets with complete checksums even
     /// where it could vouch for them (for a capture or a trace that shows
     /// the packets as they are). Off by default.

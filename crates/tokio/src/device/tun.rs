@@ -118,6 +118,11 @@ impl Device for Tun {
         }
     }
 
+    fn check(&mut self) -> io::Result<()> {
+        // SIOCGIFFLAGS by name: ENODEV once the interface is deleted.
+        self.fd.get_ref().is_up().map(|_| ())
+    }
+
     fn set_complete_checksums(&mut self, on: bool) {
         self.complete_checksums = on;
     }

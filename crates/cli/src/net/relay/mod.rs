@@ -113,7 +113,10 @@ async fn relay(a: &RelayArgs, upstream: Upstream) -> Result<ExitCode, Failure> {
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| Failure::Setup(format!("cannot catch SIGTERM: {e}")))?;
     let stopped = tokio::select! {
-        why = accept_loop(&syns, upstream, timeout, a.quiet, totals.clone()) => Some(why),
+        why = accept_loop(&syns, upstream, timeout, a.quiet, totals.clone()) => {
+            // The stack's own reason reads better than the error wrapping it.
+            Some(stack.stopped().unwrap_or(why))
+        }
         _ = tokio::signal::ctrl_c() => None,
         _ = term.recv() => None,
     };
