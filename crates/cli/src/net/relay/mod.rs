@@ -124,9 +124,10 @@ async fn relay(a: &RelayArgs, upstream: Upstream) -> Result<ExitCode, Failure> {
     stack.shutdown(GRACE).await;
     let s = stack.stats();
     let t = &*totals;
+    let relayed = t.relayed.load(Ordering::Relaxed);
     eprintln!(
-        "synack: relayed {} connections ({} bytes up, {} down), {} refused, {} timed out, {} failed",
-        t.relayed.load(Ordering::Relaxed),
+        "synack: relayed {relayed} connection{} ({} bytes up, {} down), {} refused, {} timed out, {} failed",
+        if relayed == 1 { "" } else { "s" },
         t.up.load(Ordering::Relaxed),
         t.down.load(Ordering::Relaxed),
         t.refused.load(Ordering::Relaxed),
