@@ -113,6 +113,9 @@ pub enum BenchCommand {
     /// server in another namespace; synack's relay, ipstack's and the kernel
     /// alone in one run (needs root).
     Relay(RelayBenchArgs),
+    /// Two synack hosts in the simulator over a lossy link with a given
+    /// RTT: goodput against the Mathis bound (MSS/RTT * 1.22/sqrt(p)).
+    Lossy(LossyArgs),
 }
 
 /// Options of `synack bench bulk`.
@@ -209,6 +212,51 @@ pub struct RelayBenchArgs {
     /// Internal: the servers (in the far namespace).
     #[arg(long, hide = true)]
     pub servers: bool,
+}
+
+/// Options of `synack bench lossy`.
+#[derive(Debug, Args)]
+pub struct LossyArgs {
+    /// Share of packets lost in each direction, in (0, 1).
+    #[arg(long, value_name = "P", default_value = "0.01", value_parser = parse_loss)]
+    pub loss: f64,
+    /// Round-trip time of the link in milliseconds (half each way).
+    #[arg(long, value_name = "MS", default_value = "20", value_parser = parse_rtt)]
+    pub rtt: u64,
+    /// Bytes the client sends.
+    #[arg(long, value_name = "N", default_value = "67108864", value_parser = parse_bench_bytes)]
+    pub bytes: u64,
+    /// Link rate in Mbit/s, each direction; socket buffers are sized to
+    /// twice the bandwidth-delay product.
+    #[arg(long, value_name = "MBIT", default_value = "1000", value_parser = parse_rate)]
+    pub rate: u64,
+    /// Link MTU in bytes (128 to 65535).
+    #[arg(long, value_name = "M", default_value = "1500", value_parser = parse_mtu)]
+    pub mtu: usize,
+    /// Congestion control of the sender.
+    #[arg(long, value_name = "NAME", default_value = "default", value_parser = ["default", "newreno"])]
+    pub cc: String,
+    /// Seed of the simulation's first run.
+    #[arg(long, value_name = "N", default_value = "1", value_parser = parse_seed)]
+    pub seed: u64,
+    /// Runs with seeds SEED, SEED+1, ...; the median goodput is reported.
+    #[arg(long, value_name = "K", default_value = "3", value_parser = parse_runs)]
+    pub runs: u64,
+    /// Run the documented sweep instead: loss 0.1%, 1%, 5%, 10% by RTT 1,
+    /// 20, 100 ms (--loss and --rtt are then ignored).
+    #[arg(long)]
+    pub sweep: bool,
+    /// Print one JSON line per configuration.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_rate(s: &str) -> Result<u64, String> {
+    parse_range(s, 1, 100_000, "a whole number of Mbit/s")
+}
+
+fn parse_runs(s: &str) -> Result<u64, String> {
+    parse_range(s, 1, 100, "a whole number")
 }
 
 fn parse_scenario(s: &str) -> Result<Scenario, String> {

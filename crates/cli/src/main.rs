@@ -39,6 +39,7 @@ fn main() -> ExitCode {
             BenchCommand::Churn(a) => bench::churn::run(&a),
             BenchCommand::Tun(a) => bench::tun::run(&a),
             BenchCommand::Relay(a) => bench::relay::run(&a),
+            BenchCommand::Lossy(a) => bench::lossy::run(&a),
         },
         Command::Serve(a) => net::serve::run(&a),
         Command::Connect(a) => net::connect::run(&a),

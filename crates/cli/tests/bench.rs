@@ -57,3 +57,25 @@ fn readable_without_json() {
         "{out}"
     );
 }
+
+#[test]
+fn lossy_json() {
+    let v = one_json_line(&[
+        "bench", "lossy", "--loss", "0.02", "--rtt", "10", "--bytes", "1000000", "--runs", "1",
+        "--json",
+    ]);
+    assert_eq!(v["bench"], "lossy");
+    assert_eq!(v["loss"], 0.02);
+    assert_eq!(v["rtt_ms"], 10);
+    assert_eq!(v["bytes"], 1000000);
+    assert!(v["goodput_mbit"].as_f64().unwrap() > 0.0);
+    // 1448*8/0.01 s * 1.2247/sqrt(0.02) = 10.03 Mbit/s.
+    let mathis = v["mathis_mbit"].as_f64().unwrap();
+    assert!((mathis - 10.03).abs() < 0.05, "{mathis}");
+    assert!(v["retransmissions"].as_u64().unwrap() > 0, "2% loss: {v}");
+    // The sweep: 4 losses by 3 RTTs, one line each.
+    let out = ok(&[
+        "bench", "lossy", "--sweep", "--bytes", "200000", "--runs", "1", "--json",
+    ]);
+    assert_eq!(out.lines().count(), 12, "{out}");
+}

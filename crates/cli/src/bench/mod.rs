@@ -1,11 +1,13 @@
 //! `synack bench`: workloads that other stacks run the same way, so their
 //! figures can be compared side by side. `bulk` and `churn` use the real
 //! clock and two endpoints in one process joined by an in-memory link (no
-//! loss, no delay); `tun` measures synack against the Linux kernel over a
-//! TUN device in a private network namespace.
+//! loss, no delay); `lossy` runs two hosts in the simulator over a lossy
+//! link in virtual time; `tun` measures synack against the Linux kernel
+//! over a TUN device in a private network namespace.
 
 pub mod bulk;
 pub mod churn;
+pub mod lossy;
 mod netns;
 mod pair;
 pub mod relay;
