@@ -184,6 +184,12 @@ pub struct TunArgs {
     /// a worker per core) or current-thread (one thread for every task).
     #[arg(long, value_name = "FLAVOR", default_value = "multi-thread", value_parser = ["multi-thread", "current-thread"])]
     pub runtime: String,
+    /// Drop this share of TCP packets in each direction, for every stack
+    /// alike: an nftables rule in the bench namespace (`numgen random`), with
+    /// segmentation offloads off on every device so each drop is one
+    /// wire-sized segment (synack then runs without its TUN offloads).
+    #[arg(long, value_name = "P", default_value = "0", value_parser = parse_loss)]
+    pub loss: f64,
     /// Internal: the part that runs inside the namespace (set by the outer
     /// run, which re-executes synack with `ip netns exec`).
     #[arg(long, hide = true)]

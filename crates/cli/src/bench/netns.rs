@@ -204,6 +204,69 @@ impl Drop for Netns {
     }
 }
 
+/// Turns off segmentation and receive offloads (TSO, GSO, GRO) on `dev`,
+/// in namespace `ns` (or the current one): the kernel then builds and
+/// passes wire-sized segments, so a packet filter dropping one drops one
+/// segment, not a 64 KiB super-packet. Needs ethtool.
+pub fn segment_in_kernel(ns: Option<&str>, dev: &str) -> Result<(), String> {
+    let mut cmd = match ns {
+        Some(ns) => {
+            let mut c = Command::new("ip");
+            c.args(["netns", "exec", ns, "ethtool"]);
+            c
+        }
+        None => Command::new("ethtool"),
+    };
+    let out = cmd
+        .args(["-K", dev, "tso", "off", "gso", "off", "gro", "off"])
+        .output()
+        .map_err(|e| format!("cannot run ethtool (Debian package ethtool): {e}"))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let why = String::from_utf8_lossy(&out.stderr);
+    Err(format!(
+        "ethtool -K {dev}: {}",
+        why.lines().next().unwrap_or("failed").trim()
+    ))
+}
+
+/// Drops a share `p` of the TCP packets arriving on `dev` in namespace
+/// `ns`, chosen independently per packet, at the device's ingress (an
+/// nftables `netdev` table `synack_loss`): to the sender this is loss on
+/// the wire. Needs nft.
+pub fn drop_tcp_ingress(ns: &str, dev: &str, p: f64) -> Result<(), String> {
+    let threshold = (p * 1_000_000.0).round() as u64;
+    let rules = format!(
+        "table netdev synack_loss {{\n\
+         chain ingress {{ type filter hook ingress device \"{dev}\" priority 0; \
+         meta l4proto tcp numgen random mod 1000000 < {threshold} drop; }}\n\
+         }}\n"
+    );
+    let mut child = Command::new("ip")
+        .args(["netns", "exec", ns, "nft", "-f", "-"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run nft (Debian package nftables): {e}"))?;
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().ok_or("nft: no stdin")?;
+        stdin
+            .write_all(rules.as_bytes())
+            .map_err(|e| format!("nft: {e}"))?;
+    }
+    let out = child.wait_with_output().map_err(|e| format!("nft: {e}"))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let why = String::from_utf8_lossy(&out.stderr);
+    Err(format!(
+        "nft: {}",
+        why.lines().next().unwrap_or("failed").trim()
+    ))
+}
+
 /// Runs `ip ARGS`, turning a failure into a one-line error.
 pub fn ip(args: &[&str]) -> Result<(), String> {
     let out = Command::new("ip")

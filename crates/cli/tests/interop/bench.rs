@@ -163,6 +163,61 @@ fn bench_tun_compare_json() {
     assert_gone(&names);
 }
 
+/// `--loss 0.02 --compare`: every stack under the same loss (synack's and
+/// smoltcp's own injectors, nftables at the veth's ingress for the
+/// kernel), synack without offloads only, every byte checked; smoltcp may
+/// stall under loss, which is then reported as such, not as a figure.
+#[test]
+fn bench_tun_lossy_compare() {
+    let _alone = alone();
+    let args = [
+        "bench",
+        "tun",
+        "--bytes",
+        "4000000",
+        "--json",
+        "--loss",
+        "0.02",
+        "--compare",
+        "--cc",
+        "reno",
+    ];
+    let Some((out, names)) = bench("bench_tun_lossy_compare", &args) else {
+        return;
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "bench tun --loss failed: {stderr}");
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 6, "{lines:?}");
+    let figures: Vec<_> = lines
+        .iter()
+        .filter(|v| v.get("direction").is_some())
+        .collect();
+    assert_eq!(figures.len(), 5, "{lines:?}");
+    for v in &figures {
+        assert_eq!(v["loss"], 0.02, "{v}");
+        if v["stack"] == "synack" {
+            assert_eq!(v["offloads"], false, "loss runs without offloads: {v}");
+        }
+        let ok = v["gbit_per_s"].as_f64().is_some_and(|g| g > 0.0);
+        let stalled = v["stack"] == "smoltcp" && v["failed"].is_string();
+        assert!(ok || stalled, "{v}");
+    }
+    let dirs: Vec<_> = figures
+        .iter()
+        .map(|v| v["direction"].as_str().unwrap())
+        .collect();
+    for d in ["linux_to_synack", "synack_to_linux", "linux_to_linux"] {
+        assert!(dirs.contains(&d), "{d} missing: {dirs:?}");
+    }
+    let ratios = lines[5]["ratios"].as_object().expect("ratios");
+    assert!(
+        ratios.contains_key("synack_to_linux_no_offload_over_linux_to_linux"),
+        "{ratios:?}"
+    );
+    assert_gone(&names);
+}
+
 /// A congestion control the namespace may not use: one line naming the
 /// allowed ones, a failure exit, nothing left behind.
 #[test]

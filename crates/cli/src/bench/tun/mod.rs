@@ -35,7 +35,7 @@ mod smoltcp;
 mod synack;
 mod tokio_api;
 
-use super::netns::{Netns, check_privileges};
+use super::netns::{Netns, check_privileges, drop_tcp_ingress, segment_in_kernel};
 use super::round;
 use crate::args::TunArgs;
 use crate::net::Session;
@@ -93,6 +93,18 @@ pub fn run(a: &TunArgs) -> Result<ExitCode, String> {
     } else {
         None
     };
+    if a.loss > 0.0
+        && let Some(p) = &peer
+    {
+        // The kernel to itself: each end's ingress drops a share of what
+        // arrives, after the wire, where the sender cannot see it (a drop
+        // on the sender's own output path is reported back to its TCP,
+        // which then simply sends again). Wire-sized segments only.
+        segment_in_kernel(Some(ns.name()), "veth-bench")?;
+        segment_in_kernel(Some(p.name()), "veth-peer")?;
+        drop_tcp_ingress(ns.name(), "veth-bench", a.loss)?;
+        drop_tcp_ingress(p.name(), "veth-peer", a.loss)?;
+    }
     if let Some(cc) = &a.cc {
         ns.set_congestion_control(cc)?;
         if let Some(p) = &peer {
@@ -101,7 +113,16 @@ pub fn run(a: &TunArgs) -> Result<ExitCode, String> {
     }
     let exe = std::env::current_exe().map_err(|e| format!("cannot find synack itself: {e}"))?;
     let bytes = a.bytes.to_string();
-    let mut args = vec!["bench", "tun", "--bytes", bytes.as_str(), "--inside"];
+    let loss = a.loss.to_string();
+    let mut args = vec![
+        "bench",
+        "tun",
+        "--bytes",
+        bytes.as_str(),
+        "--inside",
+        "--loss",
+        loss.as_str(),
+    ];
     if a.json {
         args.push("--json");
     }
@@ -120,7 +141,9 @@ pub fn run(a: &TunArgs) -> Result<ExitCode, String> {
     // --compare also smoltcp's two and the kernel's one).
     let apis = if a.api == "both" { 2 } else { 1 };
     let directions = 2 * apis * synack_modes(a).len() as u64 + if a.compare { 3 } else { 0 };
-    let limit = Duration::from_secs(60 + directions * a.bytes / 10_000_000);
+    // Under loss, at 1 MB/s or better.
+    let rate = if a.loss > 0.0 { 1_000_000 } else { 10_000_000 };
+    let limit = Duration::from_secs(60 + directions * a.bytes / rate);
     let status = ns.run(&exe, &args, limit)?;
     drop(ns);
     drop(peer);
@@ -133,9 +156,9 @@ pub fn run(a: &TunArgs) -> Result<ExitCode, String> {
 
 /// Whether each of synack's runs uses the offloads: with `--compare` it
 /// runs once more without them, the way smoltcp runs (unless
-/// `--no-offload` already asked for that alone).
+/// `--no-offload` or `--loss` already asked for that alone).
 fn synack_modes(a: &TunArgs) -> &'static [bool] {
-    match (a.no_offload, a.compare) {
+    match (a.no_offload || a.loss > 0.0, a.compare) {
         (true, _) => &[false],
         (false, true) => &[true, false],
         (false, false) => &[true],
@@ -174,6 +197,7 @@ fn print(a: &TunArgs, m: &Measured, cc: &str) {
             "bytes": m.bytes,
             "mtu": 1500,
             "offloads": m.offloads,
+            "loss": a.loss,
             "kernel_cc": cc,
             "busy_poll_us": if m.stack == "synack" { a.busy_poll } else { None },
             "busy_poll_hits": m.busy_poll_hits,
@@ -184,13 +208,35 @@ fn print(a: &TunArgs, m: &Measured, cc: &str) {
         println!("{v}");
     } else {
         println!(
-            "tun {}{}: {} bytes, MTU 1500: {:.6} s, {:.3} Gbit/s",
+            "tun {}{}{}: {} bytes, MTU 1500: {:.6} s, {:.3} Gbit/s",
             m.direction,
             if m.offloads { "" } else { " (no offloads)" },
+            if a.loss > 0.0 {
+                format!(" ({}% loss)", a.loss * 100.0)
+            } else {
+                String::new()
+            },
             m.bytes,
             m.seconds,
             m.gbit_per_s()
         );
+    }
+}
+
+/// A peer's direction that did not complete (under `--loss`).
+fn print_failed(a: &TunArgs, direction: &str, why: &str) {
+    if a.json {
+        let v = json!({
+            "bench": "tun",
+            "stack": "smoltcp",
+            "direction": direction,
+            "loss": a.loss,
+            "bytes": a.bytes,
+            "failed": why,
+        });
+        println!("{v}");
+    } else {
+        println!("tun {direction} ({}% loss): failed: {why}", a.loss * 100.0);
     }
 }
 
@@ -201,7 +247,7 @@ fn ratios(all: &[Measured]) -> Vec<(String, f64)> {
     let gbit = |d: &str| {
         all.iter()
             .find(|m| m.direction == d)
-            .map_or(0.0, Measured::gbit_per_s)
+            .map(Measured::gbit_per_s)
     };
     let mut rows = Vec::new();
     for m in all.iter().filter(|m| m.stack == "synack") {
@@ -211,13 +257,13 @@ fn ratios(all: &[Measured]) -> Vec<(String, f64)> {
         };
         let suffix = if m.offloads { "" } else { "_no_offload" };
         for other in [smoltcp, "linux_to_linux"] {
-            let y = gbit(other);
-            let r = if y > 0.0 {
-                round(m.gbit_per_s() / y, 2)
-            } else {
-                0.0
-            };
-            rows.push((format!("{}{suffix}_over_{other}", m.direction), r));
+            // No figure for the other (it stalled): no ratio.
+            if let Some(y) = gbit(other).filter(|&y| y > 0.0) {
+                rows.push((
+                    format!("{}{suffix}_over_{other}", m.direction),
+                    round(m.gbit_per_s() / y, 2),
+                ));
+            }
         }
     }
     rows
@@ -280,7 +326,9 @@ fn inside(a: &TunArgs) -> Result<ExitCode, String> {
             addr,
             pcap: None,
             trace: false,
-            loss: 0.0,
+            // synack's own fault injector, between the device and the
+            // endpoint: both directions, invisible to the kernel's sender.
+            loss: a.loss,
             seed: None,
             mtu: Some(1500),
             no_offload: !offloads,
@@ -316,11 +364,30 @@ fn inside(a: &TunArgs) -> Result<ExitCode, String> {
             .peer_ns
             .as_deref()
             .ok_or("--compare needs the veth peer's namespace")?;
-        for m in [
-            smoltcp::linux_to_smoltcp(a.bytes)?,
-            smoltcp::smoltcp_to_linux(a.bytes)?,
-            kernel::linux_to_linux(peer, a.bytes)?,
-        ] {
+        let mut peers = Vec::new();
+        match smoltcp::drop_percent(a.loss) {
+            Some(pct) => {
+                // Under loss a peer that stalls is a result, not a failure
+                // of the run: it is reported and has no figure.
+                for (direction, r) in [
+                    ("linux_to_smoltcp", smoltcp::linux_to_smoltcp(a.bytes, pct)),
+                    ("smoltcp_to_linux", smoltcp::smoltcp_to_linux(a.bytes, pct)),
+                ] {
+                    match r {
+                        Ok(m) => peers.push(m),
+                        Err(e) if a.loss > 0.0 => print_failed(a, direction, &e),
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            None => eprintln!(
+                "synack: bench tun: smoltcp not measured: its fault injector takes whole \
+                 percents, not --loss {}",
+                a.loss
+            ),
+        }
+        peers.push(kernel::linux_to_linux(peer, a.bytes)?);
+        for m in peers {
             print(a, &m, &cc);
             all.push(m);
         }

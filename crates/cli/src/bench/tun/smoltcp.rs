@@ -9,18 +9,20 @@
 //! The loop is the one smoltcp's own examples use: `poll`, serve the
 //! socket, sleep in `phy::wait` until a packet or `poll_at`. The
 //! application reads and writes 64 KiB at a time and checks every byte, as
-//! synack's does.
+//! synack's does. Under `--loss` the device is wrapped in smoltcp's own
+//! `FaultInjector`, which drops that share of packets both ways (in whole
+//! percents).
 
 use super::kernel;
 use super::{APP_BUF, Measured, PERIOD, STALL, matches, pattern};
 use core::net::{IpAddr, Ipv4Addr, SocketAddr};
 use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet};
-use smoltcp::phy::{Medium, TunTapInterface, wait as phy_wait};
+use smoltcp::phy::{FaultInjector, Medium, TunTapInterface, wait as phy_wait};
 use smoltcp::socket::tcp;
 use smoltcp::time::{Duration, Instant};
 use smoltcp::wire::{HardwareAddress, IpAddress, IpCidr};
 use std::net::TcpListener;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, RawFd};
 use std::time::Instant as StdInstant;
 
 /// smoltcp's device.
@@ -45,16 +47,21 @@ const MAX_SLEEP: Duration = Duration::from_millis(10);
 
 /// smoltcp on its device, with one TCP socket.
 struct Smol {
-    dev: TunTapInterface,
+    dev: FaultInjector<TunTapInterface>,
+    /// The device's descriptor, for `phy::wait`.
+    fd: RawFd,
     iface: Interface,
     sockets: SocketSet<'static>,
     handle: SocketHandle,
 }
 
 impl Smol {
-    fn open() -> Result<Smol, String> {
-        let mut dev = TunTapInterface::new(DEVICE, Medium::Ip)
+    fn open(drop_pct: u8) -> Result<Smol, String> {
+        let tun = TunTapInterface::new(DEVICE, Medium::Ip)
             .map_err(|e| format!("smoltcp: cannot create {DEVICE}: {e}"))?;
+        let fd = tun.as_raw_fd();
+        let mut dev = FaultInjector::new(tun, u32::from_le_bytes([1, 2, 3, 4]));
+        dev.set_drop_chance(drop_pct);
         synack_tun::iface::configure_created(DEVICE, 1500, IpAddr::V4(KERNEL), 24)
             .map_err(|e| format!("smoltcp: {e}"))?;
         let mut config = Config::new(HardwareAddress::Ip);
@@ -71,6 +78,7 @@ impl Smol {
         let handle = sockets.add(socket);
         Ok(Smol {
             dev,
+            fd,
             iface,
             sockets,
             handle,
@@ -94,15 +102,22 @@ impl Smol {
             Some(t) => (t - now).min(MAX_SLEEP),
             None => MAX_SLEEP,
         };
-        phy_wait(self.dev.as_raw_fd(), Some(sleep)).map_err(|e| format!("smoltcp: wait: {e}"))
+        phy_wait(self.fd, Some(sleep)).map_err(|e| format!("smoltcp: wait: {e}"))
     }
+}
+
+/// `--loss` as the whole percent smoltcp's fault injector takes, if it is
+/// one.
+pub fn drop_percent(loss: f64) -> Option<u8> {
+    let pct = (loss * 100.0).round();
+    ((loss * 100.0 - pct).abs() < 1e-9 && pct < 100.0).then_some(pct as u8)
 }
 
 /// `linux_to_smoltcp`: a kernel socket writes, smoltcp reads. The clock
 /// runs from the connection's establishment until smoltcp has read all.
-pub fn linux_to_smoltcp(bytes: u64) -> Result<Measured, String> {
+pub fn linux_to_smoltcp(bytes: u64, drop_pct: u8) -> Result<Measured, String> {
     const DIRECTION: &str = "linux_to_smoltcp";
-    let mut s = Smol::open()?;
+    let mut s = Smol::open(drop_pct)?;
     s.socket()
         .listen(SMOLTCP_PORT)
         .map_err(|e| format!("{DIRECTION}: listen: {e}"))?;
@@ -165,9 +180,9 @@ pub fn linux_to_smoltcp(bytes: u64) -> Result<Measured, String> {
 
 /// `smoltcp_to_linux`: smoltcp connects and writes, a kernel socket reads.
 /// The clock runs from the kernel's accept until it has read all.
-pub fn smoltcp_to_linux(bytes: u64) -> Result<Measured, String> {
+pub fn smoltcp_to_linux(bytes: u64, drop_pct: u8) -> Result<Measured, String> {
     const DIRECTION: &str = "smoltcp_to_linux";
-    let mut s = Smol::open()?;
+    let mut s = Smol::open(drop_pct)?;
     let addr = SocketAddr::new(IpAddr::V4(KERNEL), KERNEL_PORT);
     let listener = TcpListener::bind(addr).map_err(|e| format!("bind {addr}: {e}"))?;
     let reader = kernel::spawn_reader(listener, bytes, || {});

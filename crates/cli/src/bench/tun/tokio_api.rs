@@ -33,7 +33,6 @@ pub fn both(opts: &TunOpts, bytes: u64, current_thread: bool) -> Result<[Measure
     let opts = TunOpts {
         tun: opts.tun.clone(),
         pcap: None,
-        seed: None,
         ..*opts
     };
     rt.block_on(async move {
