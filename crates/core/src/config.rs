@@ -39,9 +39,15 @@ pub struct Config {
     /// Offer and accept window scaling (RFC 7323 section 2).
     pub window_scaling: bool,
     /// Offer and accept SACK (RFC 2018): SACK-permitted on SYNs, and SACK
-    /// blocks on ACKs while out-of-order data is held. Blocks the peer
-    /// sends are parsed and ignored (the sender does not use them yet).
+    /// blocks on ACKs while out-of-order data is held. The blocks the peer
+    /// sends feed the sender's scoreboard (see `sack_recovery`).
     pub sack: bool,
+    /// SACK-based loss recovery for the sender when SACK was agreed: RFC
+    /// 6675's scoreboard (`IsLost`, `NextSeg`, `pipe`), many holes repaired
+    /// per RTT, paced by RFC 6937 PRR-SSRB; D-SACKs (RFC 2883) counted and
+    /// used to undo spurious recoveries. `false` keeps RFC 6582 NewReno
+    /// recovery (one hole per RTT) even with SACK.
+    pub sack_recovery: bool,
     /// Offer and accept timestamps (RFC 7323 sections 3-5): TSval/TSecr on
     /// every segment, RTT samples from echoes, PAWS.
     pub timestamps: bool,
@@ -121,6 +127,7 @@ impl Default for Config {
             msl: Duration::from_secs(30),
             window_scaling: true,
             sack: true,
+            sack_recovery: true,
             timestamps: true,
             rst_challenge: true,
             syn_challenge: true,

@@ -31,6 +31,16 @@ pub trait CongestionControl: core::fmt::Debug + Send {
     fn on_timeout(&mut self, flight: usize, mss: usize);
     /// Starts afresh for a send MSS learnt from the peer's SYN.
     fn reset(&mut self, mss: usize);
+    /// SACK-based recovery begins (RFC 6675 5 step 4.2, RFC 6937 3's
+    /// `ssthresh = CongCtrlAlg()`): reduce ssthresh for `flight` bytes
+    /// outstanding and return it. PRR then paces sending; the window is
+    /// set at the end with [`CongestionControl::on_sack_recovery_end`].
+    fn on_congestion_event(&mut self, flight: usize, mss: usize) -> usize;
+    /// SACK-based recovery ended: cwnd = ssthresh (RFC 6937 section 3).
+    fn on_sack_recovery_end(&mut self);
+    /// Undoes a reduction found spurious (RFC 2883 section 5 D-SACKs):
+    /// restores a window and threshold saved with `window()`/`ssthresh()`.
+    fn undo(&mut self, cwnd: usize, ssthresh: usize);
 }
 
 /// Builds the configured algorithm.
@@ -120,6 +130,19 @@ impl CongestionControl for NewReno {
         self.cwnd = mss;
         self.bytes_acked = 0;
     }
+    fn on_congestion_event(&mut self, flight: usize, mss: usize) -> usize {
+        // RFC 6675 5 (4.2): ssthresh = cwnd = FlightSize / 2 (RFC 5681 eq. 4).
+        self.halve(flight, mss);
+        self.bytes_acked = 0;
+        self.ssthresh
+    }
+    fn on_sack_recovery_end(&mut self) {
+        self.cwnd = self.ssthresh;
+    }
+    fn undo(&mut self, cwnd: usize, ssthresh: usize) {
+        self.cwnd = self.cwnd.max(cwnd);
+        self.ssthresh = ssthresh;
+    }
 }
 
 /// No congestion control: only the peer's receive window limits sending.
@@ -143,6 +166,11 @@ impl CongestionControl for NoCongestionControl {
     fn on_recovery_exit(&mut self, _: usize, _: usize) {}
     fn on_timeout(&mut self, _: usize, _: usize) {}
     fn reset(&mut self, _: usize) {}
+    fn on_congestion_event(&mut self, _: usize, _: usize) -> usize {
+        usize::MAX
+    }
+    fn on_sack_recovery_end(&mut self) {}
+    fn undo(&mut self, _: usize, _: usize) {}
 }
 
 #[cfg(test)]

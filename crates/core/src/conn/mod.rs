@@ -28,14 +28,18 @@ mod input;
 mod keepalive;
 mod open;
 mod output;
+pub mod prr;
+mod recovery;
 pub mod ring;
 pub mod rtt;
 mod sack;
+pub mod scoreboard;
 mod state;
 mod timer_events;
 pub mod timers;
 mod timestamps;
 
+pub use recovery::LossStats;
 pub use state::{Cause, State};
 
 use crate::config::Config;
@@ -48,8 +52,11 @@ use assembler::Assembler;
 use congestion::CongestionControl;
 use core::net::SocketAddr;
 use core::time::Duration;
+use prr::Prr;
+use recovery::Undo;
 use ring::RingBuffer;
 use rtt::RttEstimator;
+use scoreboard::Scoreboard;
 use std::collections::VecDeque;
 use timers::{Timer, Timers};
 
@@ -208,6 +215,27 @@ pub struct Connection {
     /// RFC 6582 `recover`.
     recover: SeqNum,
     fast_rexmit_pending: bool,
+    /// The sender's SACK scoreboard (RFC 6675 section 4).
+    scoreboard: Scoreboard,
+    /// The current recovery is RFC 6675's (else RFC 6582's).
+    sack_recovery: bool,
+    /// What started the current (or last) recovery.
+    recovery_cause: crate::trace::RecoveryCause,
+    /// RFC 6675 HighRxt: one past the highest octet retransmitted by
+    /// NextSeg rules (1) and (3).
+    high_rxt: SeqNum,
+    /// RFC 6675 RescueRxt.
+    rescue_rxt: Option<SeqNum>,
+    /// RFC 6675 `pipe`: recomputed per ACK, raised per transmission (C.4).
+    pipe: usize,
+    /// cwnd during SACK recovery: pipe + PRR's sndcnt (RFC 6937 section 3).
+    recovery_cwnd: usize,
+    /// PRR's state for the current episode.
+    prr: Prr,
+    /// What undoes the last episode if it proves spurious (RFC 2883 5).
+    undo: Option<Undo>,
+    /// Loss-recovery counters.
+    loss: LossStats,
 
     /// SYN or SYN-ACK must be (re)sent.
     syn_pending: bool,
@@ -323,6 +351,16 @@ impl Connection {
             in_recovery: false,
             recover: iss,
             fast_rexmit_pending: false,
+            scoreboard: Scoreboard::default(),
+            sack_recovery: false,
+            recovery_cause: crate::trace::RecoveryCause::DupAcks,
+            high_rxt: iss,
+            rescue_rxt: None,
+            pipe: 0,
+            recovery_cwnd: 0,
+            prr: Prr::default(),
+            undo: None,
+            loss: LossStats::default(),
             syn_pending: false,
             syn_retransmitted: false,
             ack_now: false,
@@ -393,6 +431,9 @@ impl Connection {
             || self.force_probe
             || self.keepalive_probe_pending
             || (self.state.is_synchronized() && self.next_data_segment().is_some())
+            || (self.in_sack_recovery()
+                && self.state.is_synchronized()
+                && matches!(self.next_seg(), Some(recovery::NextSeg::Rexmit(..))))
     }
 
     /// Highest sequence number sent so far.
@@ -423,9 +464,24 @@ impl Connection {
         self.snd_mss.saturating_sub(ts).max(1)
     }
 
-    /// The congestion window.
+    /// The congestion window (during SACK recovery, PRR's: pipe + sndcnt).
     pub fn cwnd(&self) -> usize {
-        self.cc.window()
+        if self.in_sack_recovery() {
+            self.recovery_cwnd
+        } else {
+            self.cc.window()
+        }
+    }
+
+    /// Loss-recovery counters: retransmissions by cause, recoveries,
+    /// D-SACKs, undos.
+    pub fn loss_stats(&self) -> LossStats {
+        self.loss
+    }
+
+    /// Is the sender in loss recovery (fast recovery or RFC 6675)?
+    pub fn in_recovery(&self) -> bool {
+        self.in_recovery
     }
 
     /// Smoothed RTT, once measured.

@@ -76,6 +76,26 @@ impl Connection {
             return;
         }
         let flight = self.snd_max.since(self.snd_una);
+        self.count(ctx, super::recovery::Counter::RtoEvent);
+        if self.in_recovery {
+            if self.sack_recovery {
+                self.leave_sack_recovery(ctx, true);
+            } else {
+                let kind = crate::trace::TraceKind::RecoveryLeft {
+                    cause: self.recovery_cause,
+                    timeout: true,
+                };
+                ctx.trace.record(ctx.now, self.local, self.remote, kind);
+            }
+        }
+        // RFC 6675 5.1 (after RFC 2018): expunge the SACK information, as
+        // the receiver may have reneged; the ACKs of the retransmissions
+        // rebuild it. No undo across a timeout.
+        self.scoreboard.clear();
+        self.sack_recovery = false;
+        self.high_rxt = self.snd_una;
+        self.rescue_rxt = None;
+        self.undo = None;
         self.cc.on_timeout(flight, self.payload_mss());
         // RFC 6582 section 4: remember the highest sequence sent.
         self.recover = self.snd_max;
