@@ -48,6 +48,16 @@ pub struct Config {
     /// used to undo spurious recoveries. `false` keeps RFC 6582 NewReno
     /// recovery (one hole per RTT) even with SACK.
     pub sack_recovery: bool,
+    /// RACK (RFC 8985 section 6) with SACK recovery: segments are deemed
+    /// lost by their transmit times (lost retransmissions and tail losses
+    /// included), with a reordering window of min_RTT / 4 widened by
+    /// D-SACKs, and a reorder timer.
+    pub rack: bool,
+    /// Tail Loss Probe (RFC 8985 section 7) with SACK: when the ACKs stop,
+    /// after PTO = 2 * SRTT (+ 200 ms for a single segment in flight,
+    /// never past the RTO) one probe goes out, new data or the last
+    /// segment, so a tail loss is repaired without a timeout.
+    pub tlp: bool,
     /// Offer and accept timestamps (RFC 7323 sections 3-5): TSval/TSecr on
     /// every segment, RTT samples from echoes, PAWS.
     pub timestamps: bool,
@@ -128,6 +138,8 @@ impl Default for Config {
             window_scaling: true,
             sack: true,
             sack_recovery: true,
+            rack: true,
+            tlp: true,
             timestamps: true,
             rst_challenge: true,
             syn_challenge: true,

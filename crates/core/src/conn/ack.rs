@@ -64,7 +64,14 @@ impl Connection {
             dupack = true;
             self.on_duplicate_ack(ctx);
         }
+        // RFC 8985: RACK's loss detection, then the TLP episode's end.
+        self.rack_on_ack(ctx, ack, sack.dsack.is_some());
+        self.tlp_on_ack(ack, sack.dsack);
         self.sack_after_ack(ctx, acked, sack, dupack);
+        if acked > 0 {
+            // RFC 8985 7.2: restart the PTO on an ACK of new data.
+            self.arm_tlp(ctx.now);
+        }
         // Window update (RFC 9293 3.10.7.4): only from a newer segment.
         if self.snd_wl1.lt(seg.seq) || (self.snd_wl1 == seg.seq && self.snd_wl2.le(ack)) {
             self.snd_wnd = window;

@@ -29,11 +29,13 @@ mod keepalive;
 mod open;
 mod output;
 pub mod prr;
+mod rack;
 mod recovery;
 pub mod ring;
 pub mod rtt;
 mod sack;
 pub mod scoreboard;
+pub mod sentlog;
 mod state;
 mod timer_events;
 pub mod timers;
@@ -236,6 +238,18 @@ pub struct Connection {
     undo: Option<Undo>,
     /// Loss-recovery counters.
     loss: LossStats,
+    /// Per-segment transmit times (RFC 8985 5.1), boxed once.
+    sent: Box<sentlog::SentLog>,
+    /// RACK's state (RFC 8985 6.1).
+    rack: rack::Rack,
+    /// The PTO fired: a probe goes at the next transmit (RFC 8985 7.3).
+    tlp_pending: bool,
+    /// The probe is new data, sent past cwnd.
+    tlp_new_data: bool,
+    /// RFC 8985 `TLP.end_seq`: a probe is outstanding until it is acked.
+    tlp_end: Option<SeqNum>,
+    /// That probe resent data (`TLP.is_retrans`).
+    tlp_rexmit: bool,
 
     /// SYN or SYN-ACK must be (re)sent.
     syn_pending: bool,
@@ -361,6 +375,12 @@ impl Connection {
             prr: Prr::default(),
             undo: None,
             loss: LossStats::default(),
+            sent: Box::default(),
+            rack: rack::Rack::default(),
+            tlp_pending: false,
+            tlp_new_data: false,
+            tlp_end: None,
+            tlp_rexmit: false,
             syn_pending: false,
             syn_retransmitted: false,
             ack_now: false,
@@ -428,6 +448,7 @@ impl Connection {
             || self.ack_now
             || self.dup_acks_owed > 0
             || self.fast_rexmit_pending
+            || self.tlp_pending
             || self.force_probe
             || self.keepalive_probe_pending
             || (self.state.is_synchronized() && self.next_data_segment().is_some())

@@ -87,6 +87,16 @@ impl Connection {
             wnd.saturating_sub(in_flight)
         };
         let mss = self.payload_mss();
+        let usable = if self.tlp_new_data {
+            // RFC 8985 7.3: the probe may go past cwnd (not the window).
+            usable.max(
+                self.snd_wnd
+                    .saturating_sub(in_flight)
+                    .min(self.payload_mss()),
+            )
+        } else {
+            usable
+        };
         let mut len = unsent.min(usable).min(self.max_payload());
         if nxt.lt(self.snd_max)
             && self.sack_mode()
@@ -216,9 +226,35 @@ impl Connection {
                     advance_to: self.snd_una + len + usize::from(fin),
                     retransmission: true,
                     probe: false,
-                    send: Send::Fast,
+                    send: if self.in_sack_recovery()
+                        && self.recovery_cause == crate::trace::RecoveryCause::Rack
+                    {
+                        Send::Rack
+                    } else {
+                        Send::Fast
+                    },
                     ..base
                 });
+            }
+        }
+        if self.tlp_pending && self.state.is_synchronized() {
+            // RFC 8985 7.3: new data if possible, else the last segment.
+            self.tlp_pending = false;
+            self.tlp_new_data = self.tlp_can_send_new();
+            if !self.tlp_new_data || self.next_data_segment().is_none() {
+                self.tlp_new_data = false;
+                let (seq, len, fin) = self.tlp_last_segment();
+                if len > 0 || fin {
+                    return Some(Plan {
+                        seq,
+                        flags: data_flags(len, fin, true),
+                        len,
+                        advance_to: seq + len + usize::from(fin),
+                        retransmission: true,
+                        send: Send::Tlp,
+                        ..base
+                    });
+                }
             }
         }
         if self.in_sack_recovery()
@@ -396,6 +432,10 @@ impl Connection {
                 if !self.timers.is_set(Timer::Retransmit) {
                     self.timers.set(Timer::Retransmit, ctx.now + self.rtt.rto());
                 }
+                if !plan.retransmission && !plan.flags.syn() {
+                    // RFC 8985 7.2: (re)start the PTO after new data.
+                    self.arm_tlp(ctx.now);
+                }
             }
         }
         ctx.trace.record(
@@ -418,10 +458,20 @@ impl Connection {
             // RFC 6675 (C.4) pipe grows; RFC 6937 prr_out grows.
             self.pipe += sent;
             self.prr.on_send(sent);
-            if plan.send == Send::Fast && plan.advance_to.gt(self.high_rxt) {
+            if matches!(plan.send, Send::Fast | Send::Rack) && plan.advance_to.gt(self.high_rxt) {
                 // (C.2) HighRxt: not for rule (4)'s rescue.
                 self.high_rxt = plan.advance_to;
             }
+        }
+        if self.sack_mode() && !plan.probe {
+            // RFC 8985 5.1: the segment's transmit time.
+            self.sent.on_send(plan.seq, plan.advance_to, ctx.now);
+        }
+        if plan.send == Send::Tlp {
+            self.on_tlp_sent(ctx, plan.seq, plan.len, false);
+        } else if self.tlp_new_data && !plan.retransmission {
+            self.tlp_new_data = false;
+            self.on_tlp_sent(ctx, plan.seq, plan.len, true);
         }
         if !plan.retransmission {
             return;
@@ -431,6 +481,8 @@ impl Connection {
         }
         match plan.send {
             Send::Fast | Send::Rescue => self.count(ctx, Counter::Fast),
+            Send::Rack => self.count(ctx, Counter::Rack),
+            Send::Tlp => {}
             Send::Normal if !plan.probe && plan.len > 0 => self.count(ctx, Counter::Rto),
             Send::Normal => {}
         }

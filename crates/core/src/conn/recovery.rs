@@ -40,6 +40,8 @@ pub struct LossStats {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Counter {
     Fast,
+    Rack,
+    Tlp,
     Rto,
     RtoEvent,
     Recovery,
@@ -56,6 +58,10 @@ pub(super) enum Send {
     Fast,
     /// RFC 6675 NextSeg rule (4): does not move HighRxt.
     Rescue,
+    /// RACK marked it lost (RFC 8985 6.2).
+    Rack,
+    /// Tail Loss Probe (RFC 8985 7.3).
+    Tlp,
 }
 
 /// What `NextSeg()` chose (RFC 6675 section 4).
@@ -65,6 +71,19 @@ pub(super) enum NextSeg {
     Rexmit(SeqNum, usize, Send),
     /// Rule (2): send new data (the ordinary path, within PRR's budget).
     NewData,
+}
+
+/// What `Update()` learnt from one ACK.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct SackInfo {
+    /// Octets newly SACKed.
+    pub newly_sacked: usize,
+    /// SACKed octets before the ACK (RFC 6937 DeliveredData).
+    pub before: usize,
+    /// SACKed octets after it.
+    pub after: usize,
+    /// The D-SACK block, if the ACK carried one.
+    pub dsack: Option<(SeqNum, SeqNum)>,
 }
 
 /// What is needed to undo one recovery episode's reduction.
@@ -97,6 +116,8 @@ impl Connection {
         let (l, s) = (&mut self.loss, &mut *ctx.stats);
         let (a, b) = match c {
             Counter::Fast => (&mut l.fast_retransmits, &mut s.fast_retransmits),
+            Counter::Rack => (&mut l.rack_retransmits, &mut s.rack_retransmits),
+            Counter::Tlp => (&mut l.tlp_probes, &mut s.tlp_probes),
             Counter::Rto => (&mut l.rto_retransmits, &mut s.rto_retransmits),
             Counter::RtoEvent => (&mut l.rto_events, &mut s.rto_events),
             Counter::Recovery => (&mut l.recoveries, &mut s.recoveries),
@@ -110,13 +131,9 @@ impl Connection {
     /// RFC 6675 section 5: `Update()` with the ACK's SACK blocks, after its
     /// cumulative point. Returns (octets newly SACKed, DeliveredData's
     /// SACK part as RFC 6937 counts it: SACKed after less SACKed before).
-    pub(super) fn sack_update(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        seg: &TcpRepr,
-    ) -> (usize, usize, usize) {
+    pub(super) fn sack_update(&mut self, ctx: &mut Ctx<'_>, seg: &TcpRepr) -> SackInfo {
         if !self.sack_ok {
-            return (0, 0, 0);
+            return SackInfo::default();
         }
         let una = if seg.ack.gt(self.snd_una) && seg.ack.le(self.snd_max) {
             seg.ack
@@ -134,7 +151,12 @@ impl Connection {
             ctx.trace.record(ctx.now, self.local, self.remote, kind);
             self.on_dsack(ctx, left, right);
         }
-        (upd.newly_sacked, before, self.scoreboard.sacked_bytes())
+        SackInfo {
+            newly_sacked: upd.newly_sacked,
+            before,
+            after: self.scoreboard.sacked_bytes(),
+            dsack: upd.dsack,
+        }
     }
 
     /// RFC 6675 section 5, after the ACK's cumulative part: count it as a
@@ -145,13 +167,18 @@ impl Connection {
         &mut self,
         ctx: &mut Ctx<'_>,
         acked: usize,
-        sack: (usize, usize, usize),
+        sack: SackInfo,
         dupack: bool,
     ) {
         if !self.sack_mode() {
             return;
         }
-        let (newly_sacked, before, after) = sack;
+        let SackInfo {
+            newly_sacked,
+            before,
+            after,
+            ..
+        } = sack;
         let mss = self.payload_mss();
         if !self.in_recovery {
             // A cumulative ACK that SACKs new data is a DupAck too ("regardless
@@ -192,10 +219,14 @@ impl Connection {
         self.pipe = self
             .scoreboard
             .pipe(self.snd_una, self.snd_max, high_rxt, self.payload_mss());
+        if self.rack_on() {
+            // RFC 8985: segments RACK marked lost have left the pipe.
+            self.pipe = self.pipe.saturating_sub(self.rack_lost_in_pipe());
+        }
     }
 
     /// RFC 6675 section 5 step (4).
-    fn enter_sack_recovery(&mut self, ctx: &mut Ctx<'_>, cause: RecoveryCause) {
+    pub(super) fn enter_sack_recovery(&mut self, ctx: &mut Ctx<'_>, cause: RecoveryCause) {
         let mss = self.payload_mss();
         let flight = self.snd_max.since(self.snd_una);
         let (cwnd, ssthresh) = (self.cc.window(), self.cc.ssthresh());
@@ -253,6 +284,7 @@ impl Connection {
     pub(super) fn leave_sack_recovery(&mut self, ctx: &mut Ctx<'_>, timeout: bool) {
         self.in_recovery = false;
         self.sack_recovery = false;
+        self.rack.on_recovery_exit();
         if !timeout {
             self.cc.on_sack_recovery_end();
         }
@@ -306,6 +338,10 @@ impl Connection {
         let data_end = self.send_data_end();
         let high_rxt = self.high_rxt.max(self.snd_una);
         let clip = |(l, r): (SeqNum, SeqNum)| r.min(data_end).since(l).min(mss);
+        // RFC 8985 6.2: what RACK marked lost goes first.
+        if let Some(n) = self.rack_next_seg(budget) {
+            return Some(n);
+        }
         // (1) the first lost unSACKed octet above HighRxt.
         if let Some(h) = self.scoreboard.next_hole(self.snd_una, high_rxt, mss, true) {
             let len = clip(h);

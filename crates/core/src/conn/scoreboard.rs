@@ -69,6 +69,11 @@ impl Scoreboard {
         self.ranges().last().map(|&(_, r)| r)
     }
 
+    /// Is all of `[start, end)` SACKed?
+    pub fn covers(&self, start: SeqNum, end: SeqNum) -> bool {
+        self.ranges().iter().any(|&(l, r)| start.ge(l) && end.le(r))
+    }
+
     /// Is `seq` SACKed?
     pub fn is_sacked(&self, seq: SeqNum) -> bool {
         self.ranges().iter().any(|&(l, r)| seq.ge(l) && seq.lt(r))

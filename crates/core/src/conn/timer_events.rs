@@ -14,6 +14,8 @@ impl Connection {
                 Timer::DelayedAck => self.ack_now = true,
                 Timer::TimeWait => self.set_state(ctx, State::Closed, Cause::TimeWaitExpired),
                 Timer::KeepAlive => self.on_keepalive_timeout(ctx),
+                Timer::RackReorder => self.on_rack_reorder_timeout(ctx),
+                Timer::Tlp => self.on_tlp_timeout(ctx),
                 Timer::FinWait2 => {
                     if self.state == State::FinWait2 && !self.app_owned {
                         self.set_state(ctx, State::Closed, Cause::Timeout);
@@ -96,6 +98,18 @@ impl Connection {
         self.high_rxt = self.snd_una;
         self.rescue_rxt = None;
         self.undo = None;
+        // RFC 8985 6.3 / 7: the timeout supersedes RACK's and TLP's timers;
+        // the go-back resends (and re-times) everything unSACKed.
+        self.timers.clear(Timer::RackReorder);
+        self.timers.clear(Timer::Tlp);
+        self.tlp_pending = false;
+        self.tlp_new_data = false;
+        self.tlp_end = None;
+        for i in 0..self.sent.len() {
+            let s = self.sent.get_mut(i);
+            s.lost = false;
+            s.sacked = false;
+        }
         self.cc.on_timeout(flight, self.payload_mss());
         // RFC 6582 section 4: remember the highest sequence sent.
         self.recover = self.snd_max;
