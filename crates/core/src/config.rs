@@ -118,6 +118,9 @@ pub enum Congestion {
     NewReno,
     /// No congestion control: the window is limited by flow control only.
     None,
+    /// RFC 9438 CUBIC (the default), with RFC 6582 or RFC 6675 / 6937
+    /// recovery as for NewReno.
+    Cubic,
 }
 
 impl Default for Config {
@@ -152,7 +155,7 @@ impl Default for Config {
             fin_with_every_ack: false,
             challenge_ack_limit: 1000,
             oow_ack_interval: Duration::from_millis(500),
-            congestion: Congestion::NewReno,
+            congestion: Congestion::Cubic,
             max_persist: Duration::from_secs(60),
             tso_segments: 1,
         }

@@ -137,7 +137,9 @@ impl Connection {
             }
         } else {
             // Only data counts toward window growth, not SYN or FIN.
-            self.cc.on_ack(data_acked, self.payload_mss());
+            let srtt = self.rtt.srtt();
+            self.cc
+                .on_ack(data_acked, self.payload_mss(), ctx.now, srtt);
             // Keep `recover` trailing SND.UNA once passed, or after 2^31
             // bytes without loss the wrapping comparison would disable fast
             // retransmit (RFC 6582 3.2, note on wraparound).

@@ -2,10 +2,12 @@
 //!
 //! The connection detects loss (duplicate ACKs, RTO) and runs fast
 //! retransmit / NewReno recovery bookkeeping; the algorithm only owns the
-//! congestion window and slow-start threshold. Other algorithms (CUBIC,
-//! RFC 9438) plug in by implementing [`CongestionControl`].
+//! congestion window and slow-start threshold. CUBIC (RFC 9438,
+//! `cubic.rs`) plugs in by implementing [`CongestionControl`].
 
 use crate::config::Congestion;
+use crate::time::Instant;
+use core::time::Duration;
 
 /// A congestion-window policy. All sizes are bytes; `mss` is SMSS.
 pub trait CongestionControl: core::fmt::Debug + Send {
@@ -15,8 +17,9 @@ pub trait CongestionControl: core::fmt::Debug + Send {
     fn window(&self) -> usize;
     /// Slow-start threshold (for display).
     fn ssthresh(&self) -> usize;
-    /// `acked` new bytes were cumulatively acknowledged outside recovery.
-    fn on_ack(&mut self, acked: usize, mss: usize);
+    /// `acked` new bytes were cumulatively acknowledged outside recovery,
+    /// at `now`, with the smoothed RTT `rtt` once measured.
+    fn on_ack(&mut self, acked: usize, mss: usize, now: Instant, rtt: Option<Duration>);
     /// Three duplicate ACKs: entering fast recovery with `flight` bytes
     /// outstanding (RFC 5681 3.2 steps 2-3).
     fn on_fast_retransmit(&mut self, flight: usize, mss: usize);
@@ -47,6 +50,7 @@ pub trait CongestionControl: core::fmt::Debug + Send {
 pub fn new_controller(kind: Congestion, mss: usize) -> Box<dyn CongestionControl> {
     match kind {
         Congestion::None => Box::new(NoCongestionControl),
+        Congestion::Cubic => Box::new(super::cubic::Cubic::new(mss)),
         _ => Box::new(NewReno::new(mss)),
     }
 }
@@ -87,7 +91,7 @@ impl CongestionControl for NewReno {
     fn ssthresh(&self) -> usize {
         self.ssthresh
     }
-    fn on_ack(&mut self, acked: usize, mss: usize) {
+    fn on_ack(&mut self, acked: usize, mss: usize, _: Instant, _: Option<Duration>) {
         if self.cwnd < self.ssthresh {
             // Slow start: cwnd += min(N, SMSS) (RFC 5681 eq. 2).
             self.cwnd += acked.min(mss);
@@ -159,7 +163,7 @@ impl CongestionControl for NoCongestionControl {
     fn ssthresh(&self) -> usize {
         usize::MAX
     }
-    fn on_ack(&mut self, _: usize, _: usize) {}
+    fn on_ack(&mut self, _: usize, _: usize, _: Instant, _: Option<Duration>) {}
     fn on_fast_retransmit(&mut self, _: usize, _: usize) {}
     fn on_recovery_dupack(&mut self, _: usize) {}
     fn on_partial_ack(&mut self, _: usize, _: usize) {}
@@ -182,9 +186,9 @@ mod tests {
         let mss = 1000;
         let mut c = NewReno::new(mss);
         assert_eq!(c.window(), 4000);
-        c.on_ack(1000, mss);
+        c.on_ack(1000, mss, Instant::ZERO, None);
         assert_eq!(c.window(), 5000);
-        c.on_ack(5000, mss); // capped at one SMSS per ACK
+        c.on_ack(5000, mss, Instant::ZERO, None); // capped at one SMSS per ACK
         assert_eq!(c.window(), 6000);
         c.on_fast_retransmit(10_000, mss);
         assert_eq!(c.ssthresh(), 5000);
@@ -196,12 +200,12 @@ mod tests {
         c.on_recovery_exit(3000, mss);
         assert_eq!(c.window(), 4000);
         // Now below ssthresh: slow start again until 5000.
-        c.on_ack(1000, mss);
+        c.on_ack(1000, mss, Instant::ZERO, None);
         assert_eq!(c.window(), 5000);
         // Congestion avoidance: +1 MSS per window acked.
-        c.on_ack(2500, mss);
+        c.on_ack(2500, mss, Instant::ZERO, None);
         assert_eq!(c.window(), 5000);
-        c.on_ack(2500, mss);
+        c.on_ack(2500, mss, Instant::ZERO, None);
         assert_eq!(c.window(), 6000);
         c.on_timeout(6000, mss);
         assert_eq!((c.window(), c.ssthresh()), (1000, 3000));

@@ -23,6 +23,7 @@ mod ack;
 mod app;
 pub mod assembler;
 pub mod congestion;
+pub mod cubic;
 mod hold;
 mod input;
 mod keepalive;

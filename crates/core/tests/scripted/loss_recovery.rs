@@ -62,8 +62,11 @@ fn stats(h: &Harness) -> LossStats {
 
 #[test]
 fn sack_recovery_repairs_two_holes_in_one_round_trip() {
-    // RACK off: RFC 6675's IsLost alone decides.
-    let mut h = sending(10, |c| c.rack = false);
+    // RACK off: RFC 6675's IsLost alone decides; NewReno's halving.
+    let mut h = sending(10, |c| {
+        c.rack = false;
+        c.congestion = synack_core::config::Congestion::NewReno;
+    });
     assert_eq!(h.recv().len(), 4, "initial window");
     h.advance(ms(50));
     let w = 65535;
@@ -113,7 +116,7 @@ fn sack_recovery_repairs_two_holes_in_one_round_trip() {
     );
     let c = h.ep.connection(h.conn()).unwrap();
     assert!(c.in_recovery());
-    // PRR: cwnd = pipe + sndcnt, at most ssthresh (3 segments) + 1.
+    // PRR-SSRB: cwnd = pipe + sndcnt, at most ssthresh (FlightSize 8 / 2).
     assert!(c.cwnd() <= 4 * MSS as usize, "cwnd {}", c.cwnd());
     let s = stats(&h);
     assert_eq!((s.recoveries, s.fast_retransmits, s.rto_events), (1, 2, 0));
