@@ -213,3 +213,32 @@ fn tlp_off_means_an_rto() {
     assert_eq!(stats(&h).rto_events, 1);
     let _ = SeqNum(0);
 }
+
+#[test]
+fn dsack_of_every_retransmission_undoes_a_spurious_recovery() {
+    let mut h = sending(4, |_| {});
+    assert_eq!(h.recv().len(), 4);
+    let cwnd = h.ep.connection(h.conn()).unwrap().cwnd();
+    h.advance(ms(50));
+    // Segment 0 is only delayed: 1, 2 and 3 are SACKed first (three
+    // DupAcks), so it is retransmitted and the window cut.
+    let w = 65535;
+    for hi in 2..=4 {
+        let o = sack(&h, &[(seg_start(1), seg_start(hi))]);
+        h.send(Seg::ack_at(1, 1).win(w).opts(o));
+    }
+    let out = h.recv();
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].seq, 1);
+    assert!(h.ep.connection(h.conn()).unwrap().in_recovery());
+    // The original arrives: everything acked, recovery over.
+    h.send(Seg::ack_at(1, seg_start(4)).win(w));
+    assert!(!h.ep.connection(h.conn()).unwrap().in_recovery());
+    assert!(h.ep.connection(h.conn()).unwrap().cwnd() < cwnd);
+    // Then the retransmission: a D-SACK below SND.UNA (RFC 2883 4.1).
+    let o = sack(&h, &[(1, seg_start(1))]);
+    h.send(Seg::ack_at(1, seg_start(4)).win(w).opts(o));
+    let s = stats(&h);
+    assert_eq!((s.recoveries, s.dsacks, s.spurious_undos), (1, 1, 1));
+    assert!(h.ep.connection(h.conn()).unwrap().cwnd() >= cwnd);
+}

@@ -432,6 +432,30 @@ fn cases_found_by_the_property_test() {
     }
 }
 
+#[test]
+fn heavy_reordering_and_duplication_fixed_seeds() {
+    // Reordering beyond DupThresh and duplicates: D-SACKs widen RACK's
+    // reordering window, spurious recoveries are undone; every byte once.
+    for seed in 0..8 {
+        let p = Params {
+            seed,
+            loss: 0.05,
+            duplicate: 0.1,
+            reorder: 0.3,
+            corrupt: 0.0,
+            up: 200_000,
+            down: 100_000,
+            buffer: 65536,
+            mtu: 1500,
+            nagle: seed % 2 == 0,
+            plain_close: (seed % 2 == 0, seed % 3 == 0),
+        };
+        if let Err(e) = run(&p) {
+            panic!("{e}\nparams: {p:?}");
+        }
+    }
+}
+
 /// One bulk transfer of `bytes` from client to server over a link with
 /// `loss`; returns the client's endpoint counters and how long it took.
 fn lossy_bulk(
