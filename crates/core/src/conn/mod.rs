@@ -14,6 +14,11 @@
 //! - `keepalive`: RFC 1122 keep-alive probes;
 //! - `timestamps`: RFC 7323 TSval/TSecr, RTTM and PAWS;
 //! - `sack`: RFC 2018 SACK blocks for the out-of-order data we hold;
+//! - `scoreboard`, `recovery`, `prr`: the sender's RFC 6675 SACK-based
+//!   loss recovery paced by RFC 6937 PRR;
+//! - `sentlog`, `rack`, `tlp`: RFC 8985 RACK-TLP over per-segment
+//!   transmit times;
+//! - `cubic`: RFC 9438 CUBIC behind `congestion`'s trait;
 //! - `ring`, `assembler`, `rtt`, `congestion`, `timers`: building blocks.
 //!
 //! The endpoint owns connections and calls them with a `Ctx` that carries
@@ -41,6 +46,7 @@ mod state;
 mod timer_events;
 pub mod timers;
 mod timestamps;
+mod tlp;
 
 pub use recovery::LossStats;
 pub use state::{Cause, State};

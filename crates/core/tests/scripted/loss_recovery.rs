@@ -4,8 +4,8 @@
 
 use crate::harness::*;
 use core::time::Duration;
-use synack_core::SeqNum;
 use synack_core::conn::LossStats;
+use synack_core::trace::{RecoveryCause, TraceKind};
 use synack_core::wire::{SackBlocks, TcpOptions};
 
 const MSS: u32 = 536;
@@ -54,6 +54,12 @@ fn sack(h: &Harness, blocks: &[(u32, u32)]) -> TcpOptions {
 
 fn seg_start(k: u32) -> u32 {
     1 + k * MSS
+}
+
+fn traces(h: &mut Harness) -> Vec<TraceKind> {
+    std::iter::from_fn(|| h.ep.poll_trace())
+        .map(|t| t.kind)
+        .collect()
 }
 
 fn stats(h: &Harness) -> LossStats {
@@ -182,6 +188,31 @@ fn tail_loss_probe_after_two_srtt_instead_of_an_rto() {
     h.advance(ms(2000));
     let s = stats(&h);
     assert_eq!((s.rto_events, s.rack_retransmits, s.recoveries), (0, 1, 1));
+    // Every step is in the trace.
+    let t = traces(&mut h);
+    let at = |f: &dyn Fn(&TraceKind) -> bool| t.iter().position(f);
+    let probe = at(&|k| {
+        matches!(k, TraceKind::TlpSent { seq, len: 536, new_data: false }
+            if *seq == h.iss() + seg_start(3) as usize)
+    });
+    let lost = at(&|k| {
+        matches!(k, TraceKind::SegmentLost { seq, cause: RecoveryCause::Rack, .. }
+            if *seq == h.iss() + seg_start(2) as usize)
+    });
+    let entered = at(&|k| {
+        matches!(
+            k,
+            TraceKind::RecoveryEntered {
+                cause: RecoveryCause::Rack,
+                ..
+            }
+        )
+    });
+    let left = at(&|k| matches!(k, TraceKind::RecoveryLeft { timeout: false, .. }));
+    assert!(
+        probe < lost && lost < entered && entered < left && probe.is_some(),
+        "{probe:?} {lost:?} {entered:?} {left:?}: {t:?}"
+    );
 }
 
 #[test]
@@ -211,7 +242,6 @@ fn tlp_off_means_an_rto() {
     h.advance(ms(100));
     assert_eq!(h.recv().len(), 1);
     assert_eq!(stats(&h).rto_events, 1);
-    let _ = SeqNum(0);
 }
 
 #[test]
@@ -240,5 +270,14 @@ fn dsack_of_every_retransmission_undoes_a_spurious_recovery() {
     h.send(Seg::ack_at(1, seg_start(4)).win(w).opts(o));
     let s = stats(&h);
     assert_eq!((s.recoveries, s.dsacks, s.spurious_undos), (1, 1, 1));
+    let t = traces(&mut h);
+    assert!(
+        t.iter()
+            .any(|k| matches!(k, TraceKind::DsackReceived { .. }))
+    );
+    assert!(
+        t.iter()
+            .any(|k| matches!(k, TraceKind::SpuriousRecoveryUndone { .. }))
+    );
     assert!(h.ep.connection(h.conn()).unwrap().cwnd() >= cwnd);
 }

@@ -111,6 +111,10 @@ pub fn script_config() -> Config {
         delayed_ack: core::time::Duration::from_millis(40),
         // FreeBSD's default stack runs NewReno (CUBIC is synack's default).
         congestion: synack_core::config::Congestion::NewReno,
+        // FreeBSD's default stack has no RACK and no TLP (those are its
+        // separate RACK stack's).
+        rack: false,
+        tlp: false,
         ..Config::default()
     }
 }
