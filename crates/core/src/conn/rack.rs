@@ -117,6 +117,13 @@ impl Connection {
         let rack = &mut self.rack;
         self.sent
             .advance(self.snd_una, |s| rack.on_delivered(s, now));
+        if self.scoreboard.is_empty() && !self.in_recovery && !dsack {
+            // Nothing SACKed: every record left is above the cumulative ACK
+            // and undelivered, and (outside recovery) none was resent after
+            // one delivered: nothing to mark. Saves the walk per ACK.
+            self.timers.clear(Timer::RackReorder);
+            return;
+        }
         for i in 0..self.sent.len() {
             let s = self.sent.get_mut(i);
             if !s.sacked && self.scoreboard.covers(s.start, s.end) {
