@@ -39,7 +39,9 @@ impl Prr {
             // CEIL(prr_delivered * ssthresh / RecoverFS) - prr_out.
             let num = self.delivered as u128 * self.ssthresh as u128;
             let target = num.div_ceil(self.recover_fs as u128) as usize;
-            target.saturating_sub(self.out)
+            // Whole segments, rounded up (as Linux's PRR counts in
+            // segments): a share below one MSS still lets one out.
+            target.saturating_sub(self.out).next_multiple_of(mss.max(1))
         } else {
             // PRR-SSRB: limit = MAX(prr_delivered - prr_out, DeliveredData) + MSS.
             let limit = self.delivered.saturating_sub(self.out).max(delivered) + mss;
@@ -59,32 +61,37 @@ mod tests {
 
     const MSS: usize = 1000;
 
-    /// RFC 6937 3.1, single loss: cwnd = FlightSize = pipe = 20 segments,
-    /// ssthresh 10. After the fast retransmit (pipe back to 19 with the
-    /// retransmission), each ACK delivers one segment; PRR sends one new
-    /// segment on every other ACK, then tracks ssthresh ("s").
+    /// RFC 6937 3.1, single loss: cwnd = FlightSize = 20 segments, ssthresh
+    /// 10, segment 0 lost; recovery begins at ACK 3 with pipe 18 (20 less
+    /// one delivered, less the lost one). Each ACK delivers one segment and
+    /// pipe is taken after the ACK, before sending. PRR sends on every
+    /// other ACK from the first (the retransmission) instead of RFC 6675's
+    /// half window of silence, and pipe ends at ssthresh.
     #[test]
     fn single_loss_example() {
         let mut prr = Prr::start(10 * MSS, 20 * MSS);
-        // ack#3 triggered the retransmission: delivered 1, sends R.
-        let mut pipe = 19 * MSS; // 20 - lost 1 - delivered ... per the figure
-        let mut sent = Vec::new();
-        // Row "pipe" of the figure after ack#3 .. ack#19.
+        let mut pipe = 19 * MSS;
+        let mut sent_on = Vec::new();
         for ack in 3..=19 {
-            let sndcnt = prr.on_ack(MSS, pipe, MSS);
             pipe -= MSS; // this ACK's segment left the network
-            let n = sndcnt / MSS;
+            if ack == 3 {
+                pipe -= MSS; // segment 0 deemed lost
+            }
+            let n = prr.on_ack(MSS, pipe, MSS) / MSS;
             prr.on_send(n * MSS);
             pipe += n * MSS;
-            sent.push((ack, n));
+            if n > 0 {
+                sent_on.push((ack, n));
+            }
         }
-        // Sends on every other ACK: 3 (R), 5, 7, ... as in the figure, one
-        // segment each, about half the ACKs.
-        let total: usize = sent.iter().map(|&(_, n)| n).sum();
-        assert!(sent.iter().all(|&(_, n)| n <= 1));
-        assert!((8..=10).contains(&total), "{sent:?}");
-        // Never more than the proportional share of what was delivered.
-        assert!(prr.out <= prr.delivered.div_ceil(2) + MSS);
+        // The figure's "sent" row: R on ACK 3, N on 5, 7, ..., 15, then N N
+        // on 18 and 19 from ssthresh - pipe ("s").
+        let mut expect: Vec<_> = (3..=15).step_by(2).map(|a| (a, 1)).collect();
+        expect.extend([(18, 1), (19, 1)]);
+        assert_eq!(sent_on, expect);
+        assert_eq!(pipe, 10 * MSS, "pipe ends at ssthresh");
+        // The same total as RFC 6675 sends: R and eight new segments.
+        assert_eq!(prr.out, 9 * MSS);
     }
 
     /// RFC 6937 3.1, 15 losses: pipe 4 segments below ssthresh 10. SSRB
