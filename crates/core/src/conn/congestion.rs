@@ -44,6 +44,14 @@ pub trait CongestionControl: core::fmt::Debug + Send {
     /// Undoes a reduction found spurious (RFC 2883 section 5 D-SACKs):
     /// restores a window and threshold saved with `window()`/`ssthresh()`.
     fn undo(&mut self, cwnd: usize, ssthresh: usize);
+    /// Nothing was sent for more than an RTO: cwnd = min(cwnd, IW)
+    /// (RFC 5681 4.1, restart window).
+    fn on_idle_restart(&mut self, mss: usize);
+}
+
+/// RFC 5681 3.1 eq. 1: IW = min(4*SMSS, max(2*SMSS, 4380)).
+pub fn initial_window(mss: usize) -> usize {
+    (4 * mss).min((2 * mss).max(4380))
 }
 
 /// Builds the configured algorithm.
@@ -147,6 +155,9 @@ impl CongestionControl for NewReno {
         self.cwnd = self.cwnd.max(cwnd);
         self.ssthresh = ssthresh;
     }
+    fn on_idle_restart(&mut self, mss: usize) {
+        self.cwnd = self.cwnd.min(initial_window(mss));
+    }
 }
 
 /// No congestion control: only the peer's receive window limits sending.
@@ -175,6 +186,7 @@ impl CongestionControl for NoCongestionControl {
     }
     fn on_sack_recovery_end(&mut self) {}
     fn undo(&mut self, _: usize, _: usize) {}
+    fn on_idle_restart(&mut self, _: usize) {}
 }
 
 #[cfg(test)]

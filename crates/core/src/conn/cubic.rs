@@ -213,6 +213,12 @@ impl CongestionControl for Cubic {
         self.cwnd_prior = self.undo_cwnd_prior;
         self.epoch = None;
     }
+    fn on_idle_restart(&mut self, mss: usize) {
+        // RFC 5681 4.1's restart window; RFC 9438 5.8: the idle period is
+        // not part of t, so a new congestion avoidance stage begins.
+        self.cwnd = self.cwnd.min(super::congestion::initial_window(mss));
+        self.epoch = None;
+    }
 }
 
 #[cfg(test)]

@@ -245,6 +245,8 @@ pub struct Connection {
     undo: Option<Undo>,
     /// Loss-recovery counters.
     loss: LossStats,
+    /// When data was last sent (RFC 5681 4.1 restart after idle).
+    last_data_sent: Option<Instant>,
     /// Per-segment transmit times (RFC 8985 5.1), boxed once.
     sent: Box<sentlog::SentLog>,
     /// RACK's state (RFC 8985 6.1).
@@ -382,6 +384,7 @@ impl Connection {
             prr: Prr::default(),
             undo: None,
             loss: LossStats::default(),
+            last_data_sent: None,
             sent: Box::default(),
             rack: rack::Rack::default(),
             tlp_pending: false,

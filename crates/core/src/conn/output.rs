@@ -283,6 +283,17 @@ impl Connection {
                 self.snd_nxt = r.min(self.snd_max);
             }
         }
+        if self.snd_una == self.snd_max
+            && self.state.is_synchronized()
+            && self
+                .last_data_sent
+                .is_some_and(|t| now.saturating_since(t) > self.rtt.rto())
+        {
+            // RFC 5681 4.1: idle for more than an RTO, restart from
+            // min(cwnd, IW) rather than burst a stale window.
+            self.cc.on_idle_restart(self.payload_mss());
+            self.last_data_sent = None;
+        }
         if let Some((seq, len, fin)) = self.next_data_segment() {
             let probe = self.force_probe && self.snd_wnd == 0;
             self.force_probe = false;
@@ -454,6 +465,7 @@ impl Connection {
     /// Loss-recovery bookkeeping for a data / FIN segment just committed.
     fn after_data_sent(&mut self, ctx: &mut Ctx<'_>, plan: &Plan) {
         let sent = plan.advance_to.since(plan.seq);
+        self.last_data_sent = Some(ctx.now);
         if self.in_sack_recovery() {
             // RFC 6675 (C.4) pipe grows; RFC 6937 prr_out grows.
             self.pipe += sent;

@@ -281,3 +281,26 @@ fn dsack_of_every_retransmission_undoes_a_spurious_recovery() {
     );
     assert!(h.ep.connection(h.conn()).unwrap().cwnd() >= cwnd);
 }
+
+#[test]
+fn restart_after_idle_sends_no_more_than_the_initial_window() {
+    let mut h = sending(4, |_| {});
+    assert_eq!(h.recv().len(), 4);
+    h.advance(ms(50));
+    // Slow start (one ACK, RFC 5681 eq. 2): 5 segments.
+    h.send(Seg::ack_at(1, seg_start(4)).win(65535));
+    let cwnd = h.ep.connection(h.conn()).unwrap().cwnd();
+    assert_eq!(cwnd, 5 * MSS as usize);
+    // Idle for longer than the RTO (RFC 5681 4.1): IW again.
+    h.advance(ms(1000));
+    h.app_send(&bytes(0, 10 * MSS as usize));
+    assert_eq!(h.recv().len(), 4, "restart window = IW");
+    // Not after a short pause.
+    let mut h = sending(4, |_| {});
+    h.recv();
+    h.advance(ms(50));
+    h.send(Seg::ack_at(1, seg_start(4)).win(65535));
+    h.advance(ms(100));
+    h.app_send(&bytes(0, 10 * MSS as usize));
+    assert_eq!(h.recv().len(), 5);
+}
