@@ -1,6 +1,8 @@
 //! The send side's reaction to an acceptable ACK (RFC 9293 3.10.7.4 fifth
 //! check): RFC 5961 5.2 validation, RTT sampling (RFC 6298, Karn), fast
 //! retransmit and NewReno recovery (RFC 5681 3.2, RFC 6582), window update.
+//! With SACK, `recovery.rs` (RFC 6675 / 6937) and `rack.rs` (RFC 8985)
+//! take over loss detection and recovery.
 
 use super::{Connection, Ctx, timers::Timer};
 use crate::endpoint::EventKind;
