@@ -39,9 +39,25 @@ pub struct Config {
     /// Offer and accept window scaling (RFC 7323 section 2).
     pub window_scaling: bool,
     /// Offer and accept SACK (RFC 2018): SACK-permitted on SYNs, and SACK
-    /// blocks on ACKs while out-of-order data is held. Blocks the peer
-    /// sends are parsed and ignored (the sender does not use them yet).
+    /// blocks on ACKs while out-of-order data is held. The blocks the peer
+    /// sends feed the sender's scoreboard (see `sack_recovery`).
     pub sack: bool,
+    /// SACK-based loss recovery for the sender when SACK was agreed: RFC
+    /// 6675's scoreboard (`IsLost`, `NextSeg`, `pipe`), many holes repaired
+    /// per RTT, paced by RFC 6937 PRR-SSRB; D-SACKs (RFC 2883) counted and
+    /// used to undo spurious recoveries. `false` keeps RFC 6582 NewReno
+    /// recovery (one hole per RTT) even with SACK.
+    pub sack_recovery: bool,
+    /// RACK (RFC 8985 section 6) with SACK recovery: segments are deemed
+    /// lost by their transmit times (lost retransmissions and tail losses
+    /// included), with a reordering window of min_RTT / 4 widened by
+    /// D-SACKs, and a reorder timer.
+    pub rack: bool,
+    /// Tail Loss Probe (RFC 8985 section 7) with SACK: when the ACKs stop,
+    /// after PTO = 2 * SRTT (+ 200 ms for a single segment in flight,
+    /// never past the RTO) one probe goes out, new data or the last
+    /// segment, so a tail loss is repaired without a timeout.
+    pub tlp: bool,
     /// Offer and accept timestamps (RFC 7323 sections 3-5): TSval/TSecr on
     /// every segment, RTT samples from echoes, PAWS.
     pub timestamps: bool,
@@ -102,6 +118,9 @@ pub enum Congestion {
     NewReno,
     /// No congestion control: the window is limited by flow control only.
     None,
+    /// RFC 9438 CUBIC (the default), with RFC 6582 or RFC 6675 / 6937
+    /// recovery as for NewReno.
+    Cubic,
 }
 
 impl Default for Config {
@@ -121,6 +140,9 @@ impl Default for Config {
             msl: Duration::from_secs(30),
             window_scaling: true,
             sack: true,
+            sack_recovery: true,
+            rack: true,
+            tlp: true,
             timestamps: true,
             rst_challenge: true,
             syn_challenge: true,
@@ -133,7 +155,7 @@ impl Default for Config {
             fin_with_every_ack: false,
             challenge_ack_limit: 1000,
             oow_ack_interval: Duration::from_millis(500),
-            congestion: Congestion::NewReno,
+            congestion: Congestion::Cubic,
             max_persist: Duration::from_secs(60),
             tso_segments: 1,
         }

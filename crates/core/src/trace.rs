@@ -67,6 +67,81 @@ pub enum TraceKind {
         /// The packet's length in bytes.
         len: usize,
     },
+    /// The sender entered loss recovery.
+    RecoveryEntered {
+        /// What detected the loss.
+        cause: RecoveryCause,
+        /// RecoveryPoint: recovery ends when the peer acknowledges it.
+        recovery_point: crate::seq::SeqNum,
+        /// The slow-start threshold the congestion controller chose.
+        ssthresh: usize,
+    },
+    /// The sender left loss recovery (its RecoveryPoint was acknowledged,
+    /// or a retransmission timeout ended it).
+    RecoveryLeft {
+        /// What had started it.
+        cause: RecoveryCause,
+        /// Ended by a retransmission timeout rather than a full ACK.
+        timeout: bool,
+    },
+    /// A range of sent data was deemed lost and queued for retransmission.
+    SegmentLost {
+        /// First sequence number.
+        seq: crate::seq::SeqNum,
+        /// Length in sequence numbers.
+        len: usize,
+        /// The rule that decided it.
+        cause: RecoveryCause,
+    },
+    /// A Tail Loss Probe went out (RFC 8985 section 7).
+    TlpSent {
+        /// First sequence number of the probe.
+        seq: crate::seq::SeqNum,
+        /// Its payload length.
+        len: usize,
+        /// New data (true) or the last segment again (false).
+        new_data: bool,
+    },
+    /// A D-SACK block arrived (RFC 2883): the peer got something twice.
+    DsackReceived {
+        /// Left edge of the duplicate range.
+        left: crate::seq::SeqNum,
+        /// Right edge (exclusive).
+        right: crate::seq::SeqNum,
+    },
+    /// Every retransmission of a recovery episode was D-SACKed: the
+    /// congestion window reduction was undone (RFC 2883 section 5).
+    SpuriousRecoveryUndone {
+        /// The window restored.
+        cwnd: usize,
+    },
+}
+
+/// What detected a loss or started a recovery episode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RecoveryCause {
+    /// DupThresh duplicate ACKs (RFC 5681 3.2, RFC 6582 NewReno, or RFC
+    /// 6675 5 step 1).
+    DupAcks,
+    /// The SACK scoreboard's `IsLost` (RFC 6675 section 4).
+    Sack,
+    /// RACK's time-based loss detection (RFC 8985 section 6.2).
+    Rack,
+    /// A Tail Loss Probe's answer revealed the loss (RFC 8985 section 7.4).
+    Tlp,
+}
+
+impl RecoveryCause {
+    /// A short name.
+    pub const fn describe(self) -> &'static str {
+        match self {
+            RecoveryCause::DupAcks => "dupacks",
+            RecoveryCause::Sack => "sack",
+            RecoveryCause::Rack => "rack",
+            RecoveryCause::Tlp => "tlp",
+        }
+    }
 }
 
 /// Why an arriving segment was dropped.

@@ -130,6 +130,7 @@ fn check(name: &str, tcp: Config, a: IpAddr, b: IpAddr, drop_every: u64) {
     transfer(&mut p, true, (ca, cb), 4 * MIB, &src);
     transfer(&mut p, false, (ca, cb), 4 * MIB, &src);
     let rexmits = p.a.stats().retransmissions + p.b.stats().retransmissions;
+    let recoveries = p.a.stats().recoveries + p.b.stats().recoveries;
     let info = allocation_counter::measure(|| {
         transfer(&mut p, true, (ca, cb), 16 * MIB, &src);
         transfer(&mut p, false, (ca, cb), 16 * MIB, &src);
@@ -139,6 +140,14 @@ fn check(name: &str, tcp: Config, a: IpAddr, b: IpAddr, drop_every: u64) {
         rexmits > 0,
         drop_every > 0,
         "{name}: {rexmits} retransmissions while measuring"
+    );
+    // Losses are repaired by loss recovery (RFC 6675 / RACK-TLP or
+    // NewReno), not only by timeouts.
+    let recoveries = p.a.stats().recoveries + p.b.stats().recoveries - recoveries;
+    assert_eq!(
+        recoveries > 0,
+        drop_every > 0,
+        "{name}: {recoveries} recoveries while measuring"
     );
     assert_eq!(
         info.count_total, 0,
@@ -167,4 +176,13 @@ fn steady_state_bulk_transfer_does_not_allocate() {
     // Every 97th packet lost: duplicate ACKs with SACK blocks, out-of-order
     // data in the receive ring, fast retransmits and recovery.
     check("IPv4, 1% loss", Config::default(), v4.0, v4.1, 97);
+    // 5% loss: many holes per window, the scoreboard, RACK's marks and
+    // PRR all busy; and the same without SACK recovery (NewReno only).
+    check("IPv4, 5% loss", Config::default(), v4.0, v4.1, 19);
+    let reno = Config {
+        sack_recovery: false,
+        congestion: synack_core::config::Congestion::NewReno,
+        ..Config::default()
+    };
+    check("IPv4, 5% loss, NewReno", reno, v4.0, v4.1, 19);
 }

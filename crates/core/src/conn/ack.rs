@@ -1,6 +1,8 @@
 //! The send side's reaction to an acceptable ACK (RFC 9293 3.10.7.4 fifth
 //! check): RFC 5961 5.2 validation, RTT sampling (RFC 6298, Karn), fast
 //! retransmit and NewReno recovery (RFC 5681 3.2, RFC 6582), window update.
+//! With SACK, `recovery.rs` (RFC 6675 / 6937) and `rack.rs` (RFC 8985)
+//! take over loss detection and recovery.
 
 use super::{Connection, Ctx, timers::Timer};
 use crate::endpoint::EventKind;
@@ -35,9 +37,14 @@ impl Connection {
         }
         let window = usize::from(seg.window) << self.snd_wscale;
         let new_sack = self.sack_reports_new_data(seg);
+        // RFC 6675 section 5: Update() the scoreboard with every ACK.
+        let sack = self.sack_update(ctx, seg);
+        let mut acked = 0;
+        let mut dupack = false;
         // The peer answers: probing may go on as long as it does (MUST-36).
         self.unanswered_probes = 0;
         if ack.gt(self.snd_una) {
+            acked = ack.since(self.snd_una);
             // A timed, never-retransmitted segment gives the exact RTT
             // (Karn); without one (after a retransmission) the echoed
             // timestamp does (RFC 7323 4.1), conservatively when the echo
@@ -56,7 +63,16 @@ impl Connection {
             && (window == self.snd_wnd || new_sack)
             && self.snd_nxt.gt(self.snd_una)
         {
-            self.on_duplicate_ack();
+            dupack = true;
+            self.on_duplicate_ack(ctx);
+        }
+        // RFC 8985: RACK's loss detection, then the TLP episode's end.
+        self.rack_on_ack(ctx, ack, sack.dsack.is_some());
+        self.tlp_on_ack(ack, sack.dsack);
+        self.sack_after_ack(ctx, acked, sack, dupack);
+        if acked > 0 {
+            // RFC 8985 7.2: restart the PTO on an ACK of new data.
+            self.arm_tlp(ctx.now);
         }
         // Window update (RFC 9293 3.10.7.4): only from a newer segment.
         if self.snd_wl1.lt(seg.seq) || (self.snd_wl1 == seg.seq && self.snd_wl2.le(ack)) {
@@ -98,10 +114,21 @@ impl Connection {
         // `RttEstimator::sample`), never by the ACK of a retransmission:
         // otherwise an RTT above the RTO would never be learnt.
 
-        if self.in_recovery {
+        if self.in_sack_recovery() {
+            // RFC 6675 (A): a cumulative ACK covering RecoveryPoint ends it;
+            // a partial one is handled by `sack_after_ack` (B, C).
+            if ack.ge(self.recover) {
+                self.leave_sack_recovery(ctx, false);
+            }
+        } else if self.in_recovery {
             if ack.ge(self.recover) {
                 // Full ACK: leave recovery (RFC 6582 3.2 step 6).
                 self.in_recovery = false;
+                let kind = crate::trace::TraceKind::RecoveryLeft {
+                    cause: self.recovery_cause,
+                    timeout: false,
+                };
+                ctx.trace.record(ctx.now, self.local, self.remote, kind);
                 let flight = self.snd_nxt.since(self.snd_una);
                 self.cc.on_recovery_exit(flight, self.payload_mss());
             } else {
@@ -112,7 +139,9 @@ impl Connection {
             }
         } else {
             // Only data counts toward window growth, not SYN or FIN.
-            self.cc.on_ack(data_acked, self.payload_mss());
+            let srtt = self.rtt.srtt();
+            self.cc
+                .on_ack(data_acked, self.payload_mss(), ctx.now, srtt);
             // Keep `recover` trailing SND.UNA once passed, or after 2^31
             // bytes without loss the wrapping comparison would disable fast
             // retransmit (RFC 6582 3.2, note on wraparound).
@@ -139,7 +168,7 @@ impl Connection {
         }
     }
 
-    fn on_duplicate_ack(&mut self) {
+    fn on_duplicate_ack(&mut self, ctx: &mut Ctx<'_>) {
         self.dupacks += 1;
         let flight = self.snd_nxt.since(self.snd_una);
         // RFC 3042 Limited Transmit: each of the first two duplicate ACKs
@@ -150,7 +179,9 @@ impl Connection {
         } else {
             0
         };
-        if self.in_recovery {
+        if self.sack_mode() {
+            // RFC 6675 section 5 decides in `sack_after_ack`.
+        } else if self.in_recovery {
             self.cc.on_recovery_dupack(self.payload_mss());
         } else if self.dupacks == DUPACK_THRESHOLD && self.snd_una.gt(self.recover) {
             // RFC 6582 3.2 step 2: enter fast recovery only if the ACK covers
@@ -160,6 +191,14 @@ impl Connection {
             self.cc.on_fast_retransmit(flight, self.payload_mss());
             self.fast_rexmit_pending = true;
             self.rtt_timing = None;
+            self.recovery_cause = crate::trace::RecoveryCause::DupAcks;
+            self.count(ctx, super::recovery::Counter::Recovery);
+            let kind = crate::trace::TraceKind::RecoveryEntered {
+                cause: self.recovery_cause,
+                recovery_point: self.recover,
+                ssthresh: self.cc.ssthresh(),
+            };
+            ctx.trace.record(ctx.now, self.local, self.remote, kind);
         }
     }
 }

@@ -2,10 +2,12 @@
 //!
 //! The connection detects loss (duplicate ACKs, RTO) and runs fast
 //! retransmit / NewReno recovery bookkeeping; the algorithm only owns the
-//! congestion window and slow-start threshold. Other algorithms (CUBIC,
-//! RFC 9438) plug in by implementing [`CongestionControl`].
+//! congestion window and slow-start threshold. CUBIC (RFC 9438,
+//! `cubic.rs`) plugs in by implementing [`CongestionControl`].
 
 use crate::config::Congestion;
+use crate::time::Instant;
+use core::time::Duration;
 
 /// A congestion-window policy. All sizes are bytes; `mss` is SMSS.
 pub trait CongestionControl: core::fmt::Debug + Send {
@@ -15,8 +17,9 @@ pub trait CongestionControl: core::fmt::Debug + Send {
     fn window(&self) -> usize;
     /// Slow-start threshold (for display).
     fn ssthresh(&self) -> usize;
-    /// `acked` new bytes were cumulatively acknowledged outside recovery.
-    fn on_ack(&mut self, acked: usize, mss: usize);
+    /// `acked` new bytes were cumulatively acknowledged outside recovery,
+    /// at `now`, with the smoothed RTT `rtt` once measured.
+    fn on_ack(&mut self, acked: usize, mss: usize, now: Instant, rtt: Option<Duration>);
     /// Three duplicate ACKs: entering fast recovery with `flight` bytes
     /// outstanding (RFC 5681 3.2 steps 2-3).
     fn on_fast_retransmit(&mut self, flight: usize, mss: usize);
@@ -31,12 +34,31 @@ pub trait CongestionControl: core::fmt::Debug + Send {
     fn on_timeout(&mut self, flight: usize, mss: usize);
     /// Starts afresh for a send MSS learnt from the peer's SYN.
     fn reset(&mut self, mss: usize);
+    /// SACK-based recovery begins (RFC 6675 5 step 4.2, RFC 6937 3's
+    /// `ssthresh = CongCtrlAlg()`): reduce ssthresh for `flight` bytes
+    /// outstanding and return it. PRR then paces sending; the window is
+    /// set at the end with [`CongestionControl::on_sack_recovery_end`].
+    fn on_congestion_event(&mut self, flight: usize, mss: usize) -> usize;
+    /// SACK-based recovery ended: cwnd = ssthresh (RFC 6937 section 3).
+    fn on_sack_recovery_end(&mut self);
+    /// Undoes a reduction found spurious (RFC 2883 section 5 D-SACKs):
+    /// restores a window and threshold saved with `window()`/`ssthresh()`.
+    fn undo(&mut self, cwnd: usize, ssthresh: usize);
+    /// Nothing was sent for more than an RTO: cwnd = min(cwnd, IW)
+    /// (RFC 5681 4.1, restart window).
+    fn on_idle_restart(&mut self, mss: usize);
+}
+
+/// RFC 5681 3.1 eq. 1: IW = min(4*SMSS, max(2*SMSS, 4380)).
+pub fn initial_window(mss: usize) -> usize {
+    (4 * mss).min((2 * mss).max(4380))
 }
 
 /// Builds the configured algorithm.
 pub fn new_controller(kind: Congestion, mss: usize) -> Box<dyn CongestionControl> {
     match kind {
         Congestion::None => Box::new(NoCongestionControl),
+        Congestion::Cubic => Box::new(super::cubic::Cubic::new(mss)),
         _ => Box::new(NewReno::new(mss)),
     }
 }
@@ -77,7 +99,7 @@ impl CongestionControl for NewReno {
     fn ssthresh(&self) -> usize {
         self.ssthresh
     }
-    fn on_ack(&mut self, acked: usize, mss: usize) {
+    fn on_ack(&mut self, acked: usize, mss: usize, _: Instant, _: Option<Duration>) {
         if self.cwnd < self.ssthresh {
             // Slow start: cwnd += min(N, SMSS) (RFC 5681 eq. 2).
             self.cwnd += acked.min(mss);
@@ -120,6 +142,22 @@ impl CongestionControl for NewReno {
         self.cwnd = mss;
         self.bytes_acked = 0;
     }
+    fn on_congestion_event(&mut self, flight: usize, mss: usize) -> usize {
+        // RFC 6675 5 (4.2): ssthresh = cwnd = FlightSize / 2 (RFC 5681 eq. 4).
+        self.halve(flight, mss);
+        self.bytes_acked = 0;
+        self.ssthresh
+    }
+    fn on_sack_recovery_end(&mut self) {
+        self.cwnd = self.ssthresh;
+    }
+    fn undo(&mut self, cwnd: usize, ssthresh: usize) {
+        self.cwnd = self.cwnd.max(cwnd);
+        self.ssthresh = ssthresh;
+    }
+    fn on_idle_restart(&mut self, mss: usize) {
+        self.cwnd = self.cwnd.min(initial_window(mss));
+    }
 }
 
 /// No congestion control: only the peer's receive window limits sending.
@@ -136,13 +174,19 @@ impl CongestionControl for NoCongestionControl {
     fn ssthresh(&self) -> usize {
         usize::MAX
     }
-    fn on_ack(&mut self, _: usize, _: usize) {}
+    fn on_ack(&mut self, _: usize, _: usize, _: Instant, _: Option<Duration>) {}
     fn on_fast_retransmit(&mut self, _: usize, _: usize) {}
     fn on_recovery_dupack(&mut self, _: usize) {}
     fn on_partial_ack(&mut self, _: usize, _: usize) {}
     fn on_recovery_exit(&mut self, _: usize, _: usize) {}
     fn on_timeout(&mut self, _: usize, _: usize) {}
     fn reset(&mut self, _: usize) {}
+    fn on_congestion_event(&mut self, _: usize, _: usize) -> usize {
+        usize::MAX
+    }
+    fn on_sack_recovery_end(&mut self) {}
+    fn undo(&mut self, _: usize, _: usize) {}
+    fn on_idle_restart(&mut self, _: usize) {}
 }
 
 #[cfg(test)]
@@ -154,9 +198,9 @@ mod tests {
         let mss = 1000;
         let mut c = NewReno::new(mss);
         assert_eq!(c.window(), 4000);
-        c.on_ack(1000, mss);
+        c.on_ack(1000, mss, Instant::ZERO, None);
         assert_eq!(c.window(), 5000);
-        c.on_ack(5000, mss); // capped at one SMSS per ACK
+        c.on_ack(5000, mss, Instant::ZERO, None); // capped at one SMSS per ACK
         assert_eq!(c.window(), 6000);
         c.on_fast_retransmit(10_000, mss);
         assert_eq!(c.ssthresh(), 5000);
@@ -168,12 +212,12 @@ mod tests {
         c.on_recovery_exit(3000, mss);
         assert_eq!(c.window(), 4000);
         // Now below ssthresh: slow start again until 5000.
-        c.on_ack(1000, mss);
+        c.on_ack(1000, mss, Instant::ZERO, None);
         assert_eq!(c.window(), 5000);
         // Congestion avoidance: +1 MSS per window acked.
-        c.on_ack(2500, mss);
+        c.on_ack(2500, mss, Instant::ZERO, None);
         assert_eq!(c.window(), 5000);
-        c.on_ack(2500, mss);
+        c.on_ack(2500, mss, Instant::ZERO, None);
         assert_eq!(c.window(), 6000);
         c.on_timeout(6000, mss);
         assert_eq!((c.window(), c.ssthresh()), (1000, 3000));

@@ -14,6 +14,11 @@
 //! - `keepalive`: RFC 1122 keep-alive probes;
 //! - `timestamps`: RFC 7323 TSval/TSecr, RTTM and PAWS;
 //! - `sack`: RFC 2018 SACK blocks for the out-of-order data we hold;
+//! - `scoreboard`, `recovery`, `prr`: the sender's RFC 6675 SACK-based
+//!   loss recovery paced by RFC 6937 PRR;
+//! - `sentlog`, `rack`, `tlp`: RFC 8985 RACK-TLP over per-segment
+//!   transmit times;
+//! - `cubic`: RFC 9438 CUBIC behind `congestion`'s trait;
 //! - `ring`, `assembler`, `rtt`, `congestion`, `timers`: building blocks.
 //!
 //! The endpoint owns connections and calls them with a `Ctx` that carries
@@ -23,19 +28,27 @@ mod ack;
 mod app;
 pub mod assembler;
 pub mod congestion;
+pub mod cubic;
 mod hold;
 mod input;
 mod keepalive;
 mod open;
 mod output;
+pub mod prr;
+mod rack;
+mod recovery;
 pub mod ring;
 pub mod rtt;
 mod sack;
+pub mod scoreboard;
+pub mod sentlog;
 mod state;
 mod timer_events;
 pub mod timers;
 mod timestamps;
+mod tlp;
 
+pub use recovery::LossStats;
 pub use state::{Cause, State};
 
 use crate::config::Config;
@@ -48,8 +61,11 @@ use assembler::Assembler;
 use congestion::CongestionControl;
 use core::net::SocketAddr;
 use core::time::Duration;
+use prr::Prr;
+use recovery::Undo;
 use ring::RingBuffer;
 use rtt::RttEstimator;
+use scoreboard::Scoreboard;
 use std::collections::VecDeque;
 use timers::{Timer, Timers};
 
@@ -208,6 +224,41 @@ pub struct Connection {
     /// RFC 6582 `recover`.
     recover: SeqNum,
     fast_rexmit_pending: bool,
+    /// The sender's SACK scoreboard (RFC 6675 section 4).
+    scoreboard: Scoreboard,
+    /// The current recovery is RFC 6675's (else RFC 6582's).
+    sack_recovery: bool,
+    /// What started the current (or last) recovery.
+    recovery_cause: crate::trace::RecoveryCause,
+    /// RFC 6675 HighRxt: one past the highest octet retransmitted by
+    /// NextSeg rules (1) and (3).
+    high_rxt: SeqNum,
+    /// RFC 6675 RescueRxt.
+    rescue_rxt: Option<SeqNum>,
+    /// RFC 6675 `pipe`: recomputed per ACK, raised per transmission (C.4).
+    pipe: usize,
+    /// cwnd during SACK recovery: pipe + PRR's sndcnt (RFC 6937 section 3).
+    recovery_cwnd: usize,
+    /// PRR's state for the current episode.
+    prr: Prr,
+    /// What undoes the last episode if it proves spurious (RFC 2883 5).
+    undo: Option<Undo>,
+    /// Loss-recovery counters.
+    loss: LossStats,
+    /// When data was last sent (RFC 5681 4.1 restart after idle).
+    last_data_sent: Option<Instant>,
+    /// Per-segment transmit times (RFC 8985 5.1), boxed once.
+    sent: Box<sentlog::SentLog>,
+    /// RACK's state (RFC 8985 6.1).
+    rack: rack::Rack,
+    /// The PTO fired: a probe goes at the next transmit (RFC 8985 7.3).
+    tlp_pending: bool,
+    /// The probe is new data, sent past cwnd.
+    tlp_new_data: bool,
+    /// RFC 8985 `TLP.end_seq`: a probe is outstanding until it is acked.
+    tlp_end: Option<SeqNum>,
+    /// That probe resent data (`TLP.is_retrans`).
+    tlp_rexmit: bool,
 
     /// SYN or SYN-ACK must be (re)sent.
     syn_pending: bool,
@@ -323,6 +374,23 @@ impl Connection {
             in_recovery: false,
             recover: iss,
             fast_rexmit_pending: false,
+            scoreboard: Scoreboard::default(),
+            sack_recovery: false,
+            recovery_cause: crate::trace::RecoveryCause::DupAcks,
+            high_rxt: iss,
+            rescue_rxt: None,
+            pipe: 0,
+            recovery_cwnd: 0,
+            prr: Prr::default(),
+            undo: None,
+            loss: LossStats::default(),
+            last_data_sent: None,
+            sent: Box::default(),
+            rack: rack::Rack::default(),
+            tlp_pending: false,
+            tlp_new_data: false,
+            tlp_end: None,
+            tlp_rexmit: false,
             syn_pending: false,
             syn_retransmitted: false,
             ack_now: false,
@@ -390,9 +458,13 @@ impl Connection {
             || self.ack_now
             || self.dup_acks_owed > 0
             || self.fast_rexmit_pending
+            || self.tlp_pending
             || self.force_probe
             || self.keepalive_probe_pending
             || (self.state.is_synchronized() && self.next_data_segment().is_some())
+            || (self.in_sack_recovery()
+                && self.state.is_synchronized()
+                && matches!(self.next_seg(), Some(recovery::NextSeg::Rexmit(..))))
     }
 
     /// Highest sequence number sent so far.
@@ -423,9 +495,24 @@ impl Connection {
         self.snd_mss.saturating_sub(ts).max(1)
     }
 
-    /// The congestion window.
+    /// The congestion window (during SACK recovery, PRR's: pipe + sndcnt).
     pub fn cwnd(&self) -> usize {
-        self.cc.window()
+        if self.in_sack_recovery() {
+            self.recovery_cwnd
+        } else {
+            self.cc.window()
+        }
+    }
+
+    /// Loss-recovery counters: retransmissions by cause, recoveries,
+    /// D-SACKs, undos.
+    pub fn loss_stats(&self) -> LossStats {
+        self.loss
+    }
+
+    /// Is the sender in loss recovery (fast recovery or RFC 6675)?
+    pub fn in_recovery(&self) -> bool {
+        self.in_recovery
     }
 
     /// Smoothed RTT, once measured.

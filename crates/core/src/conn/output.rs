@@ -2,9 +2,9 @@
 //! driver's buffer: RST, SYN / SYN-ACK, retransmissions, new data (Nagle
 //! and sender SWS avoidance), FIN, zero-window probes and ACKs.
 
+use super::recovery::{Counter, Send};
 use super::{Connection, Ctx, State, timers::Timer};
 use crate::seq::SeqNum;
-use crate::time::Instant;
 use crate::trace::TraceKind;
 use crate::wire::{self, IpRepr, TcpFlags, TcpOptions, TcpRepr};
 use core::time::Duration;
@@ -32,6 +32,8 @@ struct Plan {
     retransmission: bool,
     /// Zero-window probe: does not move SND.NXT.
     probe: bool,
+    /// Why data goes out (loss-recovery bookkeeping and counters).
+    send: Send,
 }
 
 impl Connection {
@@ -42,7 +44,7 @@ impl Connection {
         if buf.len() < MAX_HEADERS + self.max_payload() {
             return None;
         }
-        let plan = self.plan(ctx.now)?;
+        let plan = self.plan(ctx)?;
         self.emit(ctx, buf, plan)
     }
 
@@ -77,9 +79,33 @@ impl Connection {
         let in_flight = nxt.since(self.snd_una);
         let cwnd = self.cc.window() + self.limited_transmit as usize * self.payload_mss();
         let wnd = self.snd_wnd.min(cwnd);
-        let usable = wnd.saturating_sub(in_flight);
+        let usable = if self.in_sack_recovery() {
+            // RFC 6675 (C): cwnd - pipe, PRR's cwnd (RFC 6937 section 3).
+            let budget = self.recovery_cwnd.saturating_sub(self.pipe);
+            self.snd_wnd.saturating_sub(in_flight).min(budget)
+        } else {
+            wnd.saturating_sub(in_flight)
+        };
         let mss = self.payload_mss();
+        let usable = if self.tlp_new_data {
+            // RFC 8985 7.3: the probe may go past cwnd (not the window).
+            usable.max(
+                self.snd_wnd
+                    .saturating_sub(in_flight)
+                    .min(self.payload_mss()),
+            )
+        } else {
+            usable
+        };
         let mut len = unsent.min(usable).min(self.max_payload());
+        if nxt.lt(self.snd_max)
+            && self.sack_mode()
+            && let Some(&(l, _)) = self.scoreboard.ranges().iter().find(|&&(l, _)| l.gt(nxt))
+        {
+            // Going back after an RTO: stop at data the peer SACKed since
+            // (RFC 6675 5.1: use the SACK information of the recovery).
+            len = len.min(l.since(nxt));
+        }
         if len > mss && len < unsent {
             // TSO: whole MSS-sized pieces unless this empties the queue
             // (as Linux's tcp_mss_split_point), so the device does not cut
@@ -131,7 +157,8 @@ impl Connection {
         }
     }
 
-    fn plan(&mut self, now: Instant) -> Option<Plan> {
+    fn plan(&mut self, ctx: &mut Ctx<'_>) -> Option<Plan> {
+        let now = ctx.now;
         let control_seq = self.control_seq();
         let base = Plan {
             seq: control_seq,
@@ -141,6 +168,7 @@ impl Connection {
             advance_to: control_seq,
             retransmission: false,
             probe: false,
+            send: Send::Normal,
         };
         if let Some(seq) = self.reply_rst.take() {
             return Some(Plan {
@@ -162,7 +190,7 @@ impl Connection {
             let flags = match self.state {
                 State::SynSent => TcpFlags::SYN,
                 State::SynReceived | State::FinWait1 => TcpFlags::SYN | TcpFlags::ACK,
-                _ => return self.plan(now),
+                _ => return self.plan(ctx),
             };
             return Some(Plan {
                 seq: self.iss,
@@ -179,7 +207,15 @@ impl Connection {
         if self.fast_rexmit_pending && self.state.is_synchronized() {
             self.fast_rexmit_pending = false;
             let data_end = self.send_data_end();
-            let len = data_end.since(self.snd_una).min(self.payload_mss());
+            let mut len = data_end.since(self.snd_una).min(self.payload_mss());
+            if self.sack_mode() {
+                len = len.min(self.first_hole_len());
+            }
+            if self.in_sack_recovery() {
+                // RFC 6675 5 (4.3): RescueRxt = the segment's highest octet
+                // (HighRxt follows when it is sent).
+                self.rescue_rxt = Some(self.snd_una + len);
+            }
             let fin =
                 self.fin_queued && self.snd_una + len == data_end && self.snd_max.gt(data_end);
             if len > 0 || fin {
@@ -190,9 +226,73 @@ impl Connection {
                     advance_to: self.snd_una + len + usize::from(fin),
                     retransmission: true,
                     probe: false,
+                    send: if self.in_sack_recovery()
+                        && self.recovery_cause == crate::trace::RecoveryCause::Rack
+                    {
+                        Send::Rack
+                    } else {
+                        Send::Fast
+                    },
                     ..base
                 });
             }
+        }
+        if self.tlp_pending && self.state.is_synchronized() {
+            // RFC 8985 7.3: new data if possible, else the last segment.
+            self.tlp_pending = false;
+            self.tlp_new_data = self.tlp_can_send_new();
+            if !self.tlp_new_data || self.next_data_segment().is_none() {
+                self.tlp_new_data = false;
+                let (seq, len, fin) = self.tlp_last_segment();
+                if len > 0 || fin {
+                    return Some(Plan {
+                        seq,
+                        flags: data_flags(len, fin, true),
+                        len,
+                        advance_to: seq + len + usize::from(fin),
+                        retransmission: true,
+                        send: Send::Tlp,
+                        ..base
+                    });
+                }
+            }
+        }
+        if self.in_sack_recovery()
+            && self.state.is_synchronized()
+            && let Some((seq, len, send)) = self.take_next_seg(ctx)
+        {
+            // RFC 6675 (C.1): NextSeg's retransmission.
+            return Some(Plan {
+                seq,
+                flags: data_flags(len, false, true),
+                len,
+                advance_to: seq + len,
+                retransmission: true,
+                send,
+                ..base
+            });
+        }
+        if self.sack_mode() && self.snd_nxt.lt(self.snd_max) && !self.in_recovery {
+            // Going back after an RTO: skip what the peer has SACKed.
+            while let Some(&(_, r)) = self
+                .scoreboard
+                .ranges()
+                .iter()
+                .find(|&&(l, r)| self.snd_nxt.ge(l) && self.snd_nxt.lt(r))
+            {
+                self.snd_nxt = r.min(self.snd_max);
+            }
+        }
+        if self.snd_una == self.snd_max
+            && self.state.is_synchronized()
+            && self
+                .last_data_sent
+                .is_some_and(|t| now.saturating_since(t) > self.rtt.rto())
+        {
+            // RFC 5681 4.1: idle for more than an RTO, restart from
+            // min(cwnd, IW) rather than burst a stale window.
+            self.cc.on_idle_restart(self.payload_mss());
+            self.last_data_sent = None;
         }
         if let Some((seq, len, fin)) = self.next_data_segment() {
             let probe = self.force_probe && self.snd_wnd == 0;
@@ -305,6 +405,9 @@ impl Connection {
         if plan.flags.rst() {
             ctx.stats.tx_rst += 1;
         }
+        if plan.advance_to.gt(plan.seq) && !plan.flags.syn() {
+            self.after_data_sent(ctx, &plan);
+        }
         if plan.retransmission {
             ctx.stats.retransmissions += 1;
             self.rtt_timing = None;
@@ -340,6 +443,10 @@ impl Connection {
                 if !self.timers.is_set(Timer::Retransmit) {
                     self.timers.set(Timer::Retransmit, ctx.now + self.rtt.rto());
                 }
+                if !plan.retransmission && !plan.flags.syn() {
+                    // RFC 8985 7.2: (re)start the PTO after new data.
+                    self.arm_tlp(ctx.now);
+                }
             }
         }
         ctx.trace.record(
@@ -353,6 +460,44 @@ impl Connection {
             },
         );
         Some(n)
+    }
+
+    /// Loss-recovery bookkeeping for a data / FIN segment just committed.
+    fn after_data_sent(&mut self, ctx: &mut Ctx<'_>, plan: &Plan) {
+        let sent = plan.advance_to.since(plan.seq);
+        self.last_data_sent = Some(ctx.now);
+        if self.in_sack_recovery() {
+            // RFC 6675 (C.4) pipe grows; RFC 6937 prr_out grows.
+            self.pipe += sent;
+            self.prr.on_send(sent);
+            if matches!(plan.send, Send::Fast | Send::Rack) && plan.advance_to.gt(self.high_rxt) {
+                // (C.2) HighRxt: not for rule (4)'s rescue.
+                self.high_rxt = plan.advance_to;
+            }
+        }
+        if self.sack_mode() && !plan.probe {
+            // RFC 8985 5.1: the segment's transmit time.
+            self.sent.on_send(plan.seq, plan.advance_to, ctx.now);
+        }
+        if plan.send == Send::Tlp {
+            self.on_tlp_sent(ctx, plan.seq, plan.len, false);
+        } else if self.tlp_new_data && !plan.retransmission {
+            self.tlp_new_data = false;
+            self.on_tlp_sent(ctx, plan.seq, plan.len, true);
+        }
+        if !plan.retransmission {
+            return;
+        }
+        if self.in_recovery {
+            self.note_episode_rexmit();
+        }
+        match plan.send {
+            Send::Fast | Send::Rescue => self.count(ctx, Counter::Fast),
+            Send::Rack => self.count(ctx, Counter::Rack),
+            Send::Tlp => {}
+            Send::Normal if !plan.probe && plan.len > 0 => self.count(ctx, Counter::Rto),
+            Send::Normal => {}
+        }
     }
 
     /// Arms the persist timer when queued data cannot go out and nothing is

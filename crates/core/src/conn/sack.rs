@@ -15,9 +15,10 @@ impl Connection {
     }
 
     /// Does this ACK SACK data above SND.UNA that no earlier ACK did
-    /// (RFC 6675's DupAck condition)? Without a scoreboard, "new" means
-    /// beyond the highest SACKed sequence number seen so far, which is what
-    /// each segment arriving after a loss reports. D-SACK blocks (at or
+    /// (RFC 6675's DupAck condition)? Here "new" means beyond the highest
+    /// SACKed sequence number seen so far, which is what each segment
+    /// arriving after a loss reports (the scoreboard of `scoreboard.rs`
+    /// gives the exact count for RFC 6675 recovery). D-SACK blocks (at or
     /// below SND.UNA, RFC 2883) and blocks past SND.MAX count for nothing.
     pub(super) fn sack_reports_new_data(&mut self, seg: &crate::wire::TcpRepr) -> bool {
         if !self.sack_ok {

@@ -14,6 +14,8 @@ impl Connection {
                 Timer::DelayedAck => self.ack_now = true,
                 Timer::TimeWait => self.set_state(ctx, State::Closed, Cause::TimeWaitExpired),
                 Timer::KeepAlive => self.on_keepalive_timeout(ctx),
+                Timer::RackReorder => self.on_rack_reorder_timeout(ctx),
+                Timer::Tlp => self.on_tlp_timeout(ctx),
                 Timer::FinWait2 => {
                     if self.state == State::FinWait2 && !self.app_owned {
                         self.set_state(ctx, State::Closed, Cause::Timeout);
@@ -76,6 +78,38 @@ impl Connection {
             return;
         }
         let flight = self.snd_max.since(self.snd_una);
+        self.count(ctx, super::recovery::Counter::RtoEvent);
+        if self.in_recovery {
+            if self.sack_recovery {
+                self.leave_sack_recovery(ctx, true);
+            } else {
+                let kind = crate::trace::TraceKind::RecoveryLeft {
+                    cause: self.recovery_cause,
+                    timeout: true,
+                };
+                ctx.trace.record(ctx.now, self.local, self.remote, kind);
+            }
+        }
+        // RFC 6675 5.1 (after RFC 2018): expunge the SACK information, as
+        // the receiver may have reneged; the ACKs of the retransmissions
+        // rebuild it. No undo across a timeout.
+        self.scoreboard.clear();
+        self.sack_recovery = false;
+        self.high_rxt = self.snd_una;
+        self.rescue_rxt = None;
+        self.undo = None;
+        // RFC 8985 6.3 / 7: the timeout supersedes RACK's and TLP's timers;
+        // the go-back resends (and re-times) everything unSACKed.
+        self.timers.clear(Timer::RackReorder);
+        self.timers.clear(Timer::Tlp);
+        self.tlp_pending = false;
+        self.tlp_new_data = false;
+        self.tlp_end = None;
+        for i in 0..self.sent.len() {
+            let s = self.sent.get_mut(i);
+            s.lost = false;
+            s.sacked = false;
+        }
         self.cc.on_timeout(flight, self.payload_mss());
         // RFC 6582 section 4: remember the highest sequence sent.
         self.recover = self.snd_max;

@@ -19,10 +19,14 @@ pub enum Timer {
     /// Keep-alive: idle time, then probes (RFC 9293 3.8.4, RFC 1122
     /// 4.2.3.6).
     KeepAlive = 5,
+    /// RACK's reorder timer (RFC 8985 6.2 step 5).
+    RackReorder = 6,
+    /// Tail Loss Probe timeout, PTO (RFC 8985 7.2).
+    Tlp = 7,
 }
 
 /// Number of timers.
-const COUNT: usize = 6;
+const COUNT: usize = 8;
 
 impl Timer {
     const ALL: [Timer; COUNT] = [
@@ -32,6 +36,8 @@ impl Timer {
         Timer::TimeWait,
         Timer::FinWait2,
         Timer::KeepAlive,
+        Timer::RackReorder,
+        Timer::Tlp,
     ];
 }
 

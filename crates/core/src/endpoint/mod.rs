@@ -102,6 +102,23 @@ pub struct Stats {
     pub tx_rst: u64,
     /// Retransmitted segments.
     pub retransmissions: u64,
+    /// Of those: fast retransmissions, by duplicate ACKs or the SACK
+    /// scoreboard during loss recovery (RFC 5681 3.2, RFC 6675).
+    pub fast_retransmits: u64,
+    /// Of those: segments RACK deemed lost by time (RFC 8985 6.2).
+    pub rack_retransmits: u64,
+    /// Tail Loss Probes sent, new data or not (RFC 8985 section 7).
+    pub tlp_probes: u64,
+    /// Of the retransmissions: those sent after a retransmission timeout.
+    pub rto_retransmits: u64,
+    /// Retransmission timeouts of data (SYNs not counted).
+    pub rto_events: u64,
+    /// Loss recovery episodes entered (fast recovery, RFC 6675 or RACK).
+    pub recoveries: u64,
+    /// D-SACK blocks received (RFC 2883).
+    pub dsacks: u64,
+    /// Recovery episodes undone as spurious (RFC 2883 section 5).
+    pub spurious_undos: u64,
     /// Challenge ACKs sent (RFC 5961).
     pub challenge_acks: u64,
     /// Segments dropped by PAWS (RFC 7323 section 5).

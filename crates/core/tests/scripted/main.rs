@@ -14,6 +14,7 @@ mod established;
 mod ipv6;
 mod keepalive;
 mod listen;
+mod loss_recovery;
 mod malformed;
 mod options;
 mod retransmit;

@@ -109,6 +109,12 @@ pub fn script_config() -> Config {
         // FreeBSD's keepcnt (its keepidle and keepintvl are synack's).
         keepalive_probes: 8,
         delayed_ack: core::time::Duration::from_millis(40),
+        // FreeBSD's default stack runs NewReno (CUBIC is synack's default).
+        congestion: synack_core::config::Congestion::NewReno,
+        // FreeBSD's default stack has no RACK and no TLP (those are its
+        // separate RACK stack's).
+        rack: false,
+        tlp: false,
         ..Config::default()
     }
 }

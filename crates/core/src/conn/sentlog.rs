@@ -1,0 +1,173 @@
+//! The retransmission queue's per-segment record (RFC 8985 section 5.1):
+//! each sent range between SND.UNA and SND.MAX with its latest transmit
+//! time, whether it was retransmitted, SACKed or deemed lost by RACK. A
+//! fixed-capacity ring, boxed once per connection: recording a segment
+//! never allocates. When full, a new segment is merged into the last
+//! record (which then carries the later time: loss is detected later for
+//! it, never too early).
+
+use crate::seq::SeqNum;
+use crate::time::Instant;
+
+/// Records kept.
+pub const CAPACITY: usize = 256;
+
+/// One sent range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SentSeg {
+    /// First sequence number.
+    pub start: SeqNum,
+    /// One past the last.
+    pub end: SeqNum,
+    /// Latest transmission (RFC 8985 `Segment.xmit_ts`).
+    pub xmit: Instant,
+    /// Sent more than once (`Segment.retransmitted`).
+    pub rexmit: bool,
+    /// Covered by SACK blocks.
+    pub sacked: bool,
+    /// RACK deemed it lost; cleared when it is resent.
+    pub lost: bool,
+}
+
+const EMPTY: SentSeg = SentSeg {
+    start: SeqNum(0),
+    end: SeqNum(0),
+    xmit: Instant::ZERO,
+    rexmit: false,
+    sacked: false,
+    lost: false,
+};
+
+/// The sent segments, lowest first.
+#[derive(Clone, Debug)]
+pub struct SentLog {
+    segs: [SentSeg; CAPACITY],
+    head: usize,
+    len: usize,
+}
+
+impl Default for SentLog {
+    fn default() -> Self {
+        SentLog {
+            segs: [EMPTY; CAPACITY],
+            head: 0,
+            len: 0,
+        }
+    }
+}
+
+impl SentLog {
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// No record.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Forgets everything.
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// The `i`-th record from the lowest.
+    pub fn get(&self, i: usize) -> &SentSeg {
+        &self.segs[(self.head + i) % CAPACITY]
+    }
+
+    /// The `i`-th record, mutably.
+    pub fn get_mut(&mut self, i: usize) -> &mut SentSeg {
+        &mut self.segs[(self.head + i) % CAPACITY]
+    }
+
+    /// The highest record.
+    pub fn last(&self) -> Option<&SentSeg> {
+        (self.len > 0).then(|| self.get(self.len - 1))
+    }
+
+    /// Records `[start, end)` sent at `now`: new data is appended, a
+    /// retransmission refreshes the records it overlaps.
+    pub fn on_send(&mut self, start: SeqNum, end: SeqNum, now: Instant) {
+        let top = self.last().map(|s| s.end);
+        if let Some(top) = top
+            && start.lt(top)
+        {
+            for i in 0..self.len {
+                let s = self.get_mut(i);
+                if s.start.lt(end) && s.end.gt(start) {
+                    s.xmit = now;
+                    s.rexmit = true;
+                    s.lost = false;
+                }
+            }
+            if end.le(top) {
+                return;
+            }
+        }
+        let start = top.map_or(start, |t| start.max(t));
+        let seg = SentSeg {
+            start,
+            end,
+            xmit: now,
+            ..EMPTY
+        };
+        if self.len == CAPACITY {
+            let last = self.get_mut(CAPACITY - 1);
+            last.end = end;
+            last.xmit = now;
+            last.sacked = false;
+            return;
+        }
+        self.len += 1;
+        *self.get_mut(self.len - 1) = seg;
+    }
+
+    /// Drops what the cumulative ACK `una` covers, passing each record
+    /// newly acknowledged in full (and not SACKed before) to `delivered`.
+    pub fn advance(&mut self, una: SeqNum, mut delivered: impl FnMut(&SentSeg)) {
+        while self.len > 0 {
+            let s = *self.get(0);
+            if s.end.gt(una) {
+                if s.start.lt(una) {
+                    self.get_mut(0).start = una;
+                }
+                return;
+            }
+            if !s.sacked {
+                delivered(&s);
+            }
+            self.head = (self.head + 1) % CAPACITY;
+            self.len -= 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn append_refresh_advance_and_merge() {
+        let mut log = SentLog::default();
+        let t = Instant::from_millis;
+        log.on_send(SeqNum(0), SeqNum(100), t(1));
+        log.on_send(SeqNum(100), SeqNum(200), t(2));
+        log.on_send(SeqNum(0), SeqNum(100), t(3));
+        assert_eq!(log.len(), 2);
+        assert!(log.get(0).rexmit && log.get(0).xmit == t(3));
+        let mut got = Vec::new();
+        log.advance(SeqNum(150), |s| got.push(s.start));
+        assert_eq!(got, [SeqNum(0)]);
+        assert_eq!(log.get(0).start, SeqNum(150));
+        for i in 0..CAPACITY as u32 + 10 {
+            log.on_send(SeqNum(200 + i * 10), SeqNum(210 + i * 10), t(5));
+        }
+        assert_eq!(log.len(), CAPACITY);
+        assert_eq!(
+            log.last().unwrap().end,
+            SeqNum(210 + (CAPACITY as u32 + 9) * 10)
+        );
+    }
+}

@@ -1,0 +1,306 @@
+//! Sender-side loss recovery against a scripted peer: RFC 6675 SACK
+//! recovery (several holes per RTT), RFC 8985 RACK's time-based loss
+//! detection and the Tail Loss Probe's timing.
+
+use crate::harness::*;
+use core::time::Duration;
+use synack_core::conn::LossStats;
+use synack_core::trace::{RecoveryCause, TraceKind};
+use synack_core::wire::{SackBlocks, TcpOptions};
+
+const MSS: u32 = 536;
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// A passive open with SACK, MSS 536, Nagle off; `n` segments sent.
+fn sending(n: u32, tweak: impl FnOnce(&mut synack_core::Config)) -> Harness {
+    let mut h = Harness::with_config(false, |c| {
+        c.tcp.sack = true;
+        c.tcp.timestamps = false;
+        c.tcp.send_buffer = 64 * 1024;
+        tweak(&mut c.tcp);
+    });
+    h.listen(8);
+    let o = TcpOptions {
+        mss: Some(MSS as u16),
+        sack_permitted: true,
+        ..TcpOptions::default()
+    };
+    h.send(Seg::syn(0).opts(o).no_ack());
+    assert_eq!(h.recv().len(), 1);
+    // A 50 ms handshake: SRTT 50 ms, RTO 200 ms (the floor).
+    h.advance(ms(50));
+    h.send(Seg::ack_at(1, 1).win(65535));
+    let l = h.listener.unwrap();
+    h.conn = Some(h.ep.accept(l).unwrap());
+    h.ep.set_nodelay(h.conn(), true).unwrap();
+    h.app_send(&bytes(0, (n * MSS) as usize));
+    h
+}
+
+fn sack(h: &Harness, blocks: &[(u32, u32)]) -> TcpOptions {
+    let iss = h.iss();
+    let mut b = SackBlocks::default();
+    for &(l, r) in blocks {
+        b.push(iss + l as usize, iss + r as usize);
+    }
+    TcpOptions {
+        sack_blocks: b,
+        ..TcpOptions::default()
+    }
+}
+
+fn seg_start(k: u32) -> u32 {
+    1 + k * MSS
+}
+
+fn traces(h: &mut Harness) -> Vec<TraceKind> {
+    std::iter::from_fn(|| h.ep.poll_trace())
+        .map(|t| t.kind)
+        .collect()
+}
+
+fn stats(h: &Harness) -> LossStats {
+    h.ep.connection(h.conn()).unwrap().loss_stats()
+}
+
+#[test]
+fn sack_recovery_repairs_two_holes_in_one_round_trip() {
+    // RACK off: RFC 6675's IsLost alone decides; NewReno's halving.
+    let mut h = sending(10, |c| {
+        c.rack = false;
+        c.congestion = synack_core::config::Congestion::NewReno;
+    });
+    assert_eq!(h.recv().len(), 4, "initial window");
+    h.advance(ms(50));
+    let w = 65535;
+    h.send(Seg::ack_at(1, seg_start(1)).win(w));
+    h.send(Seg::ack_at(1, seg_start(2)).win(w));
+    let out = h.recv();
+    assert_eq!(out.len(), 4, "slow start: segments 4 to 7: {out:?}");
+    // Segments 2 and 4 lost; 3, 5, 6 and 7 SACKed one by one.
+    let blocks = |hi: u32| {
+        if hi == 3 {
+            vec![(seg_start(3), seg_start(4))]
+        } else {
+            vec![
+                (seg_start(5), seg_start(hi + 1)),
+                (seg_start(3), seg_start(4)),
+            ]
+        }
+    };
+    let dup = |h: &mut Harness, hi: u32| {
+        let o = sack(h, &blocks(hi));
+        h.send(Seg::ack_at(1, seg_start(2)).win(w).opts(o));
+        h.recv()
+    };
+    // RFC 3042 limited transmit: each of the first two DupAcks lets one
+    // new segment out; no retransmission yet.
+    let out = dup(&mut h, 3);
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].seq, seg_start(8), "one SACKed segment is no loss");
+    let out = dup(&mut h, 5);
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].seq, seg_start(9));
+    // Third DupAck (and IsLost(2): 3 segments SACKed above): recovery,
+    // the first hole goes (RFC 6675 5 step 4.3).
+    let out = dup(&mut h, 6);
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(
+        (out[0].seq, out[0].data.len()),
+        (seg_start(2), MSS as usize)
+    );
+    // Segment 7 SACKed: IsLost(4) now (3 SMSS above it): NextSeg rule (1)
+    // repairs the second hole in the same round trip.
+    let out: Vec<_> = dup(&mut h, 7).into_iter().map(|s| s.seq).collect();
+    assert!(out.contains(&seg_start(4)), "second hole repaired: {out:?}");
+    assert!(
+        !out.contains(&seg_start(2)),
+        "first hole not resent twice: {out:?}"
+    );
+    let c = h.ep.connection(h.conn()).unwrap();
+    assert!(c.in_recovery());
+    // PRR-SSRB: cwnd = pipe + sndcnt, at most ssthresh (FlightSize 8 / 2).
+    assert!(c.cwnd() <= 4 * MSS as usize, "cwnd {}", c.cwnd());
+    let s = stats(&h);
+    assert_eq!((s.recoveries, s.fast_retransmits, s.rto_events), (1, 2, 0));
+    // The cumulative ACK of everything ends recovery at RecoveryPoint.
+    h.send(Seg::ack_at(1, seg_start(10)).win(w));
+    h.recv();
+    assert!(!h.ep.connection(h.conn()).unwrap().in_recovery());
+}
+
+#[test]
+fn rack_marks_a_loss_by_time_before_three_duplicates() {
+    let mut h = sending(4, |_| {});
+    assert_eq!(h.recv().len(), 4);
+    h.advance(ms(50));
+    // Only segment 2 arrives: one DupAck. RACK.rtt = 50 ms, min_RTT / 4 =
+    // 12.5 ms: segment 1, sent with it, is lost 62.5 ms after sending.
+    h.send(
+        Seg::ack_at(1, 1)
+            .win(65535)
+            .opts(sack(&h, &[(seg_start(1), seg_start(2))])),
+    );
+    assert!(h.recv().is_empty());
+    h.advance(ms(12));
+    assert!(h.recv().is_empty(), "inside the reordering window");
+    h.advance(ms(1));
+    let out = h.recv();
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!((out[0].seq, out[0].data.len()), (1, MSS as usize));
+    let s = stats(&h);
+    assert_eq!((s.recoveries, s.rack_retransmits, s.rto_events), (1, 1, 0));
+}
+
+#[test]
+fn tail_loss_probe_after_two_srtt_instead_of_an_rto() {
+    let mut h = sending(4, |_| {});
+    assert_eq!(h.recv().len(), 4);
+    h.advance(ms(50));
+    // Two segments acked (SRTT 50 ms); the last two are lost.
+    h.send(Seg::ack_at(1, seg_start(2)).win(65535));
+    assert!(h.recv().is_empty());
+    let acked_at = h.now;
+    h.advance(ms(99));
+    assert!(h.recv().is_empty(), "PTO is 2 * SRTT");
+    h.advance(ms(2));
+    let out = h.recv_timed();
+    assert_eq!(out.len(), 1, "{out:?}");
+    let (at, probe) = &out[0];
+    assert_eq!(*at - acked_at, ms(100));
+    // No new data: the last segment again.
+    assert_eq!((probe.seq, probe.data.len()), (seg_start(3), MSS as usize));
+    assert_eq!(stats(&h).tlp_probes, 1);
+    // Its ACK, one RTT later, SACKs it: RACK finds segment 2 lost (sent
+    // long before the probe), no RTO.
+    h.advance(ms(50));
+    h.send(
+        Seg::ack_at(1, seg_start(2))
+            .win(65535)
+            .opts(sack(&h, &[(seg_start(3), seg_start(4))])),
+    );
+    let out = h.recv();
+    assert!(out.iter().any(|s| s.seq == seg_start(2)), "{out:?}");
+    h.send(Seg::ack_at(1, seg_start(4)).win(65535));
+    h.advance(ms(2000));
+    let s = stats(&h);
+    assert_eq!((s.rto_events, s.rack_retransmits, s.recoveries), (0, 1, 1));
+    // Every step is in the trace.
+    let t = traces(&mut h);
+    let at = |f: &dyn Fn(&TraceKind) -> bool| t.iter().position(f);
+    let probe = at(&|k| {
+        matches!(k, TraceKind::TlpSent { seq, len: 536, new_data: false }
+            if *seq == h.iss() + seg_start(3) as usize)
+    });
+    let lost = at(&|k| {
+        matches!(k, TraceKind::SegmentLost { seq, cause: RecoveryCause::Rack, .. }
+            if *seq == h.iss() + seg_start(2) as usize)
+    });
+    let entered = at(&|k| {
+        matches!(
+            k,
+            TraceKind::RecoveryEntered {
+                cause: RecoveryCause::Rack,
+                ..
+            }
+        )
+    });
+    let left = at(&|k| matches!(k, TraceKind::RecoveryLeft { timeout: false, .. }));
+    assert!(
+        probe < lost && lost < entered && entered < left && probe.is_some(),
+        "{probe:?} {lost:?} {entered:?} {left:?}: {t:?}"
+    );
+}
+
+#[test]
+fn probe_for_a_single_segment_waits_for_the_ack_delay_and_yields_to_the_rto() {
+    let mut h = sending(4, |_| {});
+    assert_eq!(h.recv().len(), 4);
+    h.advance(ms(50));
+    // One segment left in flight: PTO = 2 * SRTT + 200 ms = 300 ms, past
+    // the RTO (200 ms, the floor): the RTO goes first, no probe.
+    h.send(Seg::ack_at(1, seg_start(3)).win(65535));
+    h.advance(ms(250));
+    let out = h.recv();
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].seq, seg_start(3));
+    let s = stats(&h);
+    assert_eq!((s.tlp_probes, s.rto_events), (0, 1));
+}
+
+#[test]
+fn tlp_off_means_an_rto() {
+    let mut h = sending(4, |c| c.tlp = false);
+    assert_eq!(h.recv().len(), 4);
+    h.advance(ms(50));
+    h.send(Seg::ack_at(1, seg_start(2)).win(65535));
+    h.advance(ms(150));
+    assert!(h.recv().is_empty(), "no probe");
+    h.advance(ms(100));
+    assert_eq!(h.recv().len(), 1);
+    assert_eq!(stats(&h).rto_events, 1);
+}
+
+#[test]
+fn dsack_of_every_retransmission_undoes_a_spurious_recovery() {
+    let mut h = sending(4, |_| {});
+    assert_eq!(h.recv().len(), 4);
+    let cwnd = h.ep.connection(h.conn()).unwrap().cwnd();
+    h.advance(ms(50));
+    // Segment 0 is only delayed: 1, 2 and 3 are SACKed first (three
+    // DupAcks), so it is retransmitted and the window cut.
+    let w = 65535;
+    for hi in 2..=4 {
+        let o = sack(&h, &[(seg_start(1), seg_start(hi))]);
+        h.send(Seg::ack_at(1, 1).win(w).opts(o));
+    }
+    let out = h.recv();
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].seq, 1);
+    assert!(h.ep.connection(h.conn()).unwrap().in_recovery());
+    // The original arrives: everything acked, recovery over.
+    h.send(Seg::ack_at(1, seg_start(4)).win(w));
+    assert!(!h.ep.connection(h.conn()).unwrap().in_recovery());
+    assert!(h.ep.connection(h.conn()).unwrap().cwnd() < cwnd);
+    // Then the retransmission: a D-SACK below SND.UNA (RFC 2883 4.1).
+    let o = sack(&h, &[(1, seg_start(1))]);
+    h.send(Seg::ack_at(1, seg_start(4)).win(w).opts(o));
+    let s = stats(&h);
+    assert_eq!((s.recoveries, s.dsacks, s.spurious_undos), (1, 1, 1));
+    let t = traces(&mut h);
+    assert!(
+        t.iter()
+            .any(|k| matches!(k, TraceKind::DsackReceived { .. }))
+    );
+    assert!(
+        t.iter()
+            .any(|k| matches!(k, TraceKind::SpuriousRecoveryUndone { .. }))
+    );
+    assert!(h.ep.connection(h.conn()).unwrap().cwnd() >= cwnd);
+}
+
+#[test]
+fn restart_after_idle_sends_no_more_than_the_initial_window() {
+    let mut h = sending(4, |_| {});
+    assert_eq!(h.recv().len(), 4);
+    h.advance(ms(50));
+    // Slow start (one ACK, RFC 5681 eq. 2): 5 segments.
+    h.send(Seg::ack_at(1, seg_start(4)).win(65535));
+    let cwnd = h.ep.connection(h.conn()).unwrap().cwnd();
+    assert_eq!(cwnd, 5 * MSS as usize);
+    // Idle for longer than the RTO (RFC 5681 4.1): IW again.
+    h.advance(ms(1000));
+    h.app_send(&bytes(0, 10 * MSS as usize));
+    assert_eq!(h.recv().len(), 4, "restart window = IW");
+    // Not after a short pause.
+    let mut h = sending(4, |_| {});
+    h.recv();
+    h.advance(ms(50));
+    h.send(Seg::ack_at(1, seg_start(4)).win(65535));
+    h.advance(ms(100));
+    h.app_send(&bytes(0, 10 * MSS as usize));
+    assert_eq!(h.recv().len(), 5);
+}
