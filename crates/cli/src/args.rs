@@ -240,8 +240,13 @@ pub struct LossyArgs {
     #[arg(long, value_name = "M", default_value = "1500", value_parser = parse_mtu)]
     pub mtu: usize,
     /// Congestion control of the sender.
-    #[arg(long, value_name = "NAME", default_value = "default", value_parser = ["default", "newreno"])]
+    #[arg(long, value_name = "NAME", default_value = "cubic", value_parser = ["cubic", "newreno"])]
     pub cc: String,
+    /// Loss recovery as before SACK was used: no RFC 6675 scoreboard, no
+    /// RACK, no tail loss probes (NewReno's one hole per round trip), for
+    /// comparison.
+    #[arg(long)]
+    pub no_sack_recovery: bool,
     /// Seed of the simulation's first run.
     #[arg(long, value_name = "N", default_value = "1", value_parser = parse_seed)]
     pub seed: u64,

@@ -73,6 +73,38 @@ fn lossy_json() {
     let mathis = v["mathis_mbit"].as_f64().unwrap();
     assert!((mathis - 10.03).abs() < 0.05, "{mathis}");
     assert!(v["retransmissions"].as_u64().unwrap() > 0, "2% loss: {v}");
+    assert_eq!(v["congestion"], "cubic");
+    assert_eq!(v["sack_recovery"], true);
+    for k in [
+        "fast_retransmits",
+        "rack_retransmits",
+        "tlp_probes",
+        "rto_events",
+        "recoveries",
+    ] {
+        assert!(v[k].is_u64(), "{k}: {v}");
+    }
+    assert!(v["recoveries"].as_u64().unwrap() > 0, "2% loss: {v}");
+    let v = one_json_line(&[
+        "bench",
+        "lossy",
+        "--loss",
+        "0.02",
+        "--rtt",
+        "10",
+        "--bytes",
+        "300000",
+        "--runs",
+        "1",
+        "--cc",
+        "newreno",
+        "--no-sack-recovery",
+        "--json",
+    ]);
+    assert_eq!(v["congestion"], "newreno");
+    assert_eq!(v["sack_recovery"], false);
+    assert_eq!(v["rack_retransmits"], 0, "no RACK asked: {v}");
+    assert_eq!(v["tlp_probes"], 0, "no TLP asked: {v}");
     // The sweep: 4 losses by 3 RTTs, one line each.
     let out = ok(&[
         "bench", "lossy", "--sweep", "--bytes", "200000", "--runs", "1", "--json",

@@ -18,6 +18,7 @@ use serde_json::json;
 use std::process::ExitCode;
 use std::time::Duration;
 use synack_core::config::Congestion;
+use synack_core::conn::LossStats;
 use synack_core::{Config, ConnId, Endpoint, EndpointConfig, Error, State};
 use synack_sim::{HostId, LinkConfig, Sim};
 
@@ -44,6 +45,8 @@ struct Setup {
     rate_mbit: u64,
     mtu: usize,
     congestion: Congestion,
+    /// RFC 6675 recovery, RACK and TLP (off: NewReno's recovery only).
+    sack_recovery: bool,
 }
 
 /// What one run measured.
@@ -52,13 +55,15 @@ struct Run {
     seconds: f64,
     retransmissions: u64,
     segments: u64,
+    /// The sender's loss counters.
+    loss: LossStats,
 }
 
 /// Runs the benchmark and prints its figures.
 pub fn run(a: &LossyArgs) -> Result<ExitCode, String> {
     let congestion = match a.cc.as_str() {
         "newreno" => Congestion::NewReno,
-        _ => Config::default().congestion,
+        _ => Congestion::Cubic,
     };
     let base = Setup {
         loss: a.loss,
@@ -67,6 +72,7 @@ pub fn run(a: &LossyArgs) -> Result<ExitCode, String> {
         rate_mbit: a.rate,
         mtu: a.mtu,
         congestion,
+        sack_recovery: !a.no_sack_recovery,
     };
     let grid: Vec<Setup> = if a.sweep {
         SWEEP_LOSS
@@ -83,8 +89,8 @@ pub fn run(a: &LossyArgs) -> Result<ExitCode, String> {
     };
     if !a.json {
         println!(
-            "{:>6} {:>6} {:>12} {:>12} {:>7} {:>8} {:>9}",
-            "loss", "rtt_ms", "goodput_Mbit", "mathis_Mbit", "ratio", "retrans", "seconds"
+            "{:>6} {:>6} {:>12} {:>12} {:>7} {:>8} {:>5} {:>9}",
+            "loss", "rtt_ms", "goodput_Mbit", "mathis_Mbit", "ratio", "retrans", "rtos", "seconds"
         );
     }
     for s in grid {
@@ -114,6 +120,7 @@ fn report(s: &Setup, r: &Run, a: &LossyArgs, runs: usize) {
             "bench": "lossy",
             "stack": "synack",
             "congestion": format!("{:?}", s.congestion).to_lowercase(),
+            "sack_recovery": s.sack_recovery,
             "loss": s.loss,
             "rtt_ms": s.rtt_ms,
             "rate_mbit": s.rate_mbit,
@@ -126,17 +133,25 @@ fn report(s: &Setup, r: &Run, a: &LossyArgs, runs: usize) {
             "ratio_to_mathis": round(ratio, 3),
             "segments": r.segments,
             "retransmissions": r.retransmissions,
+            "fast_retransmits": r.loss.fast_retransmits,
+            "rack_retransmits": r.loss.rack_retransmits,
+            "tlp_probes": r.loss.tlp_probes,
+            "rto_events": r.loss.rto_events,
+            "recoveries": r.loss.recoveries,
+            "dsacks": r.loss.dsacks,
+            "spurious_undos": r.loss.spurious_undos,
         });
         println!("{v}");
     } else {
         println!(
-            "{:>6} {:>6} {:>12.3} {:>12.3} {:>7.2} {:>8} {:>9.2}",
+            "{:>6} {:>6} {:>12.3} {:>12.3} {:>7.2} {:>8} {:>5} {:>9.2}",
             format!("{}%", s.loss * 100.0),
             s.rtt_ms,
             goodput,
             mathis,
             ratio,
             r.retransmissions,
+            r.loss.rto_events,
             r.seconds
         );
     }
@@ -170,6 +185,9 @@ fn measure(s: &Setup, seed: u64) -> Result<Run, String> {
         send_buffer: buffer,
         recv_buffer: buffer,
         congestion: s.congestion,
+        sack_recovery: s.sack_recovery,
+        rack: s.sack_recovery,
+        tlp: s.sack_recovery,
         ..Config::default()
     };
     let link = LinkConfig::new()
@@ -238,11 +256,17 @@ fn measure(s: &Setup, seed: u64) -> Result<Run, String> {
         }
     }
     let seconds = (sim.now() - start).as_secs_f64();
-    let stats = sim.host(client).stats();
+    let ep = sim.host(client);
+    let loss = ep
+        .connection(c)
+        .map(|conn| conn.loss_stats())
+        .map_err(|e| format!("the sender's connection: {e}"))?;
+    let stats = ep.stats();
     Ok(Run {
         seconds,
         retransmissions: stats.retransmissions,
         segments: stats.tx_packets,
+        loss,
     })
 }
 
@@ -314,6 +338,7 @@ mod tests {
             rate_mbit: 1000,
             mtu: 1500,
             congestion: Congestion::NewReno,
+            sack_recovery: true,
         };
         assert!(
             (mathis_mbit(&s) - 1.4186).abs() < 1e-3,
@@ -331,6 +356,7 @@ mod tests {
             rate_mbit: 100,
             mtu: 1500,
             congestion: Congestion::NewReno,
+            sack_recovery: true,
         };
         let r = measure(&s, 7).unwrap();
         assert!(r.retransmissions > 0, "5% loss must cost retransmissions");
