@@ -221,14 +221,7 @@ pub fn segment_in_kernel(ns: Option<&str>, dev: &str) -> Result<(), String> {
         .args(["-K", dev, "tso", "off", "gso", "off", "gro", "off"])
         .output()
         .map_err(|e| format!("cannot run ethtool (Debian package ethtool): {e}"))?;
-    if out.status.success() {
-        return Ok(());
-    }
-    let why = String::from_utf8_lossy(&out.stderr);
-    Err(format!(
-        "ethtool -K {dev}: {}",
-        why.lines().next().unwrap_or("failed").trim()
-    ))
+    checked(&out, &format!("ethtool -K {dev}"))
 }
 
 /// Drops a share `p` of the TCP packets arriving on `dev` in namespace
@@ -257,12 +250,18 @@ pub fn drop_tcp_ingress(ns: &str, dev: &str, p: f64) -> Result<(), String> {
             .map_err(|e| format!("nft: {e}"))?;
     }
     let out = child.wait_with_output().map_err(|e| format!("nft: {e}"))?;
+    checked(&out, "nft")
+}
+
+/// A finished command's status as a result: an error names `what` and the
+/// first line the command wrote on stderr.
+fn checked(out: &std::process::Output, what: &str) -> Result<(), String> {
     if out.status.success() {
         return Ok(());
     }
     let why = String::from_utf8_lossy(&out.stderr);
     Err(format!(
-        "nft: {}",
+        "{what}: {}",
         why.lines().next().unwrap_or("failed").trim()
     ))
 }
