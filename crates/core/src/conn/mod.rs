@@ -255,6 +255,9 @@ pub struct Connection {
     tlp_pending: bool,
     /// The probe is new data, sent past cwnd.
     tlp_new_data: bool,
+    /// RTT samples taken when the last probe went out (RFC 8985 7.3: no
+    /// new probe before a new sample).
+    tlp_rtt_samples: u64,
     /// RFC 8985 `TLP.end_seq`: a probe is outstanding until it is acked.
     tlp_end: Option<SeqNum>,
     /// That probe resent data (`TLP.is_retrans`).
@@ -388,6 +391,7 @@ impl Connection {
             sent: Box::default(),
             rack: rack::Rack::default(),
             tlp_pending: false,
+            tlp_rtt_samples: 0,
             tlp_new_data: false,
             tlp_end: None,
             tlp_rexmit: false,

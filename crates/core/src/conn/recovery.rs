@@ -260,6 +260,10 @@ impl Connection {
             ssthresh: new_ssthresh,
         };
         ctx.trace.record(ctx.now, self.local, self.remote, kind);
+        if cause == RecoveryCause::Rack {
+            // RACK traced each segment it marked lost already.
+            return;
+        }
         let len = self.first_hole_len().min(mss);
         let kind = TraceKind::SegmentLost {
             seq: self.snd_una,

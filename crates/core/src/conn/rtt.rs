@@ -13,6 +13,7 @@ pub struct RttEstimator {
     backoff: u32,
     min_rto: Duration,
     max_rto: Duration,
+    samples: u64,
 }
 
 /// Clock granularity G of RFC 6298 (our clock counts microseconds; we use
@@ -31,6 +32,7 @@ impl RttEstimator {
             backoff: 0,
             min_rto,
             max_rto,
+            samples: 0,
         }
     }
 
@@ -52,6 +54,12 @@ impl RttEstimator {
         // RTO <- SRTT + max(G, K*RTTVAR), K = 4, then clamp (2.4, 2.5).
         self.rto = (srtt + (self.rttvar * 4).max(GRANULARITY)).clamp(self.min_rto, self.max_rto);
         self.backoff = 0;
+        self.samples += 1;
+    }
+
+    /// How many samples were taken so far.
+    pub fn samples(&self) -> u64 {
+        self.samples
     }
 
     /// Doubles the timeout after an expiry (RFC 6298 5.5).

@@ -29,7 +29,10 @@ pub enum Timer {
 const COUNT: usize = 8;
 
 impl Timer {
+    /// The order in which timers due at the same time fire: a tail loss
+    /// probe before the RTO it was brought forward to (RFC 8985 7.2).
     const ALL: [Timer; COUNT] = [
+        Timer::Tlp,
         Timer::Retransmit,
         Timer::Persist,
         Timer::DelayedAck,
@@ -37,7 +40,6 @@ impl Timer {
         Timer::FinWait2,
         Timer::KeepAlive,
         Timer::RackReorder,
-        Timer::Tlp,
     ];
 }
 

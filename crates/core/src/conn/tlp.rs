@@ -42,18 +42,26 @@ impl Connection {
         if self.snd_max.since(self.snd_una) <= self.payload_mss() {
             pto += MAX_ACK_DELAY;
         }
-        let at = now + pto;
-        match self.timers.get(Timer::Retransmit) {
-            // The RTO comes first: no probe (PTO capped by the RTO).
-            Some(rto) if rto <= at => self.timers.clear(Timer::Tlp),
-            _ => self.timers.set(Timer::Tlp, at),
-        }
+        // RFC 8985 7.2: an RTO due sooner brings the probe forward to the
+        // RTO's time; the probe then goes first (timers fire TLP before the
+        // RTO) and re-arms the RTO (7.3), so the tail costs a probe, not a
+        // retransmission timeout and its collapse of the window.
+        let at = match self.timers.get(Timer::Retransmit) {
+            Some(rto) => rto.min(now + pto),
+            None => now + pto,
+        };
+        self.timers.set(Timer::Tlp, at);
     }
 
     /// RFC 8985 7.3: the PTO fired; one probe goes out at the next
     /// transmit, and the RTO restarts.
     pub(super) fn on_tlp_timeout(&mut self, ctx: &mut Ctx<'_>) {
         if !self.cfg.tlp || self.in_recovery || self.snd_una == self.snd_max {
+            return;
+        }
+        // RFC 8985 7.3 condition 2: an RTT sample since the last probe (or
+        // the start of the connection), so probes cannot hide a longer RTT.
+        if self.rtt.samples() <= self.tlp_rtt_samples {
             return;
         }
         self.tlp_pending = true;
@@ -94,6 +102,7 @@ impl Connection {
     ) {
         self.tlp_end = Some(self.snd_max);
         self.tlp_rexmit = !new_data;
+        self.tlp_rtt_samples = self.rtt.samples();
         self.count(ctx, Counter::Tlp);
         let kind = TraceKind::TlpSent { seq, len, new_data };
         ctx.trace.record(ctx.now, self.local, self.remote, kind);

@@ -216,19 +216,40 @@ fn tail_loss_probe_after_two_srtt_instead_of_an_rto() {
 }
 
 #[test]
-fn probe_for_a_single_segment_waits_for_the_ack_delay_and_yields_to_the_rto() {
+fn probe_for_a_single_segment_waits_for_the_ack_delay_capped_by_the_rto() {
     let mut h = sending(4, |_| {});
     assert_eq!(h.recv().len(), 4);
     h.advance(ms(50));
     // One segment left in flight: PTO = 2 * SRTT + 200 ms = 300 ms, past
-    // the RTO (200 ms, the floor): the RTO goes first, no probe.
+    // the RTO (200 ms, the floor): RFC 8985 7.2 sends the probe at the
+    // RTO's time instead, and re-arms the RTO (7.3).
     h.send(Seg::ack_at(1, seg_start(3)).win(65535));
-    h.advance(ms(250));
+    h.advance(ms(150));
+    assert!(
+        h.recv().is_empty(),
+        "nothing before the RTO's time (200 ms)"
+    );
+    h.advance(ms(100));
     let out = h.recv();
     assert_eq!(out.len(), 1, "{out:?}");
     assert_eq!(out[0].seq, seg_start(3));
     let s = stats(&h);
-    assert_eq!((s.tlp_probes, s.rto_events), (0, 1));
+    assert_eq!((s.tlp_probes, s.rto_events), (1, 0), "a probe, not an RTO");
+    // Unanswered, the probe leaves the RTO as the last resort, re-armed
+    // when the probe went out (200 ms after the ACK): 400 ms after it.
+    h.advance(ms(100));
+    let early = h.recv();
+    assert!(
+        early.is_empty(),
+        "no second probe: {early:?} {:?}",
+        stats(&h)
+    );
+    h.advance(ms(100));
+    let out = h.recv();
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].seq, seg_start(3));
+    let s = stats(&h);
+    assert_eq!((s.tlp_probes, s.rto_events), (1, 1));
 }
 
 #[test]
