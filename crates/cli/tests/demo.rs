@@ -99,6 +99,82 @@ fn lossy_shows_a_data_retransmission_and_a_loss() {
 }
 
 #[test]
+fn lossy_shows_loss_recovery_steps_and_explains_them_in_both_languages() {
+    // (line on the sender's side, its note) per language.
+    let landmarks = [
+        (
+            "en",
+            [
+                ("markedlost(RACK)", "deemsitlostbytime"),
+                ("lossrecoverybegins(RACK)", "entersrecovery"),
+                ("lossrecoveryends", "recoveryendsandtheclient"),
+                ("taillossprobeseq=4345", "sendsoneprobe"),
+            ],
+        ),
+        (
+            "zh",
+            [
+                ("判定为丢失（RACK）", "按时间判定它丢失"),
+                ("进入丢包恢复（RACK）", "并进入恢复"),
+                ("丢包恢复结束", "恢复结束，客户端"),
+                ("尾部丢失探测seq=4345", "发出一个探测报文"),
+            ],
+        ),
+    ];
+    for (lang, marks) in landmarks {
+        let out = flat(&ladder("lossy", lang));
+        for (line, note) in marks {
+            assert!(out.contains(line), "lossy/{lang}: no '{line}'\n{out}");
+            assert_eq!(count(&out, note), 1, "lossy/{lang}: '{note}' once\n{out}");
+        }
+    }
+}
+
+#[test]
+fn lossy_json_has_recovery_records_before_the_retransmissions_they_cause() {
+    let out = ok(&["demo", "--scenario", "lossy", "--json"]);
+    let recs: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    let kind = |r: &serde_json::Value| r["kind"].as_str().unwrap_or("").to_string();
+    for k in [
+        "recovery_entered",
+        "segment_lost",
+        "recovery_left",
+        "tlp_sent",
+    ] {
+        assert!(recs.iter().any(|r| kind(r) == k), "no {k} record\n{out}");
+    }
+    // Every data segment marked lost (or probed) is the next one resent,
+    // and each data retransmission before the first RTO has such a cause.
+    let mut pending: Option<i64> = None;
+    let mut explained = 0;
+    for r in &recs {
+        match kind(r).as_str() {
+            "segment_lost" | "tlp_sent" if r["host"] == "client" => {
+                pending = r["rel_seq"].as_i64();
+            }
+            "segment_out"
+                if r["host"] == "client"
+                    && r["retransmission"] == true
+                    && r["len"].as_u64() > Some(0) =>
+            {
+                if let Some(seq) = pending.take() {
+                    assert_eq!(r["rel_seq"].as_i64(), Some(seq), "{r}");
+                    explained += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        explained >= 3,
+        "{explained} explained retransmissions\n{out}"
+    );
+}
+
+#[test]
 fn syn_options_and_sack_blocks_are_shown_and_explained() {
     let out = ladder("lossy", "en");
     let syn = arrow_lines(&out)
@@ -245,6 +321,14 @@ fn json_lines_parse_and_match_the_ladder() {
                         assert!(e[key].is_string(), "{sc}: {key} missing in {e}");
                     }
                 }
+                "recovery_entered" => {
+                    assert!(e["cause"].is_string() && e["ssthresh"].is_u64(), "{e}");
+                }
+                "recovery_left" => assert!(e["timeout"].is_boolean(), "{e}"),
+                "segment_lost" | "tlp_sent" => {
+                    assert!(e["rel_seq"].is_i64() && e["len"].is_u64(), "{e}");
+                }
+                "dsack_received" | "spurious_recovery_undone" => {}
                 other => panic!("{sc}: unexpected kind {other}"),
             }
         }

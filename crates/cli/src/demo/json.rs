@@ -1,6 +1,6 @@
 //! `--json`: the trace as JSON lines, one object per event.
 
-use super::timeline::{Item, Seg, What};
+use super::timeline::{Item, Recovery, Seg, What};
 use serde_json::{Map, Value, json};
 use synack_sim::Fate;
 
@@ -58,6 +58,7 @@ fn event(item: &Item) -> Option<Value> {
             "dropped"
         }
         What::Swallowed => return None,
+        What::Recovery(r) => recovery(&mut m, r),
     };
     m.insert("kind".into(), json!(kind));
     Some(Value::Object(m))
@@ -113,5 +114,46 @@ fn fate_name(f: Fate) -> &'static str {
         Fate::QueueFull => "queue_full",
         Fate::TooBig => "too_big",
         Fate::NoRoute => "no_route",
+    }
+}
+
+/// A loss recovery step's fields; returns its kind.
+fn recovery(m: &mut Map<String, Value>, r: Recovery) -> &'static str {
+    match r {
+        Recovery::Entered {
+            cause,
+            until,
+            ssthresh,
+        } => {
+            m.insert("cause".into(), json!(cause.describe()));
+            m.insert("recovery_point".into(), json!(until));
+            m.insert("ssthresh".into(), json!(ssthresh));
+            "recovery_entered"
+        }
+        Recovery::Left { timeout } => {
+            m.insert("timeout".into(), json!(timeout));
+            "recovery_left"
+        }
+        Recovery::Lost { seq, len, cause } => {
+            m.insert("rel_seq".into(), json!(seq));
+            m.insert("len".into(), json!(len));
+            m.insert("cause".into(), json!(cause.describe()));
+            "segment_lost"
+        }
+        Recovery::Probe { seq, len, new_data } => {
+            m.insert("rel_seq".into(), json!(seq));
+            m.insert("len".into(), json!(len));
+            m.insert("new_data".into(), json!(new_data));
+            "tlp_sent"
+        }
+        Recovery::Dsack { left, right } => {
+            m.insert("rel_left".into(), json!(left));
+            m.insert("rel_right".into(), json!(right));
+            "dsack_received"
+        }
+        Recovery::Undone { cwnd } => {
+            m.insert("cwnd".into(), json!(cwnd));
+            "spurious_recovery_undone"
+        }
     }
 }

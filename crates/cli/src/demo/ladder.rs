@@ -210,6 +210,7 @@ fn item_lines(item: &Item, t: &dyn Texts, st: &Style, one_way_us: u64) -> Vec<St
             side_text(item.side, &text, st, Some("33"))
         }
         What::Swallowed => side_text(item.side, &t.swallowed_line(item.side), st, Some("33")),
+        What::Recovery(r) => side_text(item.side, &t.recovery_line(item.side, &r), st, Some("33")),
         What::In { .. } => Vec::new(),
     }
 }

@@ -2,8 +2,9 @@
 //! decided from the timeline alone (the words live in `i18n`).
 
 use super::log::{Side, Trigger};
-use super::timeline::{Item, What};
+use super::timeline::{Item, Recovery, What};
 use synack_core::conn::{Cause, State};
+use synack_core::trace::RecoveryCause;
 use synack_core::{Instant, SeqNum};
 
 /// One explanation, independent of the language.
@@ -112,6 +113,28 @@ pub enum Note {
     /// Data resent when an ACK moves forward but leaves a gap (after a
     /// timeout or during fast recovery).
     RetransmitNext(Side),
+    /// Data resent because RACK judged it lost by time.
+    RetransmitRack(Side),
+    /// Loss recovery began, for this reason.
+    RecoveryEntered {
+        /// The sender.
+        side: Side,
+        /// What detected the loss.
+        cause: RecoveryCause,
+    },
+    /// Loss recovery ended.
+    RecoveryLeft {
+        /// The sender.
+        side: Side,
+        /// A retransmission timeout ended it.
+        timeout: bool,
+    },
+    /// A tail loss probe.
+    Probe(Side),
+    /// A D-SACK reached the sender.
+    Dsack(Side),
+    /// A spurious recovery was undone.
+    Undone(Side),
     /// In SYN-RECEIVED, the peer's SYN+ACK repeats an already received SYN:
     /// dropped, but answered with an ACK.
     SimultaneousSynAckDropped(Side),
@@ -125,6 +148,23 @@ pub enum Note {
     Injected,
     /// The first packet a silent host swallows.
     Swallowed(Side),
+}
+
+/// Why the next retransmission goes out: data was marked lost, or it is
+/// a tail loss probe (its record comes just before its segment).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pending {
+    Lost(RecoveryCause),
+    Probe,
+}
+
+fn cause_index(c: RecoveryCause) -> usize {
+    match c {
+        RecoveryCause::DupAcks => 0,
+        RecoveryCause::Sack => 1,
+        RecoveryCause::Rack => 2,
+        _ => 3,
+    }
 }
 
 #[derive(Clone, Copy, Default)]
@@ -141,6 +181,15 @@ struct SideState {
     noted_rto: bool,
     noted_fast: bool,
     noted_next: bool,
+    noted_rack: bool,
+    noted_probe: bool,
+    noted_left: bool,
+    noted_dsack: bool,
+    /// Recovery causes already explained (indexed by `cause_index`).
+    noted_entered: [bool; 4],
+    /// What the next retransmission repairs: set when data is marked lost
+    /// or a probe goes out, taken by the retransmission.
+    pending: Option<Pending>,
     /// Consecutive duplicate ACKs received, and the last ACK number.
     dupacks: u32,
     last_ack: Option<SeqNum>,
@@ -218,12 +267,20 @@ pub fn annotate(items: &[Item], msl_secs: u64, delayed_syn: bool) -> Vec<Vec<Not
                     s[me].last_syn = Some(item.time);
                 } else if retransmission {
                     let st = &mut s[me];
-                    let (noted, note) = match trigger {
-                        Trigger::Packet if st.dupacks >= 3 => {
+                    let (noted, note) = match (st.pending.take(), trigger) {
+                        // The probe's record (just before) has its note.
+                        (Some(Pending::Probe), _) => (&mut st.noted_probe, Note::Probe(side)),
+                        (Some(Pending::Lost(RecoveryCause::Rack)), _) => {
+                            (&mut st.noted_rack, Note::RetransmitRack(side))
+                        }
+                        (Some(Pending::Lost(_)), _) => {
                             (&mut st.noted_fast, Note::RetransmitFast(side))
                         }
-                        Trigger::Packet => (&mut st.noted_next, Note::RetransmitNext(side)),
-                        Trigger::Timer | Trigger::App => {
+                        (None, Trigger::Packet) if st.dupacks >= 3 => {
+                            (&mut st.noted_fast, Note::RetransmitFast(side))
+                        }
+                        (None, Trigger::Packet) => (&mut st.noted_next, Note::RetransmitNext(side)),
+                        (None, Trigger::Timer | Trigger::App) => {
                             (&mut st.noted_rto, Note::RetransmitRto(side))
                         }
                     };
@@ -326,6 +383,7 @@ pub fn annotate(items: &[Item], msl_secs: u64, delayed_syn: bool) -> Vec<Vec<Not
             {
                 notes.push(Note::SimultaneousSynAckDropped(side));
             }
+            What::Recovery(r) => recovery_note(&mut s[me], side, r, &mut notes),
             What::Injected { .. } => notes.push(Note::Injected),
             What::Swallowed if !s[me].swallowed => {
                 s[me].swallowed = true;
@@ -336,4 +394,32 @@ pub fn annotate(items: &[Item], msl_secs: u64, delayed_syn: bool) -> Vec<Vec<Not
         out.push(notes);
     }
     out
+}
+
+/// Notes on a step of loss recovery, each kind explained once per side.
+fn recovery_note(st: &mut SideState, side: Side, r: Recovery, notes: &mut Vec<Note>) {
+    let mut once = |noted: &mut bool, note: Note| {
+        if !*noted {
+            *noted = true;
+            notes.push(note);
+        }
+    };
+    match r {
+        Recovery::Entered { cause, .. } => {
+            let noted = &mut st.noted_entered[cause_index(cause)];
+            once(noted, Note::RecoveryEntered { side, cause });
+        }
+        Recovery::Left { timeout } => {
+            once(&mut st.noted_left, Note::RecoveryLeft { side, timeout })
+        }
+        Recovery::Lost { cause, .. } => st.pending = Some(Pending::Lost(cause)),
+        Recovery::Probe { new_data, .. } => {
+            once(&mut st.noted_probe, Note::Probe(side));
+            if !new_data {
+                st.pending = Some(Pending::Probe);
+            }
+        }
+        Recovery::Dsack { .. } => once(&mut st.noted_dsack, Note::Dsack(side)),
+        Recovery::Undone { .. } => notes.push(Note::Undone(side)),
+    }
 }

@@ -4,7 +4,7 @@
 use super::log::{Entry, Side, Trigger};
 use core::net::SocketAddr;
 use synack_core::conn::{Cause, State};
-use synack_core::trace::{DropReason, TraceKind};
+use synack_core::trace::{DropReason, RecoveryCause, TraceKind};
 use synack_core::wire::TcpRepr;
 use synack_core::{Instant, SeqNum};
 use synack_sim::{Fate, HostId, WireEvent};
@@ -69,6 +69,58 @@ pub enum What {
     },
     /// A silent host swallowed a packet.
     Swallowed,
+    /// The sender's loss recovery did something.
+    Recovery(Recovery),
+}
+
+/// A step of loss recovery (RFC 6675, RFC 8985), with sequence numbers
+/// relative to the sender's ISN.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Recovery {
+    /// Recovery began.
+    Entered {
+        /// What detected the loss.
+        cause: RecoveryCause,
+        /// Recovery ends when the peer acknowledges this.
+        until: Option<i64>,
+        /// The new slow-start threshold, in bytes.
+        ssthresh: usize,
+    },
+    /// Recovery ended.
+    Left {
+        /// Ended by a retransmission timeout rather than a full ACK.
+        timeout: bool,
+    },
+    /// Sent data deemed lost.
+    Lost {
+        /// First byte.
+        seq: Option<i64>,
+        /// Length.
+        len: usize,
+        /// The rule that decided it.
+        cause: RecoveryCause,
+    },
+    /// A tail loss probe went out.
+    Probe {
+        /// First byte of the probe.
+        seq: Option<i64>,
+        /// Its length.
+        len: usize,
+        /// New data rather than the last segment again.
+        new_data: bool,
+    },
+    /// The peer reported a duplicate (D-SACK).
+    Dsack {
+        /// Left edge.
+        left: Option<i64>,
+        /// Right edge.
+        right: Option<i64>,
+    },
+    /// A spurious recovery was undone.
+    Undone {
+        /// The congestion window restored, in bytes.
+        cwnd: usize,
+    },
 }
 
 /// One line of the story.
@@ -141,6 +193,35 @@ pub fn build(entries: &[Entry], wire: &[WireEvent], hosts: [HostId; 2]) -> Vec<I
                         reason,
                     },
                     TraceKind::StateChange { from, to, cause } => What::State { from, to, cause },
+                    TraceKind::RecoveryEntered {
+                        cause,
+                        recovery_point,
+                        ssthresh,
+                    } => What::Recovery(Recovery::Entered {
+                        cause,
+                        until: rel(recovery_point, isn[me]),
+                        ssthresh,
+                    }),
+                    TraceKind::RecoveryLeft { timeout, .. } => {
+                        What::Recovery(Recovery::Left { timeout })
+                    }
+                    TraceKind::SegmentLost { seq, len, cause } => What::Recovery(Recovery::Lost {
+                        seq: rel(seq, isn[me]),
+                        len,
+                        cause,
+                    }),
+                    TraceKind::TlpSent { seq, len, new_data } => What::Recovery(Recovery::Probe {
+                        seq: rel(seq, isn[me]),
+                        len,
+                        new_data,
+                    }),
+                    TraceKind::DsackReceived { left, right } => What::Recovery(Recovery::Dsack {
+                        left: rel(left, isn[me]),
+                        right: rel(right, isn[me]),
+                    }),
+                    TraceKind::SpuriousRecoveryUndone { cwnd } => {
+                        What::Recovery(Recovery::Undone { cwnd })
+                    }
                     _ => continue,
                 };
                 Item {

@@ -1,12 +1,13 @@
 //! English.
 
-use super::{Header, Summary, Texts, isn_list, percent};
+use super::{Header, Summary, Texts, isn_list, percent, rel};
 use crate::demo::log::Side;
 use crate::demo::notes::Note;
 use crate::demo::scenarios::{CLOSED_PORT, Plan, SERVER_PORT, SIM_OPEN_PORTS, Scenario};
+use crate::demo::timeline::Recovery;
 use synack_core::Error;
 use synack_core::conn::Cause;
-use synack_core::trace::DropReason;
+use synack_core::trace::{DropReason, RecoveryCause};
 
 /// English texts.
 pub struct En;
@@ -53,7 +54,8 @@ impl Texts for En {
             ),
             Scenario::Lossy => format!(
                 "The same exchange ({n} bytes each way) over a link that loses {}% of the \
-                 packets in each direction: lost segments are noticed and sent again.",
+                 packets in each direction: lost segments are found from SACK blocks, by time \
+                 (RACK) or by a probe (TLP), and sent again.",
                 percent(p.loss)
             ),
             Scenario::SimultaneousOpen => format!(
@@ -126,6 +128,50 @@ impl Texts for En {
 
     fn swallowed_line(&self, s: Side) -> String {
         format!("{}: packet silently dropped", side(s))
+    }
+
+    fn recovery_line(&self, s: Side, r: &Recovery) -> String {
+        let who = side(s);
+        match *r {
+            Recovery::Entered {
+                cause,
+                until,
+                ssthresh,
+            } => format!(
+                "{who}: loss recovery begins ({}), until ack={}; ssthresh {ssthresh}",
+                cause_name(cause),
+                rel(until)
+            ),
+            Recovery::Left { timeout: false } => {
+                format!("{who}: loss recovery ends (all of it acknowledged)")
+            }
+            Recovery::Left { timeout: true } => {
+                format!("{who}: loss recovery ends (retransmission timeout)")
+            }
+            Recovery::Lost { seq, len, cause } => format!(
+                "{who}: seq={} len={len} marked lost ({})",
+                rel(seq),
+                cause_name(cause)
+            ),
+            Recovery::Probe { seq, len, new_data } => format!(
+                "{who}: tail loss probe seq={} len={len} ({})",
+                rel(seq),
+                if new_data {
+                    "new data"
+                } else {
+                    "last segment again"
+                }
+            ),
+            Recovery::Dsack { left, right } => format!(
+                "{who}: D-SACK {}-{}: the {} got these bytes twice",
+                rel(left),
+                rel(right),
+                side(s.peer())
+            ),
+            Recovery::Undone { cwnd } => {
+                format!("{who}: recovery was spurious; window back to {cwnd} bytes")
+            }
+        }
     }
 
     fn note(&self, n: &Note) -> String {
@@ -292,8 +338,69 @@ impl Texts for En {
                 side(s)
             ),
             Note::RetransmitFast(s) => format!(
-                "duplicate ACKs show that a segment is missing: the {} resends it at once (fast \
-                 retransmit) instead of waiting for the RTO",
+                "duplicate ACKs or SACK blocks show that a segment is missing: the {} resends \
+                 it at once (fast retransmit) instead of waiting for the RTO",
+                side(s)
+            ),
+            Note::RetransmitRack(s) => format!(
+                "RACK marked this segment lost: the {} resends it now, not after an RTO",
+                side(s)
+            ),
+            Note::RecoveryEntered { side: s, cause } => match cause {
+                RecoveryCause::DupAcks => format!(
+                    "three duplicate ACKs: the {} enters fast recovery (RFC 5681, NewReno RFC \
+                     6582) and lowers its sending rate once",
+                    side(s)
+                ),
+                RecoveryCause::Rack => format!(
+                    "RACK (RFC 8985): a segment sent later was acknowledged and this one was \
+                     not, for longer than a reordering window: the {} deems it lost by time, \
+                     without counting duplicate ACKs, and enters recovery",
+                    side(s)
+                ),
+                RecoveryCause::Tlp => format!(
+                    "the probe's answer shows the tail was really lost: the {} enters \
+                     recovery (RFC 8985 7.4)",
+                    side(s)
+                ),
+                _ => format!(
+                    "the SACK blocks show data beyond a hole: the {} enters loss recovery (RFC \
+                     6675); it lowers its sending rate (ssthresh) once and resends every hole \
+                     the scoreboard marks lost, several per round trip",
+                    side(s)
+                ),
+            },
+            Note::RecoveryLeft {
+                side: s,
+                timeout: false,
+            } => format!(
+                "everything outstanding when recovery began is acknowledged: recovery ends and \
+                 the {} goes on at the lowered rate (congestion avoidance)",
+                side(s)
+            ),
+            Note::RecoveryLeft {
+                side: s,
+                timeout: true,
+            } => format!(
+                "a retransmission timeout ended recovery: the {} starts again from one \
+                 segment (slow start)",
+                side(s)
+            ),
+            Note::Probe(s) => format!(
+                "tail loss probe (RFC 8985 7): the ACK of the last segment is overdue (two \
+                 round trips, or the RTO when one segment is in flight); instead of a timeout, \
+                 which would cut its window to one segment, the {} sends one probe whose ACK \
+                 or SACK shows what is missing",
+                side(s)
+            ),
+            Note::Dsack(s) => format!(
+                "D-SACK (RFC 2883): the {} says it got these bytes twice, so a retransmission \
+                 was not needed",
+                side(s.peer())
+            ),
+            Note::Undone(s) => format!(
+                "every retransmission of this recovery was unnecessary (D-SACK): the {} \
+                 restores its sending rate (RFC 2883 section 5)",
                 side(s)
             ),
             Note::RetransmitNext(s) => format!(
@@ -377,5 +484,14 @@ impl Texts for En {
         }
         v.push(format!("  virtual time: {:.3} s", s.end_secs));
         v
+    }
+}
+
+fn cause_name(c: RecoveryCause) -> &'static str {
+    match c {
+        RecoveryCause::DupAcks => "3 duplicate ACKs",
+        RecoveryCause::Sack => "SACK",
+        RecoveryCause::Rack => "RACK",
+        _ => "TLP",
     }
 }

@@ -7,6 +7,7 @@ mod zh;
 use super::log::Side;
 use super::notes::Note;
 use super::scenarios::Plan;
+use super::timeline::Recovery;
 use core::str::FromStr;
 use synack_core::Error;
 use synack_core::conn::Cause;
@@ -114,6 +115,8 @@ pub trait Texts {
     fn dropped_line(&self, side: Side, flags: &str, reason: DropReason) -> String;
     /// A silent host drops a packet.
     fn swallowed_line(&self, side: Side) -> String;
+    /// A step of the sender's loss recovery, on its side.
+    fn recovery_line(&self, side: Side, r: &Recovery) -> String;
     /// One explanation.
     fn note(&self, n: &Note) -> String;
     /// Time passing without events.
@@ -148,4 +151,9 @@ pub(crate) fn isn_list(v: &[u32], none: &str, then: &str) -> String {
         return none.to_string();
     }
     v.iter().map(u32::to_string).collect::<Vec<_>>().join(then)
+}
+
+/// A relative sequence number, or `?` before the ISN is known.
+pub(super) fn rel(n: Option<i64>) -> String {
+    n.map_or_else(|| "?".to_string(), |v| v.to_string())
 }

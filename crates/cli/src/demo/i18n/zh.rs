@@ -1,12 +1,13 @@
 //! 简体中文。协议术语（SYN、ACK、FIN、RST、ISN、RTO、MSL 及 RFC 9293 的状态名）保持原样。
 
-use super::{Header, Summary, Texts, isn_list, percent};
+use super::{Header, Summary, Texts, isn_list, percent, rel};
 use crate::demo::log::Side;
 use crate::demo::notes::Note;
 use crate::demo::scenarios::{CLOSED_PORT, Plan, SERVER_PORT, SIM_OPEN_PORTS, Scenario};
+use crate::demo::timeline::Recovery;
 use synack_core::Error;
 use synack_core::conn::Cause;
-use synack_core::trace::DropReason;
+use synack_core::trace::{DropReason, RecoveryCause};
 
 /// Chinese texts.
 pub struct Zh;
@@ -52,7 +53,7 @@ impl Texts for Zh {
             ),
             Scenario::Lossy => format!(
                 "同样的交互（每个方向 {n} 字节），但链路在每个方向上都会丢失 {}% 的报文：\
-                 丢失的报文段会被发现并重传。",
+                 丢失的报文段通过 SACK 块、按时间（RACK）或借助探测报文（TLP）被发现并重传。",
                 percent(p.loss)
             ),
             Scenario::SimultaneousOpen => format!(
@@ -158,6 +159,44 @@ impl Texts for Zh {
 
     fn swallowed_line(&self, s: Side) -> String {
         format!("{}：报文被悄悄丢弃", side(s))
+    }
+
+    fn recovery_line(&self, s: Side, r: &Recovery) -> String {
+        let who = side(s);
+        match *r {
+            Recovery::Entered {
+                cause,
+                until,
+                ssthresh,
+            } => format!(
+                "{who}：进入丢包恢复（{}），直到 ack={}；ssthresh {ssthresh}",
+                cause_name(cause),
+                rel(until)
+            ),
+            Recovery::Left { timeout: false } => format!("{who}：丢包恢复结束（全部已确认）"),
+            Recovery::Left { timeout: true } => format!("{who}：丢包恢复结束（重传超时）"),
+            Recovery::Lost { seq, len, cause } => format!(
+                "{who}：seq={} len={len} 判定为丢失（{}）",
+                rel(seq),
+                cause_name(cause)
+            ),
+            Recovery::Probe { seq, len, new_data } => format!(
+                "{who}：尾部丢失探测 seq={} len={len}（{}）",
+                rel(seq),
+                if new_data {
+                    "新数据"
+                } else {
+                    "重发最后一个报文段"
+                }
+            ),
+            Recovery::Dsack { left, right } => format!(
+                "{who}：D-SACK {}-{}：{}把这些字节收到了两次",
+                rel(left),
+                rel(right),
+                side(s.peer())
+            ),
+            Recovery::Undone { cwnd } => format!("{who}：这次恢复是误判；窗口恢复为 {cwnd} 字节"),
+        }
     }
 
     fn note(&self, n: &Note) -> String {
@@ -296,7 +335,59 @@ impl Texts for Zh {
                 side(s)
             ),
             Note::RetransmitFast(s) => format!(
-                "重复的 ACK 表明有报文段丢失：{}立即重传（快速重传），而不必等待 RTO",
+                "重复的 ACK 或 SACK 块表明有报文段丢失：{}立即重传（快速重传），而不必等待 RTO",
+                side(s)
+            ),
+            Note::RetransmitRack(s) => format!(
+                "RACK 已把这个报文段判定为丢失：{}现在就重传，而不是等到 RTO",
+                side(s)
+            ),
+            Note::RecoveryEntered { side: s, cause } => match cause {
+                RecoveryCause::DupAcks => format!(
+                    "三个重复 ACK：{}进入快速恢复（RFC 5681，NewReno 见 RFC 6582），并把发送速率降低一次",
+                    side(s)
+                ),
+                RecoveryCause::Rack => format!(
+                    "RACK（RFC 8985）：一个更晚发送的报文段已被确认，而这个报文段超过重排序窗口仍未被确认：\
+                     {}按时间判定它丢失（无需数重复 ACK），并进入恢复",
+                    side(s)
+                ),
+                RecoveryCause::Tlp => format!(
+                    "探测报文的应答表明尾部确实丢了：{}进入恢复（RFC 8985 7.4）",
+                    side(s)
+                ),
+                _ => format!(
+                    "SACK 块表明缺口之后的数据已经到达：{}进入丢包恢复（RFC 6675）；它把发送速率（ssthresh）\
+                     降低一次，并重传计分板标记为丢失的每个缺口，一个往返可以修补多个",
+                    side(s)
+                ),
+            },
+            Note::RecoveryLeft {
+                side: s,
+                timeout: false,
+            } => format!(
+                "恢复开始时在途的数据已全部被确认：恢复结束，{}以降低后的速率继续发送（拥塞避免）",
+                side(s)
+            ),
+            Note::RecoveryLeft {
+                side: s,
+                timeout: true,
+            } => format!(
+                "重传超时结束了这次恢复：{}从一个报文段重新开始（慢启动）",
+                side(s)
+            ),
+            Note::Probe(s) => format!(
+                "尾部丢失探测（RFC 8985 第 7 节）：最后一个报文段的 ACK 迟迟未到（两个往返；只有一个报文段在途时为 \
+                 RTO）；{}不按超时处理（那会把窗口降到一个报文段），而是发出一个探测报文，由它引出的 ACK 或 SACK \
+                 说明缺了什么",
+                side(s)
+            ),
+            Note::Dsack(s) => format!(
+                "D-SACK（RFC 2883）：{}表示这些字节收到了两次，所以那次重传其实不必要",
+                side(s.peer())
+            ),
+            Note::Undone(s) => format!(
+                "这次恢复中的每次重传都是不必要的（D-SACK）：{}恢复原来的发送速率（RFC 2883 第 5 节）",
                 side(s)
             ),
             Note::RetransmitNext(s) => format!(
@@ -375,5 +466,14 @@ impl Texts for Zh {
         }
         v.push(format!("  虚拟时间：{:.3} 秒", s.end_secs));
         v
+    }
+}
+
+fn cause_name(c: RecoveryCause) -> &'static str {
+    match c {
+        RecoveryCause::DupAcks => "3 个重复 ACK",
+        RecoveryCause::Sack => "SACK",
+        RecoveryCause::Rack => "RACK",
+        _ => "TLP",
     }
 }
