@@ -35,6 +35,13 @@ impl Connection {
             self.drop_segment(ctx, seg, DropReason::BadAck);
             return false;
         }
+        // Our SYN unacknowledged and still not by this ACK (FIN-WAIT-1
+        // after a CLOSE in SYN-RECEIVED): no data is in flight, so there is
+        // nothing to SACK, count duplicates of or judge lost; the SYN's own
+        // retransmission timer covers it.
+        if self.syn_unacked() && ack.le(self.iss) {
+            return true;
+        }
         let window = usize::from(seg.window) << self.snd_wscale;
         let new_sack = self.sack_reports_new_data(seg);
         // RFC 6675 section 5: Update() the scoreboard with every ACK.

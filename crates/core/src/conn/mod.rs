@@ -414,6 +414,11 @@ impl Connection {
         }
     }
 
+    /// Our SYN is not acknowledged yet (SND.UNA is still the ISS).
+    pub(crate) fn syn_unacked(&self) -> bool {
+        self.snd_una == self.iss
+    }
+
     /// The current state.
     pub fn state(&self) -> State {
         self.state

@@ -72,6 +72,11 @@ impl Connection {
         ) {
             return None;
         }
+        // RFC 9293 3.10.2/3.10.4: data waits for the SYN's acknowledgment
+        // (a CLOSE in SYN-RECEIVED moved us to FIN-WAIT-1 before it).
+        if self.syn_unacked() {
+            return None;
+        }
         let data_start = self.send_data_seq();
         let data_end = self.send_data_end();
         let nxt = self.snd_nxt;

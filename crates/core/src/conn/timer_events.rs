@@ -53,7 +53,7 @@ impl Connection {
         // Our SYN is unacknowledged (also after CLOSE in SYN-RECEIVED moved
         // us to FIN-WAIT-1, RFC 9293 3.10.4): resend it first.
         let handshake =
-            matches!(self.state, State::SynSent | State::SynReceived) || self.snd_una == self.iss;
+            matches!(self.state, State::SynSent | State::SynReceived) || self.syn_unacked();
         let limit = if handshake {
             self.cfg.syn_retries
         } else {

@@ -175,6 +175,46 @@ fn simultaneous_open_syn_ack_with_wrong_ack_is_not_taken() {
     assert_eq!(h.ep.state(h.conn()), Ok(State::SynReceived));
 }
 
+/// RFC 9293 3.10.2 / 3.10.4: after a simultaneous open, data written and
+/// a CLOSE in SYN-RECEIVED wait for the SYN's acknowledgment; an old ACK
+/// with SACK blocks before it cannot make the sender "retransmit" data at
+/// the ISS (a fuzzer finding: a segment at SEQ=ISS carrying data).
+#[test]
+fn close_in_simultaneous_syn_received_sends_no_data_before_the_syn_is_acked() {
+    let mut h = Harness::with_config(false, |c| c.tcp.sack = true);
+    h.syn_sent();
+    let o = synack_core::wire::TcpOptions {
+        sack_permitted: true,
+        ..mss(536)
+    };
+    h.send(Seg::syn(0).opts(o));
+    assert_eq!(h.recv().len(), 1, "our SYN-ACK");
+    assert_eq!(h.ep.send(h.now, h.conn(), &bytes(0, 2000)), Ok(2000));
+    h.app_shutdown();
+    for seg in h.recv() {
+        assert!(seg.data.is_empty(), "data before the SYN is acked: {seg:?}");
+    }
+    // An old ACK (before our ISS) SACKing "our data".
+    let iss = h.iss();
+    let mut blocks = synack_core::wire::SackBlocks::default();
+    blocks.push(iss + 20, iss + 600);
+    let old = synack_core::wire::TcpOptions {
+        sack_blocks: blocks,
+        ..Default::default()
+    };
+    h.send(Seg::ack_at(1, 0).opts(old));
+    for seg in h.recv() {
+        assert!(seg.data.is_empty() && seg.seq != 0, "{seg:?}");
+    }
+    // The peer acknowledges the SYN: the data, then the FIN, go out.
+    h.send(Seg::ack_at(1, 1).win(65535));
+    h.advance(Duration::from_millis(10));
+    let out = h.recv();
+    let data: usize = out.iter().map(|s| s.data.len()).sum();
+    assert!(data > 0 && out[0].seq == 1, "{out:?}");
+    assert_eq!(out[0].data, bytes(0, out[0].data.len()));
+}
+
 #[test]
 fn data_sent_in_syn_sent_is_queued_until_established() {
     let mut h = Harness::new();
