@@ -126,9 +126,10 @@ fn check(name: &str, tcp: Config, a: IpAddr, b: IpAddr, drop_every: u64) {
     let cb = p.b.accept(l).expect("accepted");
     let src = vec![0x5a; 64 * 1024];
     p.drop_every = drop_every;
-    // Warm-up: rings grow to their capacity, queues to their working size.
-    transfer(&mut p, true, (ca, cb), 4 * MIB, &src);
-    transfer(&mut p, false, (ca, cb), 4 * MIB, &src);
+    // Warm-up: rings grow to their capacity, queues (the sent-segment log
+    // among them) to their working size; once, not per segment.
+    transfer(&mut p, true, (ca, cb), 16 * MIB, &src);
+    transfer(&mut p, false, (ca, cb), 16 * MIB, &src);
     let rexmits = p.a.stats().retransmissions + p.b.stats().retransmissions;
     let recoveries = p.a.stats().recoveries + p.b.stats().recoveries;
     let info = allocation_counter::measure(|| {

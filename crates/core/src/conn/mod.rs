@@ -247,8 +247,8 @@ pub struct Connection {
     loss: LossStats,
     /// When data was last sent (RFC 5681 4.1 restart after idle).
     last_data_sent: Option<Instant>,
-    /// Per-segment transmit times (RFC 8985 5.1), boxed once.
-    sent: Box<sentlog::SentLog>,
+    /// Per-segment transmit times (RFC 8985 5.1), grown on demand.
+    sent: sentlog::SentLog,
     /// RACK's state (RFC 8985 6.1).
     rack: rack::Rack,
     /// The PTO fired: a probe goes at the next transmit (RFC 8985 7.3).
@@ -388,7 +388,7 @@ impl Connection {
             undo: None,
             loss: LossStats::default(),
             last_data_sent: None,
-            sent: Box::default(),
+            sent: sentlog::SentLog::default(),
             rack: rack::Rack::default(),
             tlp_pending: false,
             tlp_rtt_samples: 0,

@@ -1,13 +1,14 @@
 //! The retransmission queue's per-segment record (RFC 8985 section 5.1):
 //! each sent range between SND.UNA and SND.MAX with its latest transmit
 //! time, whether it was retransmitted, SACKed or deemed lost by RACK. A
-//! fixed-capacity ring, boxed once per connection: recording a segment
-//! never allocates. When full, a new segment is merged into the last
-//! record (which then carries the later time: loss is detected later for
-//! it, never too early).
+//! ring grown on demand up to a fixed capacity (an idle connection holds
+//! none; a busy one stops allocating once its flight stops growing). When
+//! full, a new segment is merged into the last record (which then carries
+//! the later time: loss is detected later for it, never too early).
 
 use crate::seq::SeqNum;
 use crate::time::Instant;
+use std::collections::VecDeque;
 
 /// Records kept.
 pub const CAPACITY: usize = 256;
@@ -39,52 +40,44 @@ const EMPTY: SentSeg = SentSeg {
 };
 
 /// The sent segments, lowest first.
-#[derive(Clone, Debug)]
+/// The log: a ring of records in sequence order, allocated on the first
+/// send and grown by doubling up to [`CAPACITY`], never shrunk (so a busy
+/// connection stops allocating once its flight stops growing, and an idle
+/// one holds nothing).
+#[derive(Clone, Debug, Default)]
 pub struct SentLog {
-    segs: [SentSeg; CAPACITY],
-    head: usize,
-    len: usize,
-}
-
-impl Default for SentLog {
-    fn default() -> Self {
-        SentLog {
-            segs: [EMPTY; CAPACITY],
-            head: 0,
-            len: 0,
-        }
-    }
+    segs: VecDeque<SentSeg>,
 }
 
 impl SentLog {
     /// Number of records.
     pub fn len(&self) -> usize {
-        self.len
+        self.segs.len()
     }
 
     /// No record.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.segs.is_empty()
     }
 
     /// Forgets everything.
     pub fn clear(&mut self) {
-        self.len = 0;
+        self.segs.clear();
     }
 
     /// The `i`-th record from the lowest.
     pub fn get(&self, i: usize) -> &SentSeg {
-        &self.segs[(self.head + i) % CAPACITY]
+        &self.segs[i]
     }
 
     /// The `i`-th record, mutably.
     pub fn get_mut(&mut self, i: usize) -> &mut SentSeg {
-        &mut self.segs[(self.head + i) % CAPACITY]
+        &mut self.segs[i]
     }
 
     /// The highest record.
     pub fn last(&self) -> Option<&SentSeg> {
-        (self.len > 0).then(|| self.get(self.len - 1))
+        self.segs.back()
     }
 
     /// Records `[start, end)` sent at `now`: new data is appended, a
@@ -94,8 +87,7 @@ impl SentLog {
         if let Some(top) = top
             && start.lt(top)
         {
-            for i in 0..self.len {
-                let s = self.get_mut(i);
+            for s in self.segs.iter_mut() {
                 if s.start.lt(end) && s.end.gt(start) {
                     s.xmit = now;
                     s.rexmit = true;
@@ -113,22 +105,26 @@ impl SentLog {
             xmit: now,
             ..EMPTY
         };
-        if self.len == CAPACITY {
-            let last = self.get_mut(CAPACITY - 1);
+        if self.segs.len() == CAPACITY
+            && let Some(last) = self.segs.back_mut()
+        {
             last.end = end;
             last.xmit = now;
             last.sacked = false;
             return;
         }
-        self.len += 1;
-        *self.get_mut(self.len - 1) = seg;
+        if self.segs.len() == self.segs.capacity() {
+            // Doubling, from a few records, up to the cap.
+            let more = self.segs.capacity().clamp(16, CAPACITY - self.segs.len());
+            self.segs.reserve_exact(more);
+        }
+        self.segs.push_back(seg);
     }
 
     /// Drops what the cumulative ACK `una` covers, passing each record
     /// newly acknowledged in full (and not SACKed before) to `delivered`.
     pub fn advance(&mut self, una: SeqNum, mut delivered: impl FnMut(&SentSeg)) {
-        while self.len > 0 {
-            let s = *self.get(0);
+        while let Some(&s) = self.segs.front() {
             if s.end.gt(una) {
                 if s.start.lt(una) {
                     self.get_mut(0).start = una;
@@ -138,8 +134,7 @@ impl SentLog {
             if !s.sacked {
                 delivered(&s);
             }
-            self.head = (self.head + 1) % CAPACITY;
-            self.len -= 1;
+            self.segs.pop_front();
         }
     }
 }
