@@ -173,6 +173,6 @@ impl Connection {
 
     /// Turns Nagle's algorithm off (`true`) or on.
     pub(crate) fn set_nodelay(&mut self, nodelay: bool) {
-        self.cfg.nagle = !nodelay;
+        self.nagle = !nodelay;
     }
 }

@@ -13,7 +13,7 @@ impl Connection {
     /// Keep-alives run while the connection is synchronized and not yet
     /// in TIME-WAIT, if turned on.
     fn keepalive_applies(&self) -> bool {
-        self.cfg.keepalive
+        self.keepalive
             && matches!(
                 self.state,
                 State::Established
@@ -61,7 +61,7 @@ impl Connection {
 
     /// Turns keep-alives on or off for this connection.
     pub(crate) fn set_keepalive(&mut self, now: Instant, on: bool) {
-        self.cfg.keepalive = on;
+        self.keepalive = on;
         if on {
             self.peer_heard(now);
         } else {

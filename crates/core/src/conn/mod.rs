@@ -67,6 +67,7 @@ use ring::RingBuffer;
 use rtt::RttEstimator;
 use scoreboard::Scoreboard;
 use std::collections::VecDeque;
+use std::sync::Arc;
 use timers::{Timer, Timers};
 
 /// Trace sink: records only when enabled, so tracing costs one branch when off.
@@ -108,7 +109,9 @@ pub(crate) struct ConnParams<'a> {
     /// Offset of this connection's timestamp clock (RFC 7323 5.4).
     pub ts_offset: u32,
     pub ttl: u8,
-    pub cfg: &'a Config,
+    /// The settings, shared by the endpoint's connections (see
+    /// [`Connection::shared_config`]).
+    pub cfg: &'a Arc<Config>,
 }
 
 /// IPv4 and TCP headers without options (RFC 9293 3.7.1).
@@ -133,7 +136,13 @@ pub struct Connection {
     pub(crate) local: SocketAddr,
     pub(crate) remote: SocketAddr,
     state: State,
-    cfg: Config,
+    /// The endpoint's settings, shared; what the application may change
+    /// per connection is in `nagle` and `keepalive`.
+    cfg: Arc<Config>,
+    /// Nagle's algorithm on (RFC 9293 3.7.4; `Config::nagle` at first).
+    nagle: bool,
+    /// Keep-alives on (RFC 1122 4.2.3.6; `Config::keepalive` at first).
+    keepalive: bool,
     ttl: u8,
     /// Opened by a listener (passive open); `Some` until accepted.
     pub(crate) listener: Option<ListenerId>,
@@ -317,9 +326,10 @@ impl Connection {
         } else {
             DEFAULT_MSS_V6
         };
-        let mut cfg = cfg.clone();
-        cfg.delayed_ack = cfg.delayed_ack.min(MAX_DELAYED_ACK);
+        let cfg = Arc::clone(cfg);
         Connection {
+            nagle: cfg.nagle,
+            keepalive: cfg.keepalive,
             id,
             local,
             remote,
@@ -412,6 +422,14 @@ impl Connection {
             want_writable: false,
             cfg,
         }
+    }
+
+    /// The copy of `cfg` an endpoint's connections share, with the
+    /// delayed-ACK timeout capped (RFC 9293 3.8.6.3: under 0.5 s).
+    pub(crate) fn shared_config(cfg: &Config) -> Arc<Config> {
+        let mut cfg = cfg.clone();
+        cfg.delayed_ack = cfg.delayed_ack.min(MAX_DELAYED_ACK);
+        Arc::new(cfg)
     }
 
     /// Our SYN is not acknowledged yet (SND.UNA is still the ISS).

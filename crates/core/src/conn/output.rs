@@ -137,7 +137,7 @@ impl Connection {
             // the queue and nothing is in flight (or Nagle is off), or if it
             // is at least half the largest window the peer offered.
             let empties_queue = nxt + len == data_end;
-            let ok = (empties_queue && (!self.cfg.nagle || in_flight == 0))
+            let ok = (empties_queue && (!self.nagle || in_flight == 0))
                 || (self.max_snd_wnd > 0 && len >= self.max_snd_wnd / 2);
             if !ok {
                 return None;

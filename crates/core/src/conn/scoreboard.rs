@@ -27,36 +27,28 @@ pub struct SackUpdate {
     pub dsack: Option<(SeqNum, SeqNum)>,
 }
 
-/// The SACKed ranges above SND.UNA.
-#[derive(Clone, Copy, Debug)]
+/// The SACKed ranges above SND.UNA: room for [`CAPACITY`] of them is
+/// allocated at the first SACK block (a connection that never sees one
+/// holds nothing), and never again.
+#[derive(Clone, Debug, Default)]
 pub struct Scoreboard {
-    ranges: [(SeqNum, SeqNum); CAPACITY],
-    len: usize,
-}
-
-impl Default for Scoreboard {
-    fn default() -> Self {
-        Scoreboard {
-            ranges: [(SeqNum(0), SeqNum(0)); CAPACITY],
-            len: 0,
-        }
-    }
+    ranges: Vec<(SeqNum, SeqNum)>,
 }
 
 impl Scoreboard {
     /// The SACKed ranges, lowest first.
     pub fn ranges(&self) -> &[(SeqNum, SeqNum)] {
-        &self.ranges[..self.len]
+        &self.ranges
     }
 
     /// Nothing is SACKed.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.ranges.is_empty()
     }
 
     /// Forgets everything (RFC 2018's advice after an RTO, RFC 6675 5.1).
     pub fn clear(&mut self) {
-        self.len = 0;
+        self.ranges.clear();
     }
 
     /// Total SACKed octets.
@@ -112,24 +104,21 @@ impl Scoreboard {
 
     /// Drops what the cumulative ACK `una` now covers.
     pub fn advance(&mut self, una: SeqNum) {
-        let mut w = 0;
-        for i in 0..self.len {
-            let (l, r) = self.ranges[i];
-            if r.le(una) {
-                continue;
-            }
-            self.ranges[w] = (l.max(una), r);
-            w += 1;
-        }
-        self.len = w;
+        self.ranges.retain_mut(|(l, r)| {
+            *l = l.max(una);
+            r.gt(una)
+        });
     }
 
     /// Merges `[l, r)` into the sorted, disjoint ranges.
     fn insert(&mut self, mut l: SeqNum, mut r: SeqNum) {
         // Absorb every range that touches [l, r).
+        if self.ranges.capacity() == 0 {
+            self.ranges.reserve_exact(CAPACITY);
+        }
         let mut w = 0;
         let mut at = None;
-        for i in 0..self.len {
+        for i in 0..self.ranges.len() {
             let (a, b) = self.ranges[i];
             if b.lt(l) || a.gt(r) {
                 if at.is_none() && a.gt(r) {
@@ -142,17 +131,15 @@ impl Scoreboard {
                 r = r.max(b);
             }
         }
-        self.len = w;
+        self.ranges.truncate(w);
         let at = at.unwrap_or(w);
-        if self.len == CAPACITY {
+        if self.ranges.len() == CAPACITY {
             if at == CAPACITY {
                 return; // the new range is the highest: forget it
             }
-            self.len -= 1; // forget the highest range
+            self.ranges.pop(); // forget the highest range
         }
-        self.ranges.copy_within(at..self.len, at + 1);
-        self.ranges[at] = (l, r);
-        self.len += 1;
+        self.ranges.insert(at, (l, r));
     }
 
     /// SACKed (octets, ranges) above `seq` (for a `seq` in no range).
@@ -180,8 +167,8 @@ impl Scoreboard {
         let mut from = una;
         let mut i = 0;
         core::iter::from_fn(move || {
-            while i <= self.len {
-                let (next_l, next_r) = if i < self.len {
+            while i <= self.ranges.len() {
+                let (next_l, next_r) = if i < self.ranges.len() {
                     self.ranges[i]
                 } else {
                     (max, max)

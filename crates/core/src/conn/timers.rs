@@ -43,50 +43,64 @@ impl Timer {
     ];
 }
 
-/// Deadlines indexed by [`Timer`].
-#[derive(Clone, Copy, Debug, Default)]
+/// Deadlines indexed by [`Timer`], in microseconds; [`UNSET`] when
+/// disarmed (half the size of `Option<Instant>`s: every connection has
+/// them).
+#[derive(Clone, Copy, Debug)]
 pub struct Timers {
-    deadlines: [Option<Instant>; COUNT],
+    deadlines: [u64; COUNT],
+}
+
+/// A disarmed timer (no clock reading is that late).
+const UNSET: u64 = u64::MAX;
+
+impl Default for Timers {
+    fn default() -> Self {
+        Timers {
+            deadlines: [UNSET; COUNT],
+        }
+    }
 }
 
 impl Timers {
     /// Arms `t` at `at` (replacing any earlier deadline).
     pub fn set(&mut self, t: Timer, at: Instant) {
-        self.deadlines[t as usize] = Some(at);
+        self.deadlines[t as usize] = at.as_micros().min(UNSET - 1);
     }
 
     /// Disarms `t`.
     pub fn clear(&mut self, t: Timer) {
-        self.deadlines[t as usize] = None;
+        self.deadlines[t as usize] = UNSET;
     }
 
     /// Disarms every timer.
     pub fn clear_all(&mut self) {
-        self.deadlines = [None; COUNT];
+        self.deadlines = [UNSET; COUNT];
     }
 
     /// `t`'s deadline.
     pub fn get(&self, t: Timer) -> Option<Instant> {
-        self.deadlines[t as usize]
+        let at = self.deadlines[t as usize];
+        (at != UNSET).then(|| Instant::from_micros(at))
     }
 
     /// Is `t` armed?
     pub fn is_set(&self, t: Timer) -> bool {
-        self.deadlines[t as usize].is_some()
+        self.deadlines[t as usize] != UNSET
     }
 
     /// The earliest deadline.
     pub fn next(&self) -> Option<Instant> {
-        self.deadlines.iter().flatten().min().copied()
+        let at = self.deadlines.iter().copied().min().unwrap_or(UNSET);
+        (at != UNSET).then(|| Instant::from_micros(at))
     }
 
     /// Disarms and returns the first timer due at `now`.
     pub fn take_due(&mut self, now: Instant) -> Option<Timer> {
         for t in Timer::ALL {
-            if let Some(at) = self.deadlines[t as usize]
-                && at <= now
-            {
-                self.deadlines[t as usize] = None;
+            let at = self.deadlines[t as usize];
+            if at != UNSET && at <= now.as_micros() {
+                self.deadlines[t as usize] = UNSET;
                 return Some(t);
             }
         }

@@ -14,6 +14,7 @@ use crate::trace::TraceEvent;
 use crate::wire::{IpRepr, TcpRepr};
 use core::net::{IpAddr, SocketAddr};
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
 /// Upper bound on queued RSTs for segments that matched nothing; beyond it
 /// they are not sent (a flood of junk must not grow memory).
@@ -36,6 +37,9 @@ pub struct Endpoint {
     pub(super) stats: Stats,
     pub(super) rst_queue: VecDeque<(IpRepr, TcpRepr)>,
     pub(super) next_port: u16,
+    /// `config.tcp` as new connections share it (one copy, not one per
+    /// connection).
+    pub(super) conn_config: Arc<crate::config::Config>,
 }
 
 impl Endpoint {
@@ -49,6 +53,7 @@ impl Endpoint {
             isn: IsnGenerator::new(config.secret),
             conns: ConnTable::new(config.secret),
             next_port: first_ephemeral_port(&config),
+            conn_config: Connection::shared_config(&config.tcp),
             config,
             listeners: Vec::new(),
             listen_map: HashMap::new(),
@@ -70,6 +75,7 @@ impl Endpoint {
     /// Replaces the per-connection settings; connections opened from now
     /// on use them (existing ones keep theirs).
     pub fn set_tcp_config(&mut self, tcp: crate::config::Config) {
+        self.conn_config = Connection::shared_config(&tcp);
         self.config.tcp = tcp;
     }
 
@@ -333,7 +339,7 @@ impl Endpoint {
             iss,
             ts_offset: self.isn.ts_offset(local, remote),
             ttl: self.config.ttl,
-            cfg: &self.config.tcp,
+            cfg: &self.conn_config,
         };
         let mut ctx = Ctx {
             now,
