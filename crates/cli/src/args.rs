@@ -106,6 +106,9 @@ pub enum BenchCommand {
     Bulk(BulkArgs),
     /// Many short connections, one after another.
     Churn(ChurnArgs),
+    /// N established idle connections: memory per connection, time to
+    /// establish them, churn beside them.
+    Scale(ScaleArgs),
     /// One connection each way between a Linux socket and synack over a TUN
     /// device in a private network namespace (needs root).
     Tun(TunArgs),
@@ -144,6 +147,20 @@ pub struct ChurnArgs {
     /// Connections established first and left open while the others churn.
     #[arg(long, value_name = "K", default_value = "0", value_parser = parse_idle)]
     pub idle: u64,
+    /// Print one JSON line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `synack bench scale`.
+#[derive(Debug, Args)]
+pub struct ScaleArgs {
+    /// Idle connections to establish (1 to 1000000).
+    #[arg(long, value_name = "N", value_parser = parse_scale)]
+    pub connections: u64,
+    /// Short connections to churn, alone and then beside the idle ones.
+    #[arg(long, value_name = "M", default_value = "20000", value_parser = parse_connections)]
+    pub churn: u64,
     /// Print one JSON line.
     #[arg(long)]
     pub json: bool,
@@ -321,6 +338,10 @@ fn parse_buffer(s: &str) -> Result<usize, String> {
 
 fn parse_connections(s: &str) -> Result<u64, String> {
     parse_range(s, 1, 100_000_000, "a whole number")
+}
+
+fn parse_scale(s: &str) -> Result<u64, String> {
+    parse_range(s, 1, 1_000_000, "a whole number")
 }
 
 fn parse_idle(s: &str) -> Result<u64, String> {

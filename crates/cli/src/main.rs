@@ -37,6 +37,7 @@ fn main() -> ExitCode {
         Command::Bench { which } => match which {
             BenchCommand::Bulk(a) => bench::bulk::run(&a),
             BenchCommand::Churn(a) => bench::churn::run(&a),
+            BenchCommand::Scale(a) => bench::scale::run(&a),
             BenchCommand::Tun(a) => bench::tun::run(&a),
             BenchCommand::Relay(a) => bench::relay::run(&a),
             BenchCommand::Lossy(a) => bench::lossy::run(&a),

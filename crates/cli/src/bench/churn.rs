@@ -51,6 +51,14 @@ fn idle_addr(i: u64) -> IpAddr {
 }
 
 fn measure(n: u64, idle: u64) -> Result<f64, String> {
+    let (mut p, clock, l) = setup(idle);
+    open_idle(&mut p, &clock, l, idle)?;
+    churn(&mut p, &clock, l, n, idle)
+}
+
+/// A pair whose client owns addresses for `idle` idle connections, and the
+/// server's listener.
+pub(super) fn setup(idle: u64) -> (Pair, Clock, ListenerId) {
     let idle_addrs: Vec<IpAddr> = (0..idle.div_ceil(IDLE_PER_ADDR))
         .map(|k| idle_addr(k * IDLE_PER_ADDR))
         .collect();
@@ -60,18 +68,29 @@ fn measure(n: u64, idle: u64) -> Result<f64, String> {
     let l = p
         .server
         .listen(Pair::server_addr(), backlog)
-        .map_err(|e| format!("listen: {e}"))?;
-    open_idle(&mut p, &clock, l, idle)?;
+        .expect("listening on a fresh endpoint");
+    (p, clock, l)
+}
+
+/// `n` short connections one after another next to `idle` idle ones; the
+/// seconds they took.
+pub(super) fn churn(
+    p: &mut Pair,
+    clock: &Clock,
+    l: ListenerId,
+    n: u64,
+    idle: u64,
+) -> Result<f64, String> {
     let client_ip = SocketAddr::new(IpAddr::V4(super::pair::CLIENT), 0);
     let start = std::time::Instant::now();
     for i in 0..n {
-        one(&mut p, &clock, l, client_ip, idle).map_err(|e| format!("connection {i}: {e}"))?;
+        one(p, clock, l, client_ip, idle).map_err(|e| format!("connection {i}: {e}"))?;
     }
     Ok(start.elapsed().as_secs_f64())
 }
 
 /// Opens `k` connections and leaves them established.
-fn open_idle(p: &mut Pair, clock: &Clock, l: ListenerId, k: u64) -> Result<(), String> {
+pub(super) fn open_idle(p: &mut Pair, clock: &Clock, l: ListenerId, k: u64) -> Result<(), String> {
     let mut accepted = 0u64;
     let mut opened = 0u64;
     while opened < k {

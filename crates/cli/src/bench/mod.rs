@@ -11,6 +11,7 @@ pub mod lossy;
 mod netns;
 mod pair;
 pub mod relay;
+pub mod scale;
 pub mod tun;
 
 /// Formats a figure for JSON: finite, with a sensible number of digits.

@@ -4,6 +4,7 @@
 //! With SACK, `recovery.rs` (RFC 6675 / 6937) and `rack.rs` (RFC 8985)
 //! take over loss detection and recovery.
 
+use super::congestion::CongestionControl;
 use super::{Connection, Ctx, timers::Timer};
 use crate::endpoint::EventKind;
 use crate::seq::SeqNum;

@@ -19,6 +19,11 @@ pub struct Assembler {
 }
 
 impl Assembler {
+    /// Heap bytes held.
+    pub fn heap_bytes(&self) -> usize {
+        self.ranges.capacity() * core::mem::size_of::<(SeqNum, SeqNum)>()
+    }
+
     /// An empty assembler (storage is reserved at the first gap).
     pub fn new() -> Self {
         Assembler { ranges: Vec::new() }

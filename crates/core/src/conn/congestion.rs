@@ -5,7 +5,6 @@
 //! congestion window and slow-start threshold. CUBIC (RFC 9438,
 //! `cubic.rs`) plugs in by implementing [`CongestionControl`].
 
-use crate::config::Congestion;
 use crate::time::Instant;
 use core::time::Duration;
 
@@ -52,15 +51,6 @@ pub trait CongestionControl: core::fmt::Debug + Send {
 /// RFC 5681 3.1 eq. 1: IW = min(4*SMSS, max(2*SMSS, 4380)).
 pub fn initial_window(mss: usize) -> usize {
     (4 * mss).min((2 * mss).max(4380))
-}
-
-/// Builds the configured algorithm.
-pub fn new_controller(kind: Congestion, mss: usize) -> Box<dyn CongestionControl> {
-    match kind {
-        Congestion::None => Box::new(NoCongestionControl),
-        Congestion::Cubic => Box::new(super::cubic::Cubic::new(mss)),
-        _ => Box::new(NewReno::new(mss)),
-    }
 }
 
 /// RFC 5681 slow start and congestion avoidance with RFC 6582 recovery.

@@ -28,6 +28,7 @@ mod ack;
 mod app;
 pub mod assembler;
 pub mod congestion;
+pub mod controller;
 pub mod cubic;
 mod hold;
 mod input;
@@ -225,7 +226,7 @@ pub struct Connection {
     /// Send one byte past a zero window at the next transmit.
     force_probe: bool,
 
-    cc: Box<dyn CongestionControl>,
+    cc: controller::Controller,
     dupacks: u32,
     /// Segments RFC 3042 lets out beyond cwnd (0, 1 or 2).
     limited_transmit: u32,
@@ -253,7 +254,9 @@ pub struct Connection {
     /// What undoes the last episode if it proves spurious (RFC 2883 5).
     undo: Option<Undo>,
     /// Loss-recovery counters.
-    loss: LossStats,
+    /// Loss counters by `recovery::Counter` (u32 each: every connection
+    /// has them; saturating).
+    loss: [u32; recovery::COUNTERS],
     /// When data was last sent (RFC 5681 4.1 restart after idle).
     last_data_sent: Option<Instant>,
     /// Per-segment transmit times (RFC 8985 5.1), grown on demand.
@@ -381,7 +384,7 @@ impl Connection {
             keepalive_probes_sent: 0,
             keepalive_probe_pending: false,
             force_probe: false,
-            cc: congestion::new_controller(cfg.congestion, default_mss.min(rcv_mss)),
+            cc: controller::Controller::new(cfg.congestion, default_mss.min(rcv_mss)),
             dupacks: 0,
             limited_transmit: 0,
             in_recovery: false,
@@ -396,7 +399,7 @@ impl Connection {
             recovery_cwnd: 0,
             prr: Prr::default(),
             undo: None,
-            loss: LossStats::default(),
+            loss: [0; recovery::COUNTERS],
             last_data_sent: None,
             sent: sentlog::SentLog::default(),
             rack: rack::Rack::default(),
@@ -430,6 +433,15 @@ impl Connection {
         let mut cfg = cfg.clone();
         cfg.delayed_ack = cfg.delayed_ack.min(MAX_DELAYED_ACK);
         Arc::new(cfg)
+    }
+
+    /// Heap bytes this connection holds: (send and receive buffers, the
+    /// rest: sent-segment log, scoreboard, reassembly list).
+    pub fn heap_bytes(&self) -> (usize, usize) {
+        let buffers = self.send_buf.allocated() + self.recv_buf.allocated();
+        let other =
+            self.sent.heap_bytes() + self.scoreboard.heap_bytes() + self.assembler.heap_bytes();
+        (buffers, other)
     }
 
     /// Our SYN is not acknowledged yet (SND.UNA is still the ISS).
@@ -534,7 +546,7 @@ impl Connection {
     /// Loss-recovery counters: retransmissions by cause, recoveries,
     /// D-SACKs, undos.
     pub fn loss_stats(&self) -> LossStats {
-        self.loss
+        self.loss_counters()
     }
 
     /// Is the sender in loss recovery (fast recovery or RFC 6675)?

@@ -2,6 +2,7 @@
 //! listener (3.10.7.2), and SEGMENT ARRIVES in SYN-SENT (3.10.7.3),
 //! simultaneous open included (MUST-10).
 
+use super::congestion::CongestionControl;
 use super::{Cause, ConnParams, Connection, Ctx, State, timers::Timer};
 use crate::error::Error;
 use crate::time::Instant;

@@ -2,6 +2,7 @@
 //! driver's buffer: RST, SYN / SYN-ACK, retransmissions, new data (Nagle
 //! and sender SWS avoidance), FIN, zero-window probes and ACKs.
 
+use super::congestion::CongestionControl;
 use super::recovery::{Counter, Send};
 use super::{Connection, Ctx, State, timers::Timer};
 use crate::seq::SeqNum;

@@ -22,13 +22,13 @@ pub struct Rack {
     pub xmit_ts: Option<Instant>,
     /// `RACK.end_seq`: that segment's end.
     pub end_seq: SeqNum,
-    /// `RACK.rtt`: the RTT measured from it.
-    pub rtt: Duration,
+    /// `RACK.rtt`: the RTT measured from it, in microseconds.
+    rtt_us: u32,
     /// `RACK.fack`: highest end of a delivered segment.
     pub fack: SeqNum,
-    /// `RACK.min_RTT` (the lifetime minimum; RFC 8985 allows any
-    /// windowed-min filter).
-    pub min_rtt: Option<Duration>,
+    /// `RACK.min_RTT` in microseconds, 0 before a sample (the lifetime
+    /// minimum; RFC 8985 allows any windowed-min filter).
+    min_rtt_us: u32,
     /// `RACK.reordering_seen`.
     pub reordering_seen: bool,
     /// `RACK.reo_wnd_mult`.
@@ -39,17 +39,36 @@ pub struct Rack {
     pub dsack_round: Option<SeqNum>,
 }
 
+/// A duration in microseconds, at least 1 (0 means "no sample").
+fn micros(d: Duration) -> u32 {
+    u32::try_from(d.as_micros()).unwrap_or(u32::MAX).max(1)
+}
+
 impl Rack {
+    /// `RACK.rtt`.
+    pub fn rtt(&self) -> Duration {
+        Duration::from_micros(u64::from(self.rtt_us))
+    }
+
+    /// `RACK.min_RTT`, once measured.
+    pub fn min_rtt(&self) -> Option<Duration> {
+        (self.min_rtt_us > 0).then(|| Duration::from_micros(u64::from(self.min_rtt_us)))
+    }
+
     /// RFC 8985 6.2 steps 2 and 3 for one newly delivered segment.
     pub fn on_delivered(&mut self, s: &SentSeg, now: Instant) {
-        let rtt = now.saturating_since(s.xmit);
+        let rtt = micros(now.saturating_since(s.xmit));
         // Step 2: a retransmission whose sample is below min_RTT may be the
         // original's ACK: ignore it (no TSecr check here).
-        if s.rexmit && self.min_rtt.is_some_and(|m| rtt < m) {
+        if s.rexmit && self.min_rtt_us > 0 && rtt < self.min_rtt_us {
             return;
         }
-        self.rtt = rtt;
-        self.min_rtt = Some(self.min_rtt.map_or(rtt, |m| m.min(rtt)));
+        self.rtt_us = rtt;
+        self.min_rtt_us = if self.min_rtt_us == 0 {
+            rtt
+        } else {
+            self.min_rtt_us.min(rtt)
+        };
         let newer = match self.xmit_ts {
             None => true,
             Some(t) => s.xmit > t || (s.xmit == t && s.end.gt(self.end_seq)),
@@ -74,7 +93,7 @@ impl Rack {
         if !self.reordering_seen && (in_recovery || dupacks >= 3) {
             return Duration::ZERO;
         }
-        let base = self.min_rtt.unwrap_or_default() / 4 * self.reo_wnd_mult.max(1);
+        let base = self.min_rtt().unwrap_or_default() / 4 * self.reo_wnd_mult.max(1);
         srtt.map_or(base, |s| base.min(s))
     }
 
@@ -165,7 +184,7 @@ impl Connection {
             if !before {
                 continue;
             }
-            let due = s.xmit + self.rack.rtt + reo_wnd;
+            let due = s.xmit + self.rack.rtt() + reo_wnd;
             if due <= now {
                 self.sent.get_mut(i).lost = true;
                 first_lost.get_or_insert(s);
@@ -257,12 +276,12 @@ mod tests {
             (r.xmit_ts, r.end_seq),
             (Some(Instant::from_millis(20)), SeqNum(200))
         );
-        assert_eq!(r.rtt, Duration::from_millis(80));
+        assert_eq!(r.rtt(), Duration::from_millis(80));
         // An older segment delivered later: reordering, RACK.xmit_ts stays.
         r.on_delivered(&seg(0, 100, 10, false), now);
         assert!(r.reordering_seen);
         assert_eq!(r.xmit_ts, Some(Instant::from_millis(20)));
-        assert_eq!(r.min_rtt, Some(Duration::from_millis(80)));
+        assert_eq!(r.min_rtt(), Some(Duration::from_millis(80)));
         // A retransmission answering too fast (below min_RTT) is ignored.
         r.on_delivered(&seg(200, 300, 95, true), now);
         assert_eq!(r.end_seq, SeqNum(200));
@@ -271,7 +290,7 @@ mod tests {
     #[test]
     fn reordering_window() {
         let mut r = Rack {
-            min_rtt: Some(Duration::from_millis(40)),
+            min_rtt_us: 40_000,
             ..Rack::default()
         };
         let srtt = Some(Duration::from_millis(50));

@@ -7,6 +7,7 @@
 //! Without SACK (or with `Config::sack_recovery` off) `ack.rs` runs RFC
 //! 6582 NewReno instead.
 
+use super::congestion::CongestionControl;
 use super::prr::Prr;
 use super::scoreboard::DUP_THRESH;
 use super::{Connection, Ctx};
@@ -39,7 +40,7 @@ pub struct LossStats {
 /// Which counter to bump.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Counter {
-    Fast,
+    Fast = 0,
     Rack,
     Tlp,
     Rto,
@@ -48,6 +49,9 @@ pub(super) enum Counter {
     Dsack,
     Undo,
 }
+
+/// Number of [`Counter`]s.
+pub(super) const COUNTERS: usize = 8;
 
 /// Why a data segment goes out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,19 +117,35 @@ impl Connection {
 
     /// Bumps a loss counter of the connection and the endpoint.
     pub(super) fn count(&mut self, ctx: &mut Ctx<'_>, c: Counter) {
-        let (l, s) = (&mut self.loss, &mut *ctx.stats);
-        let (a, b) = match c {
-            Counter::Fast => (&mut l.fast_retransmits, &mut s.fast_retransmits),
-            Counter::Rack => (&mut l.rack_retransmits, &mut s.rack_retransmits),
-            Counter::Tlp => (&mut l.tlp_probes, &mut s.tlp_probes),
-            Counter::Rto => (&mut l.rto_retransmits, &mut s.rto_retransmits),
-            Counter::RtoEvent => (&mut l.rto_events, &mut s.rto_events),
-            Counter::Recovery => (&mut l.recoveries, &mut s.recoveries),
-            Counter::Dsack => (&mut l.dsacks, &mut s.dsacks),
-            Counter::Undo => (&mut l.spurious_undos, &mut s.spurious_undos),
+        let s = &mut *ctx.stats;
+        let b = match c {
+            Counter::Fast => &mut s.fast_retransmits,
+            Counter::Rack => &mut s.rack_retransmits,
+            Counter::Tlp => &mut s.tlp_probes,
+            Counter::Rto => &mut s.rto_retransmits,
+            Counter::RtoEvent => &mut s.rto_events,
+            Counter::Recovery => &mut s.recoveries,
+            Counter::Dsack => &mut s.dsacks,
+            Counter::Undo => &mut s.spurious_undos,
         };
-        *a += 1;
         *b += 1;
+        let a = &mut self.loss[c as usize];
+        *a = a.saturating_add(1);
+    }
+
+    /// The connection's loss counters as [`LossStats`].
+    pub(super) fn loss_counters(&self) -> LossStats {
+        let n = |c: Counter| u64::from(self.loss[c as usize]);
+        LossStats {
+            fast_retransmits: n(Counter::Fast),
+            rack_retransmits: n(Counter::Rack),
+            tlp_probes: n(Counter::Tlp),
+            rto_retransmits: n(Counter::Rto),
+            rto_events: n(Counter::RtoEvent),
+            recoveries: n(Counter::Recovery),
+            dsacks: n(Counter::Dsack),
+            spurious_undos: n(Counter::Undo),
+        }
     }
 
     /// RFC 6675 section 5: `Update()` with the ACK's SACK blocks, after its

@@ -7,28 +7,45 @@ use core::time::Duration;
 /// no samples from retransmitted segments).
 #[derive(Debug, Clone)]
 pub struct RttEstimator {
-    srtt: Option<Duration>,
-    rttvar: Duration,
-    rto: Duration,
+    /// SRTT in microseconds, [`NONE`] before the first sample.
+    srtt: u32,
+    rttvar: u32,
+    rto: u32,
     backoff: u32,
-    min_rto: Duration,
-    max_rto: Duration,
+    min_rto: u32,
+    max_rto: u32,
     samples: u64,
 }
 
-/// Clock granularity G of RFC 6298 (our clock counts microseconds; we use
-/// 1 ms like Linux's jiffies-free clock).
-const GRANULARITY: Duration = Duration::from_millis(1);
+/// No SRTT yet.
+const NONE: u32 = u32::MAX;
+
+/// Clock granularity G of RFC 6298, in microseconds (our clock counts
+/// microseconds; we use 1 ms like Linux's jiffies-free clock).
+const GRANULARITY: u32 = 1000;
+
+/// A duration in microseconds, saturated below [`NONE`] (every connection
+/// keeps these, so 4 bytes each rather than a 16-byte `Duration`).
+fn micros(d: Duration) -> u32 {
+    u32::try_from(d.as_micros())
+        .unwrap_or(NONE - 1)
+        .min(NONE - 1)
+}
+
+fn duration(us: u32) -> Duration {
+    Duration::from_micros(u64::from(us))
+}
 
 impl RttEstimator {
     /// Before any sample the RTO is `initial` (RFC 6298 2.1).
     pub fn new(initial: Duration, min_rto: Duration, max_rto: Duration) -> Self {
         // A configuration with the bounds crossed keeps the upper one.
-        let min_rto = min_rto.min(max_rto);
+        let max_rto = micros(max_rto);
+        let min_rto = micros(min_rto).min(max_rto);
         RttEstimator {
-            srtt: None,
-            rttvar: Duration::ZERO,
-            rto: initial.clamp(min_rto, max_rto),
+            srtt: NONE,
+            rttvar: 0,
+            rto: micros(initial).clamp(min_rto, max_rto),
             backoff: 0,
             min_rto,
             max_rto,
@@ -38,21 +55,21 @@ impl RttEstimator {
 
     /// Feeds one RTT measurement (RFC 6298 2.2 and 2.3) and clears backoff.
     pub fn sample(&mut self, rtt: Duration) {
-        match self.srtt {
-            None => {
-                self.srtt = Some(rtt);
-                self.rttvar = rtt / 2;
-            }
-            Some(srtt) => {
-                // RTTVAR <- 3/4 RTTVAR + 1/4 |SRTT - R'|; SRTT <- 7/8 SRTT + 1/8 R'
-                let delta = srtt.abs_diff(rtt);
-                self.rttvar = (self.rttvar * 3 + delta) / 4;
-                self.srtt = Some((srtt * 7 + rtt) / 8);
-            }
-        }
-        let srtt = self.srtt.unwrap_or(rtt);
+        let r = u64::from(micros(rtt));
+        let (srtt, rttvar) = if self.srtt == NONE {
+            (r, r / 2)
+        } else {
+            // RTTVAR <- 3/4 RTTVAR + 1/4 |SRTT - R'|; SRTT <- 7/8 SRTT + 1/8 R'
+            let srtt = u64::from(self.srtt);
+            let delta = srtt.abs_diff(r);
+            ((srtt * 7 + r) / 8, (u64::from(self.rttvar) * 3 + delta) / 4)
+        };
+        let fit = |v: u64| u32::try_from(v).unwrap_or(NONE - 1).min(NONE - 1);
+        self.srtt = fit(srtt);
+        self.rttvar = fit(rttvar);
         // RTO <- SRTT + max(G, K*RTTVAR), K = 4, then clamp (2.4, 2.5).
-        self.rto = (srtt + (self.rttvar * 4).max(GRANULARITY)).clamp(self.min_rto, self.max_rto);
+        let rto = srtt + (rttvar * 4).max(u64::from(GRANULARITY));
+        self.rto = fit(rto).clamp(self.min_rto, self.max_rto);
         self.backoff = 0;
         self.samples += 1;
     }
@@ -69,20 +86,22 @@ impl RttEstimator {
 
     /// The current timeout, backoff included.
     pub fn rto(&self) -> Duration {
-        let factor = 1u32 << self.backoff.min(16);
-        self.rto.saturating_mul(factor).min(self.max_rto)
+        let factor = 1u64 << self.backoff.min(16);
+        duration(self.rto)
+            .saturating_mul(factor as u32)
+            .min(duration(self.max_rto))
     }
 
     /// Smoothed RTT, if measured.
     pub fn srtt(&self) -> Option<Duration> {
-        self.srtt
+        (self.srtt != NONE).then(|| duration(self.srtt))
     }
 
     /// After a SYN had to be retransmitted and no sample exists, RFC 6298
     /// 5.7 sets the RTO back to 3 s once data transfer begins.
     pub fn syn_was_retransmitted(&mut self) {
-        if self.srtt.is_none() {
-            self.rto = Duration::from_secs(3).clamp(self.min_rto, self.max_rto);
+        if self.srtt == NONE {
+            self.rto = micros(Duration::from_secs(3)).clamp(self.min_rto, self.max_rto);
         }
         self.backoff = 0;
     }

@@ -36,6 +36,11 @@ pub struct Scoreboard {
 }
 
 impl Scoreboard {
+    /// Heap bytes held.
+    pub fn heap_bytes(&self) -> usize {
+        self.ranges.capacity() * core::mem::size_of::<(SeqNum, SeqNum)>()
+    }
+
     /// The SACKed ranges, lowest first.
     pub fn ranges(&self) -> &[(SeqNum, SeqNum)] {
         &self.ranges

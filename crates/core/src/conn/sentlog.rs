@@ -50,6 +50,11 @@ pub struct SentLog {
 }
 
 impl SentLog {
+    /// Heap bytes held.
+    pub fn heap_bytes(&self) -> usize {
+        self.segs.capacity() * core::mem::size_of::<SentSeg>()
+    }
+
     /// Number of records.
     pub fn len(&self) -> usize {
         self.segs.len()

@@ -1,5 +1,6 @@
 //! What each timer does when it fires.
 
+use super::congestion::CongestionControl;
 use super::{Cause, Connection, Ctx, State, timers::Timer};
 use crate::error::Error;
 

@@ -2,6 +2,7 @@
 //! flight, one probe after PTO (before the RTO) draws the ACK that lets
 //! RACK or SACK recovery repair a tail loss.
 
+use super::congestion::CongestionControl;
 use super::recovery::Counter;
 use super::{Connection, Ctx, timers::Timer};
 use crate::seq::SeqNum;

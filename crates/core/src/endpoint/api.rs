@@ -309,7 +309,7 @@ impl Endpoint {
             self.ephemeral(now, local_ip, remote)?
         } else {
             let l = SocketAddr::new(local_ip, local.port());
-            if self.conns.map.contains_key(&(l, remote)) {
+            if self.conns.lookup(&(l, remote)).is_some() {
                 return Err(Error::AddrInUse);
             }
             l
@@ -374,7 +374,7 @@ impl Endpoint {
             }
             let local = SocketAddr::new(local_ip, port);
             let key: FourTuple = (local, remote);
-            match self.conns.map.get(&key).copied() {
+            match self.conns.lookup(&key) {
                 None => return Ok(local),
                 Some(i) => {
                     let slot = &self.conns.slots[i as usize];
@@ -403,7 +403,7 @@ impl Endpoint {
         let slot = &mut self.conns.slots[index as usize];
         slot.conn = Some(conn);
         slot.in_table = true;
-        self.conns.map.insert(key, index);
+        self.conns.index_insert(&key, index);
     }
 
     /// Runs `f` on an application-owned connection, then does the endpoint's

@@ -34,7 +34,7 @@ impl Endpoint {
     /// wrote (virtio-net's `gso_size`). `None` if there is no such
     /// connection.
     pub fn tso_segment_size(&self, local: SocketAddr, remote: SocketAddr) -> Option<usize> {
-        let &index = self.conns.map.get(&(local, remote))?;
+        let index = self.conns.lookup(&(local, remote))?;
         let conn = self.conns.slots[index as usize].conn.as_ref()?;
         Some(conn.payload_mss())
     }
@@ -43,13 +43,10 @@ impl Endpoint {
     /// included, in no particular order: for a driver's status output (a
     /// server's connection table at exit).
     pub fn connection_table(&self) -> impl Iterator<Item = (SocketAddr, SocketAddr, State)> + '_ {
-        self.conns
-            .map
-            .iter()
-            .filter_map(|(&(local, remote), &index)| {
-                let conn = self.conns.slots[index as usize].conn.as_ref()?;
-                Some((local, remote, conn.state()))
-            })
+        self.conns.indexed().filter_map(|index| {
+            let conn = self.conns.slots[index as usize].conn.as_ref()?;
+            Some((conn.local, conn.remote, conn.state()))
+        })
     }
 
     fn handle_parsed(&mut self, now: Instant, bytes: &[u8], parsed: Result<Packet<'_>, WireError>) {
@@ -67,7 +64,7 @@ impl Endpoint {
         };
         let local = SocketAddr::new(pkt.ip.dst, pkt.tcp.dst_port);
         let remote = SocketAddr::new(pkt.ip.src, pkt.tcp.src_port);
-        let index = self.conns.map.get(&(local, remote)).copied();
+        let index = self.conns.lookup(&(local, remote));
         // A connection a catch-all listener accepted has a destination that
         // is not ours; any other such packet is for a catch-all or nobody.
         if index.is_none() && !self.is_ours(pkt.ip.dst) && self.catch_all_for(local).is_none() {
@@ -372,7 +369,7 @@ impl Endpoint {
         if closed {
             if slot.in_table {
                 slot.in_table = false;
-                self.conns.map.remove(&(local, remote));
+                self.conns.index_remove(&(local, remote), index);
             }
             if !has_output && !owned {
                 // An embryonic connection frees its backlog place now; one in

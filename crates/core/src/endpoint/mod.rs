@@ -11,12 +11,14 @@ mod api;
 mod dispatch;
 pub mod filter;
 mod listener;
+mod memory;
 mod table;
 mod timer_queue;
 
 pub use api::Endpoint;
 pub use filter::{ListenFilter, Prefix};
 pub use listener::ListenOptions;
+pub use memory::MemoryUsage;
 
 /// Handle of a connection. Stale handles (to a freed slot) are detected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -5,8 +5,8 @@
 use crate::conn::Connection;
 use core::hash::BuildHasher;
 use core::net::SocketAddr;
+use hashbrown::HashTable;
 use siphasher::sip::SipHasher13;
-use std::collections::HashMap;
 
 /// (local, remote): the key of a connection.
 pub(crate) type FourTuple = (SocketAddr, SocketAddr);
@@ -55,8 +55,18 @@ pub(crate) struct Slot {
 pub(crate) struct ConnTable {
     pub slots: Vec<Slot>,
     free: Vec<u32>,
-    pub map: HashMap<FourTuple, u32, KeyedHash>,
+    /// The 4-tuple index: each entry is a slot number and the key's hash
+    /// (16 bytes, not the 68 of a tuple and a slot number); the tuple
+    /// itself is read from the slot.
+    index: HashTable<IndexEntry>,
+    hasher: KeyedHash,
     pub live: usize,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct IndexEntry {
+    hash: u64,
+    slot: u32,
 }
 
 impl ConnTable {
@@ -64,8 +74,55 @@ impl ConnTable {
         ConnTable {
             slots: Vec::new(),
             free: Vec::new(),
-            map: HashMap::with_hasher(KeyedHash::new(secret)),
+            index: HashTable::new(),
+            hasher: KeyedHash::new(secret),
             live: 0,
+        }
+    }
+
+    /// Bytes of the 4-tuple index: its buckets (entries and control
+    /// bytes) at hashbrown's 7/8 load, rounded to a power of two.
+    pub fn index_bytes(&self) -> usize {
+        let cap = self.index.capacity();
+        if cap == 0 {
+            return 0;
+        }
+        let buckets = (cap * 8 / 7).next_power_of_two();
+        buckets * (core::mem::size_of::<IndexEntry>() + 1)
+    }
+
+    /// The slot of the connection with this 4-tuple, if indexed.
+    pub fn lookup(&self, key: &FourTuple) -> Option<u32> {
+        let hash = self.hasher.hash_one(key);
+        let slots = &self.slots;
+        self.index
+            .find(hash, |e| {
+                e.hash == hash
+                    && slots[e.slot as usize]
+                        .conn
+                        .as_ref()
+                        .is_some_and(|c| (c.local, c.remote) == *key)
+            })
+            .map(|e| e.slot)
+    }
+
+    /// The indexed slots, in no particular order.
+    pub fn indexed(&self) -> impl Iterator<Item = u32> + '_ {
+        self.index.iter().map(|e| e.slot)
+    }
+
+    /// Indexes `slot` under `key` (its connection's tuple).
+    pub fn index_insert(&mut self, key: &FourTuple, slot: u32) {
+        let hash = self.hasher.hash_one(key);
+        self.index
+            .insert_unique(hash, IndexEntry { hash, slot }, |e| e.hash);
+    }
+
+    /// Removes `slot`'s entry, indexed under `key`.
+    pub fn index_remove(&mut self, key: &FourTuple, slot: u32) {
+        let hash = self.hasher.hash_one(key);
+        if let Ok(entry) = self.index.find_entry(hash, |e| e.slot == slot) {
+            entry.remove();
         }
     }
 
@@ -90,12 +147,13 @@ impl ConnTable {
     pub fn release(&mut self, index: u32) {
         let s = &mut self.slots[index as usize];
         if let Some(c) = s.conn.take() {
-            if s.in_table {
-                self.map.remove(&(c.local, c.remote));
-            }
+            let indexed = s.in_table;
             s.generation = s.generation.wrapping_add(1);
             s.in_table = false;
             s.ready = false;
+            if indexed {
+                self.index_remove(&(c.local, c.remote), index);
+            }
             self.free.push(index);
             self.live -= 1;
         }

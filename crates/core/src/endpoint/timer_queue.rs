@@ -50,6 +50,11 @@ impl TimerQueue {
     }
 
     /// The earliest deadline.
+    /// Bytes held (the heap and the position table).
+    pub fn bytes(&self) -> usize {
+        self.heap.capacity() * core::mem::size_of::<(Instant, u32)>() + self.pos.capacity() * 4
+    }
+
     pub fn peek(&self) -> Option<Instant> {
         self.heap.first().map(|&(t, _)| t)
     }

@@ -1,0 +1,66 @@
+//! The endpoint's own memory accounting: idle connections hold no
+//! buffers or logs (storage comes on demand), and the accounting follows
+//! what a connection that moved data holds.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use synack_core::{Endpoint, EndpointConfig, Instant};
+
+const A: IpAddr = IpAddr::V4(Ipv4Addr::new(198, 18, 0, 1));
+const B: IpAddr = IpAddr::V4(Ipv4Addr::new(198, 18, 0, 2));
+
+fn endpoint(ip: IpAddr) -> Endpoint {
+    Endpoint::new(EndpointConfig {
+        addresses: vec![ip],
+        ..EndpointConfig::default()
+    })
+}
+
+fn pump(a: &mut Endpoint, b: &mut Endpoint, now: Instant) {
+    let mut buf = vec![0u8; 65536];
+    loop {
+        let mut moved = false;
+        while let Some(n) = a.poll_transmit(now, &mut buf) {
+            b.handle_packet(now, &buf[..n]);
+            moved = true;
+        }
+        while let Some(n) = b.poll_transmit(now, &mut buf) {
+            a.handle_packet(now, &buf[..n]);
+            moved = true;
+        }
+        if !moved {
+            return;
+        }
+    }
+}
+
+#[test]
+fn idle_connections_hold_no_buffers_and_data_shows_in_the_accounting() {
+    let (mut a, mut b) = (endpoint(A), endpoint(B));
+    let now = Instant::ZERO;
+    let l = b.listen(SocketAddr::new(B, 80), 2048).unwrap();
+    let mut conns = Vec::new();
+    for _ in 0..1000 {
+        conns.push(
+            a.connect(now, SocketAddr::new(A, 0), SocketAddr::new(B, 80))
+                .unwrap(),
+        );
+    }
+    pump(&mut a, &mut b, now);
+    let mut accepted = Vec::new();
+    while let Ok(c) = b.accept(l) {
+        accepted.push(c);
+    }
+    assert_eq!(accepted.len(), 1000);
+    let m = b.memory_usage();
+    assert_eq!(m.connections, 1000);
+    assert_eq!((m.buffers, m.other), (0, 0), "{m:?}");
+    assert!(m.slots > 0 && m.index > 0 && m.total() == m.slots + m.index + m.timers);
+    assert!(m.per_connection() < 2048, "{m:?}");
+    // Data moved on one connection: its buffers and sent log show.
+    a.send(now, conns[0], &[7u8; 20_000]).unwrap();
+    pump(&mut a, &mut b, now);
+    let ma = a.memory_usage();
+    assert!(ma.buffers >= 20_000 && ma.other > 0, "{ma:?}");
+    let mb = b.memory_usage();
+    assert!(mb.buffers >= 16_384, "{mb:?}");
+}
