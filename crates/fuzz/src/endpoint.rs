@@ -1,7 +1,7 @@
 //! The endpoint target: one synack endpoint and a scripted peer.
 //!
 //! The input is a program: each step is an opcode byte and its arguments
-//! (see [`Op`]): a segment crafted from the peer's view of the connection
+//! (see `Op` in the source): a segment crafted from the peer's view of the connection
 //! (so sequence numbers land in and around the windows), the same with
 //! bytes of its TCP header overwritten (checksum fixed, so option parsing
 //! is reached), raw garbage, an API call, or a clock step. After every

@@ -43,7 +43,7 @@ impl Timer {
     ];
 }
 
-/// Deadlines indexed by [`Timer`], in microseconds; [`UNSET`] when
+/// Deadlines indexed by [`Timer`], in microseconds; `UNSET` (`u64::MAX`) when
 /// disarmed (half the size of `Option<Instant>`s: every connection has
 /// them).
 #[derive(Clone, Copy, Debug)]
