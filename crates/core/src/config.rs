@@ -182,6 +182,28 @@ pub struct EndpointConfig {
     pub ttl: u8,
     /// Record trace events (see [`crate::Endpoint::poll_trace`]).
     pub trace: bool,
+    /// When listeners answer SYNs with SYN cookies (RFC 4987 3.6).
+    pub syn_cookies: SynCookies,
+}
+
+/// When a listener answers a SYN with a SYN cookie instead of keeping an
+/// embryonic connection (RFC 4987 3.6): the connection's state goes out
+/// in the SYN-ACK's sequence number (and timestamp) and comes back in the
+/// ACK, so a flood of spoofed SYNs costs no memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SynCookies {
+    /// Never: a SYN beyond the backlog is dropped.
+    Off,
+    /// When the embryonic connections fill a listener's backlog (as
+    /// Linux's `tcp_syncookies=1` and FreeBSD's default). A full accept
+    /// queue still drops SYNs: cookies do not make the application accept
+    /// faster.
+    #[default]
+    WhenNeeded,
+    /// For every SYN: no embryonic connection is ever kept (Linux's
+    /// `tcp_syncookies=2`). Costs what a cookie cannot carry (see
+    /// [`crate::Endpoint`]'s listener docs).
+    Always,
 }
 
 impl Default for EndpointConfig {
@@ -194,6 +216,7 @@ impl Default for EndpointConfig {
             max_connections: 1 << 20,
             ttl: 64,
             trace: false,
+            syn_cookies: SynCookies::WhenNeeded,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Endpoint-level rules: what reaches a listener or nothing at all.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use synack_core::config::SynCookies;
 use synack_core::wire::{self, IpRepr, TcpFlags, TcpOptions, TcpRepr};
 use synack_core::{Endpoint, EndpointConfig, Instant, SeqNum};
 
@@ -108,34 +109,51 @@ fn closed_port_draws_rst_ack() {
     assert_eq!(ep.stats().rx_no_connection, 1);
 }
 
+/// The backlog bounds the embryonic connections; SYNs beyond it are
+/// answered with SYN cookies (the default) or dropped (cookies off).
 #[test]
 fn backlog_bounds_embryonic_connections() {
-    let mut ep = Endpoint::new(EndpointConfig {
-        addresses: vec![ME],
-        ..EndpointConfig::default()
-    });
-    ep.listen(SocketAddr::new(ME, 80), 2).unwrap();
-    for port in 0..5u16 {
-        let mut tcp = wire::parse_packet(&segment(PEER, ME, 80, TcpFlags::SYN))
-            .unwrap()
-            .tcp;
-        tcp.src_port = 5000 + port; // distinct connections
-        let mut buf = vec![0u8; 100];
-        let n = wire::emit_packet(
-            &IpRepr {
-                src: PEER,
-                dst: ME,
-                ttl: 64,
-            },
-            &tcp,
-            &[],
-            &mut buf,
-        )
-        .unwrap();
-        ep.handle_packet(Instant::ZERO, &buf[..n]);
+    for cookies in [SynCookies::WhenNeeded, SynCookies::Off] {
+        let mut ep = Endpoint::new(EndpointConfig {
+            addresses: vec![ME],
+            syn_cookies: cookies,
+            ..EndpointConfig::default()
+        });
+        ep.listen(SocketAddr::new(ME, 80), 2).unwrap();
+        for port in 0..5u16 {
+            let mut tcp = wire::parse_packet(&segment(PEER, ME, 80, TcpFlags::SYN))
+                .unwrap()
+                .tcp;
+            tcp.src_port = 5000 + port; // distinct connections
+            let mut buf = vec![0u8; 100];
+            let n = wire::emit_packet(
+                &IpRepr {
+                    src: PEER,
+                    dst: ME,
+                    ttl: 64,
+                },
+                &tcp,
+                &[],
+                &mut buf,
+            )
+            .unwrap();
+            ep.handle_packet(Instant::ZERO, &buf[..n]);
+        }
+        assert_eq!(ep.connection_count(), 2, "{cookies:?}");
+        let (dropped, cookied) = if cookies == SynCookies::Off {
+            (3, 0)
+        } else {
+            (0, 3)
+        };
+        assert_eq!(ep.stats().backlog_drops, dropped, "{cookies:?}");
+        assert_eq!(ep.stats().syn_cookies_sent, cookied, "{cookies:?}");
+        let mut buf = [0u8; 1500];
+        let mut synacks = 0;
+        while ep.poll_transmit(Instant::ZERO, &mut buf).is_some() {
+            synacks += 1;
+        }
+        assert_eq!(synacks, 2 + cookied, "{cookies:?}");
     }
-    assert_eq!(ep.connection_count(), 2);
-    assert_eq!(ep.stats().backlog_drops, 3);
 }
 
 /// A passive open must take data whatever the client's ISN: with the ISN

@@ -29,6 +29,7 @@ mod app;
 pub mod assembler;
 pub mod congestion;
 pub mod controller;
+mod cookie;
 pub mod cubic;
 mod hold;
 mod input;

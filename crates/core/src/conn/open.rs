@@ -22,6 +22,16 @@ impl Connection {
     /// Passive open: a SYN reached a listener (RFC 9293 3.10.7.2):
     /// RCV.NXT = SEG.SEQ+1, IRS = SEG.SEQ, send <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>.
     pub(crate) fn accept_syn(ctx: &mut Ctx<'_>, p: ConnParams<'_>, syn: &TcpRepr) -> Self {
+        Connection::passive_open(ctx, p, syn, Cause::RecvSyn)
+    }
+
+    /// LISTEN -> SYN-RECEIVED for `syn`, with `cause` on the trace.
+    pub(super) fn passive_open(
+        ctx: &mut Ctx<'_>,
+        p: ConnParams<'_>,
+        syn: &TcpRepr,
+        cause: Cause,
+    ) -> Self {
         let mut c = Connection::new(p, State::Listen);
         c.irs = syn.seq;
         c.rcv_nxt = syn.seq + 1;
@@ -33,7 +43,7 @@ impl Connection {
         // The SYN's window is never scaled (RFC 7323 2.2).
         c.update_window_from_syn(syn);
         c.syn_pending = true;
-        c.set_state(ctx, State::SynReceived, Cause::RecvSyn);
+        c.set_state(ctx, State::SynReceived, cause);
         c
     }
 

@@ -529,7 +529,7 @@ impl Connection {
     /// The window field: free receive-buffer space, advanced only in steps
     /// of at least min(buffer/2, MSS) (receiver SWS avoidance, RFC 9293
     /// 3.8.6.2.2, MUST-39) and never shrinking the right edge (SHLD-14).
-    fn window_to_advertise(&self, syn: bool) -> u16 {
+    pub(super) fn window_to_advertise(&self, syn: bool) -> u16 {
         let free = self.recv_buf.free();
         if syn {
             return free.min(65535) as u16;

@@ -96,6 +96,8 @@ pub enum Cause {
     AppConnect,
     /// A SYN arrived at a listener (passive open).
     RecvSyn,
+    /// An ACK returned a valid SYN cookie to a listener (RFC 4987 3.6).
+    SynCookie,
     /// A SYN-ACK arrived in SYN-SENT.
     RecvSynAck,
     /// A SYN without ACK arrived in SYN-SENT (simultaneous open).
@@ -130,6 +132,7 @@ impl Cause {
         match self {
             Cause::AppConnect => "application called connect",
             Cause::RecvSyn => "received SYN",
+            Cause::SynCookie => "received ACK with a valid SYN cookie",
             Cause::RecvSynAck => "received SYN+ACK",
             Cause::SimultaneousOpen => "received SYN in SYN-SENT",
             Cause::RecvAck => "received ACK",

@@ -1,5 +1,6 @@
 //! The endpoint's public face: construction and the application's calls.
 
+use super::cookies::CookieJar;
 use super::filter::ListenFilter;
 use super::listener::{ListenOptions, Listener, ListenerSlot};
 use super::table::{ConnTable, FourTuple};
@@ -16,9 +17,10 @@ use core::net::{IpAddr, SocketAddr};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-/// Upper bound on queued RSTs for segments that matched nothing; beyond it
-/// they are not sent (a flood of junk must not grow memory).
-pub(super) const MAX_QUEUED_RSTS: usize = 1024;
+/// Upper bound on queued stateless segments (RSTs for segments that
+/// matched nothing, SYN cookie SYN-ACKs); beyond it they are not sent (a
+/// flood must not grow memory).
+pub(super) const MAX_QUEUED_CONTROL: usize = 1024;
 
 /// A TCP endpoint: one host's TCP. See the crate docs for the calling order.
 #[derive(Debug)]
@@ -35,7 +37,10 @@ pub struct Endpoint {
     pub(super) events: VecDeque<Event>,
     pub(super) tracer: Tracer,
     pub(super) stats: Stats,
-    pub(super) rst_queue: VecDeque<(IpRepr, TcpRepr)>,
+    /// Segments sent on behalf of no connection: RSTs and SYN cookie
+    /// SYN-ACKs.
+    pub(super) control_queue: VecDeque<(IpRepr, TcpRepr)>,
+    pub(super) cookies: CookieJar,
     pub(super) next_port: u16,
     /// `config.tcp` as new connections share it (one copy, not one per
     /// connection).
@@ -51,6 +56,7 @@ impl Endpoint {
         };
         Endpoint {
             isn: IsnGenerator::new(config.secret),
+            cookies: CookieJar::new(config.secret),
             conns: ConnTable::new(config.secret),
             next_port: first_ephemeral_port(&config),
             conn_config: Connection::shared_config(&config.tcp),
@@ -63,7 +69,7 @@ impl Endpoint {
             events: VecDeque::new(),
             tracer,
             stats: Stats::default(),
-            rst_queue: VecDeque::new(),
+            control_queue: VecDeque::new(),
         }
     }
 

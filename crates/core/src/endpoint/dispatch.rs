@@ -1,8 +1,9 @@
 //! Driving the endpoint: packets in, packets out, timers, and the
 //! bookkeeping after every connection operation.
 
-use super::api::{Endpoint, MAX_QUEUED_RSTS};
+use super::api::{Endpoint, MAX_QUEUED_CONTROL};
 use super::{ConnId, Event, ListenerId};
+use crate::config::SynCookies;
 use crate::conn::{Connection, Ctx, State};
 use crate::seq::SeqNum;
 use crate::time::Instant;
@@ -95,6 +96,10 @@ impl Endpoint {
             return self.trace_drop(now, local, remote, &pkt.tcp, DropReason::SynFin);
         }
         if let Some(index) = index {
+            if self.accept_queue_full_for(index, &pkt.tcp) {
+                self.stats.backlog_drops += 1;
+                return self.trace_drop(now, local, remote, &pkt.tcp, DropReason::BacklogFull);
+            }
             self.with_conn_index(now, index, |c, ctx| {
                 c.on_segment(ctx, &pkt.tcp, pkt.payload)
             });
@@ -124,6 +129,27 @@ impl Endpoint {
         }
     }
 
+    /// Would this segment complete the handshake of an embryonic passive
+    /// connection whose listener has no room left to queue it for accept?
+    /// (Only a connection made from a SYN cookie can be in that position:
+    /// the backlog keeps room for every other.) Its ACK is dropped; the
+    /// SYN-ACK's retransmission asks again.
+    fn accept_queue_full_for(&self, index: u32, tcp: &TcpRepr) -> bool {
+        let f = tcp.flags;
+        if !f.ack() || f.syn() || f.rst() {
+            return false;
+        }
+        let Some(conn) = self.conns.slots[index as usize].conn.as_ref() else {
+            return false;
+        };
+        conn.state() == State::SynReceived
+            && !conn.queued_for_accept
+            && conn
+                .listener
+                .and_then(|l| self.listener(l).ok())
+                .is_some_and(|l| !l.accept_queue_has_room())
+    }
+
     /// SEGMENT ARRIVES in LISTEN (RFC 9293 3.10.7.2).
     fn on_listener_segment(
         &mut self,
@@ -138,6 +164,9 @@ impl Endpoint {
             return self.trace_drop(now, local, remote, &pkt.tcp, DropReason::NoListener);
         }
         if f.ack() {
+            if !f.syn() && self.try_cookie_ack(now, lid, local, remote, pkt) {
+                return;
+            }
             // <SEQ=SEG.ACK><CTL=RST>
             return self.queue_rst(now, pkt, pkt.tcp.ack, None);
         }
@@ -147,8 +176,21 @@ impl Endpoint {
         if !f.syn() {
             return;
         }
-        let room = self.listener(lid).is_ok_and(|l| l.has_room());
-        if !room || self.conns.live >= self.config.max_connections {
+        let Ok(l) = self.listener(lid) else {
+            return;
+        };
+        let (options, room, accept_room) = (l.options, l.has_room(), l.accept_queue_has_room());
+        let table_room = self.conns.live < self.config.max_connections;
+        let cookies = !options.hold_syns
+            && match self.config.syn_cookies {
+                SynCookies::Off => false,
+                SynCookies::WhenNeeded => !(room && table_room),
+                SynCookies::Always => true,
+            };
+        if cookies && accept_room {
+            return self.send_cookie(now, lid, local, remote, &pkt.tcp);
+        }
+        if !room || !table_room || cookies {
             self.stats.backlog_drops += 1;
             return self.trace_drop(now, local, remote, &pkt.tcp, DropReason::BacklogFull);
         }
@@ -156,7 +198,6 @@ impl Endpoint {
             return;
         };
         l.pending += 1;
-        let options = l.options;
         let id = self.open_connection(now, local, remote, |ctx, p| {
             let mut conn = if options.hold_syns {
                 Connection::hold_syn(ctx, p, &pkt.tcp, options.hold_timeout)
@@ -194,8 +235,14 @@ impl Endpoint {
         }
     }
 
-    fn queue_rst(&mut self, _now: Instant, pkt: &Packet<'_>, seq: SeqNum, ack: Option<SeqNum>) {
-        if self.rst_queue.len() >= MAX_QUEUED_RSTS {
+    pub(super) fn queue_rst(
+        &mut self,
+        _now: Instant,
+        pkt: &Packet<'_>,
+        seq: SeqNum,
+        ack: Option<SeqNum>,
+    ) {
+        if self.control_queue.len() >= MAX_QUEUED_CONTROL {
             return;
         }
         let ip = IpRepr {
@@ -217,7 +264,7 @@ impl Endpoint {
             urgent: 0,
             options: TcpOptions::default(),
         };
-        self.rst_queue.push_back((ip, tcp));
+        self.control_queue.push_back((ip, tcp));
     }
 
     /// Traces a packet dropped before it reached TCP's rules. A bad TCP
@@ -248,7 +295,7 @@ impl Endpoint {
         );
     }
 
-    fn trace_drop(
+    pub(super) fn trace_drop(
         &mut self,
         now: Instant,
         l: SocketAddr,
@@ -264,12 +311,14 @@ impl Endpoint {
     /// `buf` should hold at least the MTU.
     #[must_use]
     pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
-        if let Some(&(ip, tcp)) = self.rst_queue.front()
+        if let Some(&(ip, tcp)) = self.control_queue.front()
             && let Ok(n) = wire::emit_packet(&ip, &tcp, &[], buf)
         {
-            self.rst_queue.pop_front();
+            self.control_queue.pop_front();
             self.stats.tx_packets += 1;
-            self.stats.tx_rst += 1;
+            if tcp.flags.rst() {
+                self.stats.tx_rst += 1;
+            }
             self.tracer.record(
                 now,
                 SocketAddr::new(ip.src, tcp.src_port),
@@ -313,7 +362,7 @@ impl Endpoint {
     /// queued RST or a connection in the transmit-ready queue. A driver
     /// woken by the application checks this to decide whether to run.
     pub fn has_pending_transmit(&self) -> bool {
-        !self.rst_queue.is_empty() || !self.ready.is_empty()
+        !self.control_queue.is_empty() || !self.ready.is_empty()
     }
 
     /// When `handle_timeout` must next be called, if ever.

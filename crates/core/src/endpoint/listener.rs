@@ -10,6 +10,7 @@
 
 use super::ConnId;
 use super::filter::ListenFilter;
+use crate::time::Instant;
 use core::net::SocketAddr;
 use core::time::Duration;
 use std::collections::VecDeque;
@@ -61,6 +62,11 @@ pub(crate) struct Listener {
     pub accept_queue: VecDeque<ConnId>,
     /// Held SYNs not yet taken by the application (stale ids skipped too).
     pub held_queue: VecDeque<ConnId>,
+    /// When this listener last answered a SYN with a cookie: ACKs are
+    /// checked for cookies only while one may be out (RFC 4987 3.6; as
+    /// Linux's `tcp_synq_no_recent_overflow`), so a blind ACK cannot open
+    /// a connection on a listener that never sent one.
+    pub cookie_sent_at: Option<Instant>,
 }
 
 /// A listener table slot; the generation makes stale handles detectable.
@@ -80,11 +86,18 @@ impl Listener {
             pending: 0,
             accept_queue: VecDeque::new(),
             held_queue: VecDeque::new(),
+            cookie_sent_at: None,
         }
     }
 
     /// Room for one more embryonic connection?
     pub fn has_room(&self) -> bool {
         self.pending < self.backlog
+    }
+
+    /// Room for one more established connection (the accept queue alone
+    /// below the backlog), the test for a connection made from a cookie.
+    pub fn accept_queue_has_room(&self) -> bool {
+        self.accept_queue.len() < self.backlog
     }
 }

@@ -8,6 +8,7 @@
 //! a heap with lazy deletion, so nothing scans all connections.
 
 mod api;
+mod cookies;
 mod dispatch;
 pub mod filter;
 mod listener;
@@ -125,8 +126,17 @@ pub struct Stats {
     pub challenge_acks: u64,
     /// Segments dropped by PAWS (RFC 7323 section 5).
     pub paws_drops: u64,
-    /// SYNs dropped because a listener's backlog was full.
+    /// SYNs dropped because a listener's backlog was full (with SYN
+    /// cookies: its accept queue), and valid cookie ACKs dropped for the
+    /// same reason.
     pub backlog_drops: u64,
+    /// SYN-ACKs sent with a SYN cookie (RFC 4987 3.6).
+    pub syn_cookies_sent: u64,
+    /// Connections created from a valid cookie in an ACK.
+    pub syn_cookies_accepted: u64,
+    /// ACKs to a listener that had sent cookies lately whose cookie did
+    /// not check (answered with RST, as any stray ACK).
+    pub syn_cookies_rejected: u64,
     /// Held SYNs dropped because nobody decided on them in time.
     pub hold_timeouts: u64,
     /// Connections opened actively.

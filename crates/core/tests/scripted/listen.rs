@@ -2,6 +2,7 @@
 
 use crate::harness::*;
 use synack_core::State;
+use synack_core::config::SynCookies;
 use synack_core::wire::{TcpFlags, TcpRepr};
 
 #[test]
@@ -91,9 +92,10 @@ fn bare_segment_without_syn_ack_or_rst_is_dropped() {
     h.assert_no_connection();
 }
 
+/// With SYN cookies off (syn_cookies.rs has them on).
 #[test]
 fn backlog_full_drops_syn_and_counts_it() {
-    let mut h = Harness::new();
+    let mut h = Harness::with_config(false, |c| c.syn_cookies = SynCookies::Off);
     h.listen(1);
     h.send(Seg::syn(0));
     assert_eq!(h.recv().len(), 1);

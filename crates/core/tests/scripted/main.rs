@@ -19,6 +19,7 @@ mod malformed;
 mod options;
 mod retransmit;
 mod robustness;
+mod syn_cookies;
 mod syn_received;
 mod syn_sent;
 mod time_wait;

@@ -107,6 +107,7 @@ impl Texts for Zh {
         match c {
             Cause::AppConnect => "应用程序调用 connect",
             Cause::RecvSyn => "收到 SYN",
+            Cause::SynCookie => "收到携带有效 SYN cookie 的 ACK",
             Cause::RecvSynAck => "收到 SYN+ACK",
             Cause::SimultaneousOpen => "在 SYN-SENT 状态收到 SYN",
             Cause::RecvAck => "收到 ACK",
