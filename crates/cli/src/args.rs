@@ -109,6 +109,9 @@ pub enum BenchCommand {
     /// N established idle connections: memory per connection, time to
     /// establish them, churn beside them.
     Scale(ScaleArgs),
+    /// A SYN flood from spoofed sources while clients connect, once per
+    /// SYN cookie mode (in memory, virtual time).
+    Synflood(SynFloodArgs),
     /// One connection each way between a Linux socket and synack over a TUN
     /// device in a private network namespace (needs root).
     Tun(TunArgs),
@@ -162,6 +165,26 @@ pub struct ScaleArgs {
     #[arg(long, value_name = "M", default_value = "20000", value_parser = parse_connections)]
     pub churn: u64,
     /// Print one JSON line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `synack bench synflood`.
+#[derive(Debug, Args)]
+pub struct SynFloodArgs {
+    /// Spoofed SYNs per second of virtual time.
+    #[arg(long, value_name = "N", default_value = "100000", value_parser = clap::value_parser!(u64).range(1000..=10_000_000))]
+    pub rate: u64,
+    /// Seconds of flood (virtual).
+    #[arg(long, value_name = "S", default_value = "10", value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub seconds: u64,
+    /// Legitimate clients connecting during the flood.
+    #[arg(long, value_name = "N", default_value = "100", value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub clients: u64,
+    /// The listener's backlog.
+    #[arg(long, value_name = "N", default_value = "128", value_parser = clap::value_parser!(u16).range(1..))]
+    pub backlog: u16,
+    /// Print one JSON line per mode.
     #[arg(long)]
     pub json: bool,
 }

@@ -38,6 +38,7 @@ fn main() -> ExitCode {
             BenchCommand::Bulk(a) => bench::bulk::run(&a),
             BenchCommand::Churn(a) => bench::churn::run(&a),
             BenchCommand::Scale(a) => bench::scale::run(&a),
+            BenchCommand::Synflood(a) => bench::synflood::run(&a),
             BenchCommand::Tun(a) => bench::tun::run(&a),
             BenchCommand::Relay(a) => bench::relay::run(&a),
             BenchCommand::Lossy(a) => bench::lossy::run(&a),

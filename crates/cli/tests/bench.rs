@@ -111,3 +111,57 @@ fn lossy_json() {
     ]);
     assert_eq!(out.lines().count(), 12, "{out}");
 }
+
+/// The flood fills the backlog many times over: without cookies the
+/// clients are shut out, with them every one connects, and "always" keeps
+/// no embryonic connection at all.
+#[test]
+fn synflood_json_every_client_connects_with_cookies() {
+    let out = ok(&[
+        "bench",
+        "synflood",
+        "--rate",
+        "20000",
+        "--seconds",
+        "2",
+        "--clients",
+        "20",
+        "--backlog",
+        "16",
+        "--json",
+    ]);
+    let runs: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(runs.len(), 3, "{out}");
+    let by = |mode: &str| runs.iter().find(|v| v["cookies"] == mode).unwrap();
+    for v in &runs {
+        assert_eq!(v["bench"], "synflood");
+        assert_eq!(v["flood_syns"], 40000);
+        assert!(
+            v["server_peak_connections"].as_u64().unwrap() <= 16 + 20,
+            "{v}"
+        );
+    }
+    let off = by("off");
+    assert!(off["clients_connected"].as_u64().unwrap() < 20, "{off}");
+    assert_eq!(off["syn_cookies_sent"], 0);
+    let needed = by("when-needed");
+    assert_eq!(needed["clients_connected"], 20, "{needed}");
+    assert!(
+        needed["syn_cookies_sent"].as_u64().unwrap() > 39000,
+        "{needed}"
+    );
+    let always = by("always");
+    assert_eq!(always["clients_connected"], 20, "{always}");
+    assert!(
+        always["server_peak_connections"].as_u64().unwrap() <= 20,
+        "{always}"
+    );
+    assert!(
+        always["server_peak_bytes"].as_u64().unwrap()
+            < needed["server_peak_bytes"].as_u64().unwrap(),
+        "{always} {needed}"
+    );
+}

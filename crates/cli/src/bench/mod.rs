@@ -12,6 +12,7 @@ mod netns;
 mod pair;
 pub mod relay;
 pub mod scale;
+pub mod synflood;
 pub mod tun;
 
 /// Formats a figure for JSON: finite, with a sensible number of digits.

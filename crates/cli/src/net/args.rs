@@ -5,6 +5,7 @@ use clap::Args;
 use core::net::SocketAddr;
 use core::str::FromStr;
 use std::path::PathBuf;
+use synack_core::config::SynCookies;
 use synack_tun::iface::AddrPrefix;
 
 /// The options every command on a TUN device shares.
@@ -71,6 +72,22 @@ pub struct ServeArgs {
     /// after N.
     #[arg(long, value_name = "N", value_parser = parse_max_conns)]
     pub max_conns: Option<u64>,
+    /// Room for N connections in the SYN and accept queues together.
+    #[arg(long, value_name = "N", default_value = "1024", value_parser = clap::value_parser!(u16).range(1..))]
+    pub backlog: u16,
+    /// When to answer SYNs with SYN cookies (RFC 4987): off, when-needed
+    /// (the embryonic connections fill the backlog), always.
+    #[arg(long, value_name = "WHEN", default_value = "when-needed", value_parser = parse_syn_cookies)]
+    pub syn_cookies: SynCookies,
+}
+
+fn parse_syn_cookies(s: &str) -> Result<SynCookies, String> {
+    match s {
+        "off" => Ok(SynCookies::Off),
+        "when-needed" => Ok(SynCookies::WhenNeeded),
+        "always" => Ok(SynCookies::Always),
+        _ => Err("expected off, when-needed or always".into()),
+    }
 }
 
 /// What `synack serve` does with a connection.

@@ -21,9 +21,6 @@ use std::process::ExitCode;
 use synack_core::{ConnId, Endpoint, Error, Event, EventKind, Instant, ListenerId, State};
 use synack_tun::{App, DriverStats};
 
-/// Listener backlog (SYN queue and accept queue together).
-pub const BACKLOG: usize = 1024;
-
 /// Runs `synack serve`.
 pub fn run(a: &ServeArgs) -> Result<ExitCode, String> {
     finish(run_inner(a))
@@ -49,10 +46,11 @@ fn run_inner(a: &ServeArgs) -> Result<ExitCode, Failure> {
     };
     let mut session = Session::open(&a.tun, "serve")?;
     let local = SocketAddr::new(session.ours.addr, a.port);
+    session.driver.endpoint().set_syn_cookies(a.syn_cookies);
     let listener = session
         .driver
         .endpoint()
-        .listen(local, BACKLOG)
+        .listen(local, usize::from(a.backlog))
         .map_err(|e| Failure::Setup(format!("cannot listen on {local}: {e}")))?;
     eprintln!(
         "synack: serving {} on {local} ({}); Ctrl-C stops",
@@ -64,8 +62,19 @@ fn run_inner(a: &ServeArgs) -> Result<ExitCode, Failure> {
     print_table(session.driver.endpoint());
     let stats = session.driver.stats();
     print_drops(session.driver.endpoint(), &stats);
+    print_cookies(session.driver.endpoint().stats());
     session.close(ending)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The SYN cookie counters at exit, on stderr, if any cookie went out.
+fn print_cookies(s: &synack_core::Stats) {
+    if s.syn_cookies_sent > 0 {
+        eprintln!(
+            "synack: SYN cookies: {} sent, {} accepted, {} rejected; {} passive opens",
+            s.syn_cookies_sent, s.syn_cookies_accepted, s.syn_cookies_rejected, s.passive_opens
+        );
+    }
 }
 
 /// synack's connection table at exit, on stderr: one line per connection

@@ -9,14 +9,20 @@ what it was asked (the test judges the figures), 1 on an error.
                               CONNS concurrent connections, each sends BYTES
                               random bytes and reads them back, then closes
   connect HOST PORT           try to connect; report the errno name
+  connects HOST PORT N        N connections one after another, each sends a
+                              byte and reads it back; how many worked
+  synflood HOST PORT SECONDS  spoofed SYNs (raw socket, sources drawn from
+                              198.19.0.0/16) as fast as it can; how many
 """
 
+import array
 import asyncio
 import errno
 import hashlib
 import json
 import random
 import socket
+import struct
 import sys
 import time
 
@@ -118,10 +124,68 @@ def connect(host, port):
         s.close()
 
 
+def connects(host, port, n):
+    t0 = time.monotonic()
+    ok, times, errors = 0, [], []
+    for _ in range(int(n)):
+        c0 = time.monotonic()
+        try:
+            with socket.create_connection((host, int(port)), timeout=20) as s:
+                times.append(time.monotonic() - c0)
+                s.sendall(b"q")
+                if s.recv(1) == b"q":
+                    ok += 1
+                else:
+                    errors.append("no echo")
+        except OSError as e:
+            errors.append(f"{type(e).__name__}: {e}")
+    times.sort()
+    out(ok=ok, errors=errors[:5], connect_max=times[-1] if times else None,
+        connect_median=times[len(times) // 2] if times else None,
+        seconds=time.monotonic() - t0)
+
+
+def checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(array.array("H", data))
+    total = (total >> 16) + (total & 0xFFFF)
+    total += total >> 16
+    return ~total & 0xFFFF
+
+
+def synflood(host, port, seconds):
+    dst = socket.inet_aton(host)
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    rng = random.Random(4987)
+    sent, end = 0, time.monotonic() + float(seconds)
+    while time.monotonic() < end:
+        for _ in range(256):
+            src = bytes([198, 19, rng.randrange(256), rng.randrange(1, 255)])
+            sport, seq = rng.randrange(1024, 65536), rng.getrandbits(32)
+            # TCP: ports, seq, ack 0, offset 6 words, SYN, window, MSS 1460.
+            tcp = struct.pack("!HHIIBBHHH", sport, int(port), seq, 0, 6 << 4, 0x02,
+                              65535, 0, 0) + b"\x02\x04\x05\xb4"
+            pseudo = src + dst + struct.pack("!BBH", 0, socket.IPPROTO_TCP, len(tcp))
+            # The sum is taken in native byte order, so it is stored so.
+            c = checksum(pseudo + tcp)
+            tcp = tcp[:16] + struct.pack("=H", c) + tcp[18:]
+            # IPv4: the kernel fills in the total length and the checksum.
+            ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 0, 0, 0, 64, socket.IPPROTO_TCP, 0,
+                             src, dst)
+            try:
+                s.sendto(ip + tcp, (host, 0))
+                sent += 1
+            except OSError:
+                pass
+    out(sent=sent, seconds=float(seconds))
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     try:
-        {"upload": upload, "read": read, "echo": echo, "connect": connect}[cmd](*args)
+        {"upload": upload, "read": read, "echo": echo, "connect": connect,
+         "connects": connects, "synflood": synflood}[cmd](*args)
     except Exception as e:
         out(error=f"{type(e).__name__}: {e}")
         sys.exit(1)

@@ -28,5 +28,6 @@ mod refuse;
 mod relay;
 mod selftest;
 mod synack;
+mod synflood;
 mod transfer;
 mod util;

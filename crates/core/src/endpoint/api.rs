@@ -85,6 +85,11 @@ impl Endpoint {
         self.config.tcp = tcp;
     }
 
+    /// Sets when listeners answer with SYN cookies (from the next SYN on).
+    pub fn set_syn_cookies(&mut self, mode: crate::config::SynCookies) {
+        self.config.syn_cookies = mode;
+    }
+
     /// Turns trace recording on or off.
     pub fn set_trace(&mut self, on: bool) {
         self.tracer.enabled = on;
