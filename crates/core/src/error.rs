@@ -34,6 +34,16 @@ pub enum Error {
     InvalidArgument,
     /// The connection was closed by this side.
     Closed,
+    /// An ICMP error said the network is unreachable.
+    NetworkUnreachable,
+    /// An ICMP error said the host is unreachable (or the packet's time to
+    /// live ran out on the way).
+    HostUnreachable,
+    /// An ICMP error said the peer does not speak TCP.
+    ProtocolUnreachable,
+    /// An ICMP error said the path administratively prohibits the
+    /// connection.
+    Prohibited,
 }
 
 impl fmt::Display for Error {
@@ -51,6 +61,10 @@ impl fmt::Display for Error {
             Error::OutOfResources => "out of resources",
             Error::InvalidArgument => "invalid argument",
             Error::Closed => "connection closed",
+            Error::NetworkUnreachable => "network unreachable",
+            Error::HostUnreachable => "host unreachable",
+            Error::ProtocolUnreachable => "protocol not available at the peer",
+            Error::Prohibited => "communication administratively prohibited",
         };
         f.write_str(s)
     }

@@ -115,6 +115,52 @@ pub enum TraceKind {
         /// The window restored.
         cwnd: usize,
     },
+    /// An ICMP error about one of our segments arrived.
+    Icmp {
+        /// What it said.
+        kind: crate::wire::icmp::IcmpKind,
+        /// Who sent it.
+        from: core::net::IpAddr,
+        /// The quoted sequence number.
+        seq: crate::seq::SeqNum,
+        /// What TCP did about it.
+        outcome: IcmpOutcome,
+    },
+}
+
+/// What TCP did with an ICMP error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IcmpOutcome {
+    /// Nothing: no such connection, or the quoted sequence number is not
+    /// in flight (RFC 5927 4.1: a blind attacker's guess).
+    Ignored,
+    /// A hard error ended a connection still opening.
+    Aborted,
+    /// A soft error, reported to the application.
+    SoftError,
+    /// The path MTU fell: the send MSS is now this (and what was too big
+    /// goes again).
+    MssLowered {
+        /// The new send MSS.
+        mss: u16,
+    },
+    /// A Packet Too Big that does not lower the MSS (at or above it, or
+    /// below the floor already reached).
+    MssUnchanged,
+}
+
+impl IcmpOutcome {
+    /// A short description, e.g. `ignored (not in flight)`.
+    pub fn describe(self) -> String {
+        match self {
+            IcmpOutcome::Ignored => "ignored: names nothing in flight".into(),
+            IcmpOutcome::Aborted => "connection aborted".into(),
+            IcmpOutcome::SoftError => "reported, connection goes on".into(),
+            IcmpOutcome::MssLowered { mss } => format!("MSS lowered to {mss}, resending"),
+            IcmpOutcome::MssUnchanged => "MSS unchanged".into(),
+        }
+    }
 }
 
 /// What detected a loss or started a recovery episode.

@@ -27,7 +27,7 @@ use core::time::Duration;
 use synack_core::endpoint::{ConnId, Event, EventKind, ListenerId};
 use synack_core::wire::tcp::TcpPacket;
 use synack_core::wire::{
-    IpRepr, SackBlocks, TcpFlags, TcpOptions, TcpRepr, Timestamps, checksum, emit_packet,
+    IpRepr, SackBlocks, TcpFlags, TcpOptions, TcpRepr, Timestamps, checksum, emit_packet, icmp,
     parse_packet,
 };
 use synack_core::{Config, Endpoint, EndpointConfig, Instant, SeqNum, State};
@@ -71,9 +71,10 @@ enum Op {
     Abort,
     Advance,
     Options,
+    Icmp,
 }
 
-const OPS: [Op; 12] = [
+const OPS: [Op; 13] = [
     Op::Segment,
     Op::Mangled,
     Op::Garbage,
@@ -86,6 +87,7 @@ const OPS: [Op; 12] = [
     Op::Abort,
     Op::Advance,
     Op::Options,
+    Op::Icmp,
 ];
 
 /// One of the peer's addresses and ports, and what it saw of us there.
@@ -263,6 +265,10 @@ impl Harness {
                     self.deliver(n);
                 }
             }
+            Op::Icmp => {
+                let n = self.craft_icmp(input);
+                self.deliver(n);
+            }
             Op::Garbage => {
                 let len = usize::from(input.u8()) * 2;
                 let raw = input.bytes(len);
@@ -359,6 +365,64 @@ impl Harness {
     }
 
     /// Writes a segment from peer `input[0]` into `buf`; its length.
+    /// An ICMP error (type, code, MTU from the input) quoting a segment of
+    /// ours to a peer, its sequence number around what we have in flight.
+    fn craft_icmp(&mut self, input: &mut Input<'_>) -> usize {
+        let p = self.peers[usize::from(input.u8() & 3)];
+        let v6 = p.addr.is_ipv6();
+        let (ty, code) = match input.u8() % 6 {
+            0 if v6 => (1, input.u8() % 8),
+            0 => (3, input.u8() % 16),
+            1 if v6 => (2, 0),
+            1 => (3, 4),
+            2 => (if v6 { 3 } else { 11 }, 0),
+            3 => (if v6 { 4 } else { 12 }, input.u8() % 3),
+            _ => (input.u8(), input.u8()),
+        };
+        let word = u32::from(input.u16());
+        let our_isn = p.our_isn.unwrap_or(SeqNum(0));
+        let seq = match input.u8() & 3 {
+            0 => our_isn,
+            1 => SeqNum(p.our_nxt.0.wrapping_sub(u32::from(input.u16()))),
+            2 => our_isn + 1 + usize::from(input.u16()),
+            _ => SeqNum(input.u32()),
+        };
+        let quoted_len = usize::from(input.u16()) % 1400;
+        let tcp = TcpRepr {
+            src_port: p.ours.port(),
+            dst_port: p.addr.port(),
+            seq,
+            ack: p.nxt,
+            flags: TcpFlags::ACK,
+            window: 0,
+            urgent: 0,
+            options: TcpOptions::default(),
+        };
+        let ip = IpRepr {
+            src: p.ours.ip(),
+            dst: p.addr.ip(),
+            ttl: 64,
+        };
+        let payload = &self.scratch[..quoted_len];
+        let mut quoted = vec![0u8; 1500];
+        let Ok(q) = emit_packet(&ip, &tcp, payload, &mut quoted) else {
+            return 0;
+        };
+        // Routers quote 8 bytes of TCP or more.
+        let least = if v6 { 48 } else { 28 };
+        let keep = q.min(least + usize::from(input.u8()) * 8);
+        icmp::emit_icmp_error(
+            p.addr.ip(),
+            p.ours.ip(),
+            ty,
+            code,
+            word,
+            &quoted[..keep],
+            &mut self.buf,
+        )
+        .unwrap_or(0)
+    }
+
     fn craft(&mut self, input: &mut Input<'_>) -> Option<usize> {
         let pi = usize::from(input.u8() & 3);
         let flags = TcpFlags(input.u8());

@@ -17,6 +17,9 @@ pub(crate) fn to_io(e: Error) -> io::Error {
         Error::InvalidState | Error::InvalidHandle => io::ErrorKind::NotConnected,
         Error::WouldBlock => io::ErrorKind::WouldBlock,
         Error::OutOfResources => io::ErrorKind::OutOfMemory,
+        Error::HostUnreachable => io::ErrorKind::HostUnreachable,
+        Error::NetworkUnreachable => io::ErrorKind::NetworkUnreachable,
+        Error::Prohibited => io::ErrorKind::PermissionDenied,
         _ => io::ErrorKind::Other,
     };
     io::Error::new(kind, e)

@@ -159,6 +159,26 @@ impl LiveLadder {
                 self.stamp(ev.time, &mut lines);
                 self.emit(&lines);
             }
+            TraceKind::Icmp {
+                kind,
+                from,
+                outcome,
+                ..
+            } => {
+                let text = format!(
+                    "ICMP {} from {from}: {}",
+                    kind.describe(),
+                    outcome.describe()
+                );
+                let mut lines = side_text(US, &text, &self.st, Some("33"));
+                let marks = self.marks(ev.local, ev.remote);
+                if let Some(first) = lines.first_mut() {
+                    first.push(' ');
+                    first.push_str(&marks);
+                }
+                self.stamp(ev.time, &mut lines);
+                self.emit(&lines);
+            }
             _ => {}
         }
     }

@@ -282,6 +282,7 @@ fn drop_summary(s: &synack_core::Stats, d: &synack_tun::DriverStats) -> String {
         ("not for us", s.rx_not_ours),
         ("no connection", s.rx_no_connection),
         ("backlog full", s.backlog_drops),
+        ("ICMP about nothing in flight", s.icmp_ignored),
         ("by connection rules", s.rx_dropped),
         ("by --loss in", d.rx_injected_drops),
         ("by --loss out", d.tx_injected_drops),

@@ -20,6 +20,7 @@ mod bench;
 mod close;
 mod device;
 mod hyper;
+mod icmp;
 mod ipv6;
 mod lossy;
 mod netns;

@@ -32,6 +32,7 @@ pub mod controller;
 mod cookie;
 pub mod cubic;
 mod hold;
+mod icmp;
 mod input;
 mod keepalive;
 mod open;
@@ -189,6 +190,8 @@ pub struct Connection {
     /// TSval of our latest retransmission: an echo older than it may
     /// answer the original transmission (Karn's ambiguity again).
     last_rexmit_tsval: Option<u32>,
+    /// The last soft ICMP error (RFC 1122 4.2.3.9).
+    soft_error: Option<Error>,
 
     // Receive sequence space.
     irs: SeqNum,
@@ -364,6 +367,7 @@ impl Connection {
             ts_recent_at: Instant::ZERO,
             last_ack_sent: SeqNum(0),
             last_rexmit_tsval: None,
+            soft_error: None,
             irs: SeqNum(0),
             rcv_nxt: SeqNum(0),
             rcv_adv: SeqNum(0),
@@ -714,7 +718,12 @@ impl Connection {
 
     /// Ends the connection with an error reported to the application.
     fn fail(&mut self, ctx: &mut Ctx<'_>, error: Error, cause: Cause) {
-        self.error = Some(error);
+        // A timeout after a soft ICMP error reports that error (as
+        // Linux: "host unreachable" says more than "timed out").
+        self.error = Some(match (error, self.soft_error) {
+            (Error::TimedOut, Some(soft)) => soft,
+            _ => error,
+        });
         let kind = match error {
             Error::ConnectionRefused => EventKind::Refused,
             Error::TimedOut => EventKind::TimedOut,

@@ -124,6 +124,8 @@ pub enum Cause {
     AppRefuse,
     /// Nobody decided on a held SYN in time.
     HoldExpired,
+    /// A hard ICMP error (port or protocol unreachable, prohibited).
+    IcmpError,
 }
 
 impl Cause {
@@ -146,6 +148,7 @@ impl Cause {
             Cause::ListenerGone => "listener queue full or closed",
             Cause::AppRefuse => "application refused the SYN",
             Cause::HoldExpired => "held SYN not answered in time",
+            Cause::IcmpError => "received an ICMP error",
         }
     }
 }

@@ -78,15 +78,23 @@ impl Connection {
         if self.snd_una == self.snd_max {
             return;
         }
-        let flight = self.snd_max.since(self.snd_una);
         self.count(ctx, super::recovery::Counter::RtoEvent);
+        self.go_back(ctx, true);
+    }
+
+    /// Resends everything from SND.UNA: after a retransmission timeout
+    /// (`timeout`: the congestion response of RFC 5681 3.1 too), or when
+    /// the path MTU fell and what is in flight was too big for it (RFC
+    /// 1191 6.5: no congestion response, the loss was not congestion).
+    pub(super) fn go_back(&mut self, ctx: &mut Ctx<'_>, timeout: bool) {
+        let flight = self.snd_max.since(self.snd_una);
         if self.in_recovery {
             if self.sack_recovery {
-                self.leave_sack_recovery(ctx, true);
+                self.leave_sack_recovery(ctx, timeout);
             } else {
                 let kind = crate::trace::TraceKind::RecoveryLeft {
                     cause: self.recovery_cause,
-                    timeout: true,
+                    timeout,
                 };
                 ctx.trace.record(ctx.now, self.local, self.remote, kind);
             }
@@ -111,7 +119,10 @@ impl Connection {
             s.lost = false;
             s.sacked = false;
         }
-        self.cc.on_timeout(flight, self.payload_mss());
+        if timeout {
+            self.cc.on_timeout(flight, self.payload_mss());
+        }
+        self.rtt_timing = None;
         // RFC 6582 section 4: remember the highest sequence sent.
         self.recover = self.snd_max;
         self.in_recovery = false;

@@ -55,6 +55,14 @@ impl Endpoint {
         let pkt = match parsed {
             Ok(p) => p,
             Err(error) => {
+                // Not TCP: maybe an ICMP error about a TCP segment of ours.
+                let error = match error {
+                    WireError::NotTcp => match wire::icmp::parse_icmp_error(bytes) {
+                        Ok(e) => return self.handle_icmp(now, &e),
+                        Err(e) => e,
+                    },
+                    e => e,
+                };
                 match error {
                     WireError::BadChecksum => self.stats.rx_bad_checksum += 1,
                     WireError::NotTcp => self.stats.rx_not_tcp += 1,

@@ -11,6 +11,7 @@ mod api;
 mod cookies;
 mod dispatch;
 pub mod filter;
+mod icmp;
 mod listener;
 mod memory;
 mod table;
@@ -77,6 +78,9 @@ pub enum EventKind {
     Refused,
     /// Retransmissions reached their limit.
     TimedOut,
+    /// An ICMP error about the path arrived; the connection goes on
+    /// ([`crate::Connection::soft_error`] says which; RFC 1122 4.2.3.9).
+    SoftError,
     /// The connection reached CLOSED (after TIME-WAIT or LAST-ACK).
     Closed,
 }
@@ -139,6 +143,15 @@ pub struct Stats {
     pub syn_cookies_rejected: u64,
     /// Held SYNs dropped because nobody decided on them in time.
     pub hold_timeouts: u64,
+    /// ICMP errors that quote a TCP segment of ours (RFC 5927).
+    pub icmp_errors: u64,
+    /// Of those: ignored (no such connection, or the quoted sequence
+    /// number is not in flight: RFC 5927 4.1).
+    pub icmp_ignored: u64,
+    /// Connections aborted by a hard ICMP error in SYN-SENT.
+    pub icmp_aborts: u64,
+    /// Path MTU reductions taken (RFC 1191, RFC 8201).
+    pub pmtu_reductions: u64,
     /// Connections opened actively.
     pub active_opens: u64,
     /// Connections opened passively.

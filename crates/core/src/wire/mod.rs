@@ -10,6 +10,7 @@
 //! already placed in the output buffer, so payload is copied exactly once).
 
 pub mod checksum;
+pub mod icmp;
 pub mod ipv4;
 pub mod ipv6;
 pub mod options;

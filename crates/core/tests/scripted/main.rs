@@ -11,6 +11,7 @@ mod catch_all;
 mod closed;
 mod closing;
 mod established;
+mod icmp;
 mod ipv6;
 mod keepalive;
 mod listen;
