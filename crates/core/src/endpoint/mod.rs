@@ -79,7 +79,7 @@ pub enum EventKind {
     /// Retransmissions reached their limit.
     TimedOut,
     /// An ICMP error about the path arrived; the connection goes on
-    /// ([`crate::Connection::soft_error`] says which; RFC 1122 4.2.3.9).
+    /// ([`crate::conn::Connection::soft_error`] says which; RFC 1122 4.2.3.9).
     SoftError,
     /// The connection reached CLOSED (after TIME-WAIT or LAST-ACK).
     Closed,
