@@ -62,13 +62,20 @@ fn run_inner(a: &ServeArgs) -> Result<ExitCode, Failure> {
     print_table(session.driver.endpoint());
     let stats = session.driver.stats();
     print_drops(session.driver.endpoint(), &stats);
-    print_cookies(session.driver.endpoint().stats());
+    print_defences(session.driver.endpoint().stats());
     session.close(ending)?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// The SYN cookie counters at exit, on stderr, if any cookie went out.
-fn print_cookies(s: &synack_core::Stats) {
+/// What the defences did, at exit on stderr (lines only for those that
+/// acted): RFC 5961's challenge ACKs, and SYN cookies.
+fn print_defences(s: &synack_core::Stats) {
+    if s.challenge_acks > 0 {
+        eprintln!(
+            "synack: challenge ACKs sent (RFC 5961): {}",
+            s.challenge_acks
+        );
+    }
     if s.syn_cookies_sent > 0 {
         eprintln!(
             "synack: SYN cookies: {} sent, {} accepted, {} rejected; {} passive opens",

@@ -11,6 +11,16 @@ what it was asked (the test judges the figures), 1 on an error.
   connect HOST PORT           try to connect; report the errno name
   connects HOST PORT N        N connections one after another, each sends a
                               byte and reads it back; how many worked
+  stream HOST PORT SPORT SECONDS
+                              one connection from port SPORT to an echo
+                              server: random chunks sent and checked as
+                              they come back, for SECONDS
+  blind HOST PORT SRC SPORT N blind attacks on the connection
+                              SRC:SPORT -> HOST:PORT (raw socket): RSTs and
+                              SYNs sweeping the sequence space in 64 KiB
+                              steps (so some land in the window), and N
+                              data segments at random sequence and
+                              acknowledgement numbers
   synflood HOST PORT SECONDS  spoofed SYNs (raw socket, sources drawn from
                               198.19.0.0/16) as fast as it can; how many
 """
@@ -154,6 +164,70 @@ def checksum(data):
     return ~total & 0xFFFF
 
 
+def stream(host, port, sport, seconds):
+    rng = random.Random(5961)
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", int(sport)))
+    s.settimeout(20)
+    s.connect((host, int(port)))
+    end, total = time.monotonic() + float(seconds), 0
+    try:
+        while time.monotonic() < end:
+            chunk = rng.randbytes(rng.randrange(1, 20000))
+            s.sendall(chunk)
+            got = b""
+            while len(got) < len(chunk):
+                b = s.recv(len(chunk) - len(got))
+                if not b:
+                    raise OSError("connection closed early")
+                got += b
+            if got != chunk:
+                out(ok=False, error="echo differs", bytes=total)
+                return
+            total += len(chunk)
+        s.shutdown(socket.SHUT_WR)
+        rest = s.recv(1)
+        out(ok=rest == b"", bytes=total, error=None if rest == b"" else "data after EOF")
+    except OSError as e:
+        out(ok=False, bytes=total, error=f"{type(e).__name__}: {e}")
+    finally:
+        s.close()
+
+
+def tcp_segment(src, dst, sport, dport, seq, ack, flags, payload=b""):
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 65535, 0, 0) + payload
+    pseudo = src + dst + struct.pack("!BBH", 0, socket.IPPROTO_TCP, len(tcp))
+    c = checksum(pseudo + tcp)
+    tcp = tcp[:16] + struct.pack("=H", c) + tcp[18:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 0, 0, 0x4000, 64, socket.IPPROTO_TCP, 0, src, dst)
+    return ip + tcp
+
+
+def blind(host, port, src_host, sport, rounds):
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    src, dst = socket.inet_aton(src_host), socket.inet_aton(host)
+    rng = random.Random(793)
+    sent = 0
+
+    def send(seg):
+        nonlocal sent
+        s.sendto(seg, (host, 0))
+        sent += 1
+        if sent % 500 == 0:
+            time.sleep(0.001)
+
+    base = rng.getrandbits(16)
+    for flags in (0x04, 0x02):  # RST, then SYN
+        for k in range(1 << 16):
+            send(tcp_segment(src, dst, int(sport), int(port), (k << 16) | base,
+                             rng.getrandbits(32), flags))
+    for _ in range(int(rounds)):
+        send(tcp_segment(src, dst, int(sport), int(port), rng.getrandbits(32),
+                         rng.getrandbits(32), 0x18, b"INJECTED!"))
+    out(sent=sent)
+
+
 def synflood(host, port, seconds):
     dst = socket.inet_aton(host)
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
@@ -185,7 +259,8 @@ def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     try:
         {"upload": upload, "read": read, "echo": echo, "connect": connect,
-         "connects": connects, "synflood": synflood}[cmd](*args)
+         "connects": connects, "synflood": synflood, "stream": stream,
+         "blind": blind}[cmd](*args)
     except Exception as e:
         out(error=f"{type(e).__name__}: {e}")
         sys.exit(1)

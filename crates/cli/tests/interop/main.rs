@@ -17,6 +17,7 @@
 //! The namespaced tests run one at a time (a lock in `netns`).
 
 mod bench;
+mod blind;
 mod close;
 mod device;
 mod hyper;
