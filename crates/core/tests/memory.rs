@@ -64,3 +64,41 @@ fn idle_connections_hold_no_buffers_and_data_shows_in_the_accounting() {
     let mb = b.memory_usage();
     assert!(mb.buffers >= 16_384, "{mb:?}");
 }
+
+/// 1000 connections closed by the client: its 1000 TIME-WAIT connections
+/// are compact records, and a record costs a small fraction of a slot.
+#[test]
+fn time_wait_connections_are_compact_records() {
+    let (mut a, mut b) = (endpoint(A), endpoint(B));
+    let now = Instant::ZERO;
+    let l = b.listen(SocketAddr::new(B, 80), 2048).unwrap();
+    let conns: Vec<_> = (0..1000)
+        .map(|_| {
+            a.connect(now, SocketAddr::new(A, 0), SocketAddr::new(B, 80))
+                .unwrap()
+        })
+        .collect();
+    pump(&mut a, &mut b, now);
+    let mut accepted = Vec::new();
+    while let Ok(c) = b.accept(l) {
+        accepted.push(c);
+    }
+    let full = a.memory_usage();
+    for c in conns {
+        a.close(now, c).unwrap();
+    }
+    pump(&mut a, &mut b, now);
+    for c in accepted {
+        b.close(now, c).unwrap();
+    }
+    pump(&mut a, &mut b, now);
+    let m = a.memory_usage();
+    assert_eq!(m.connections, 1000, "{m:?}");
+    assert_eq!(m.time_wait, 1000, "all in TIME-WAIT, compact: {m:?}");
+    assert_eq!(a.count_in_state(synack_core::State::TimeWait), 1000);
+    assert_eq!(b.connection_count(), 0);
+    let per_record = m.time_wait_bytes / 1000;
+    let per_slot = full.slots / 1000;
+    eprintln!("TIME-WAIT record {per_record} bytes, connection slot {per_slot} bytes");
+    assert!(per_record * 3 < per_slot, "{per_record} vs {per_slot}");
+}

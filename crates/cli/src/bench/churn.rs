@@ -15,7 +15,7 @@ use crate::args::ChurnArgs;
 use core::net::{IpAddr, Ipv4Addr, SocketAddr};
 use serde_json::json;
 use std::process::ExitCode;
-use synack_core::{Config, ConnId, Error, ListenerId, State};
+use synack_core::{Config, Error, ListenerId, State};
 
 /// Idle connections per client address (below the 28232 ephemeral ports).
 const IDLE_PER_ADDR: u64 = 25_000;
@@ -155,6 +155,7 @@ fn one(
         .map_err(|x| e("server send", x))?;
     p.pump(now);
     expect_byte(p.client.recv(now, c, &mut b), b"a", "client recv")?;
+    let tuple = p.client.addrs(c).map_err(|x| e("addrs", x))?;
     p.client.close(now, c).map_err(|x| e("client close", x))?;
     p.pump(now);
     match p.server.recv(now, s, &mut b) {
@@ -164,7 +165,7 @@ fn one(
     p.server.close(now, s).map_err(|x| e("server close", x))?;
     p.pump(now);
     p.drop_events();
-    check_closed(p, c, idle)
+    check_closed(p, tuple, idle)
 }
 
 fn expect_byte(r: Result<usize, Error>, want: &[u8; 1], what: &str) -> Result<(), String> {
@@ -174,12 +175,16 @@ fn expect_byte(r: Result<usize, Error>, want: &[u8; 1], what: &str) -> Result<()
     }
 }
 
-/// The four-way close completed: the client waits in TIME-WAIT (its slot
-/// still answers to the old handle) and the server let go of its side (only
-/// the idle connections remain).
-fn check_closed(p: &Pair, c: ConnId, idle: u64) -> Result<(), String> {
-    match p.client.state(c) {
-        Ok(State::TimeWait) => {}
+/// The four-way close completed: the client waits in TIME-WAIT (a compact
+/// record once released) and the server let go of its side (only the
+/// idle connections remain).
+fn check_closed(
+    p: &Pair,
+    (local, remote): (SocketAddr, SocketAddr),
+    idle: u64,
+) -> Result<(), String> {
+    match p.client.state_of(local, remote) {
+        Some(State::TimeWait) => {}
         other => {
             return Err(format!(
                 "client not in TIME-WAIT after the close: {other:?}"

@@ -46,6 +46,7 @@ mod sack;
 pub mod scoreboard;
 pub mod sentlog;
 mod state;
+pub(crate) mod time_wait;
 mod timer_events;
 pub mod timers;
 mod timestamps;

@@ -3,7 +3,7 @@
 use super::cookies::CookieJar;
 use super::filter::ListenFilter;
 use super::listener::{ListenOptions, Listener, ListenerSlot};
-use super::table::{ConnTable, FourTuple};
+use super::table::{ConnTable, Found, FourTuple};
 use super::timer_queue::TimerQueue;
 use super::{ConnId, Event, ListenerId, Stats};
 use crate::config::EndpointConfig;
@@ -320,7 +320,7 @@ impl Endpoint {
             self.ephemeral(now, local_ip, remote)?
         } else {
             let l = SocketAddr::new(local_ip, local.port());
-            if self.conns.lookup(&(l, remote)).is_some() {
+            if self.conns.find(&(l, remote)).is_some() {
                 return Err(Error::AddrInUse);
             }
             l
@@ -385,9 +385,19 @@ impl Endpoint {
             }
             let local = SocketAddr::new(local_ip, port);
             let key: FourTuple = (local, remote);
-            match self.conns.lookup(&key) {
+            match self.conns.find(&key) {
                 None => return Ok(local),
-                Some(i) => {
+                Some(Found::TimeWait(t)) => {
+                    let newer = self.conns.tw[t as usize]
+                        .record
+                        .as_ref()
+                        .is_some_and(|r| self.isn.isn(now, local, remote).gt(r.snd_max()));
+                    if newer {
+                        self.conns.tw_remove(t);
+                        return Ok(local);
+                    }
+                }
+                Some(Found::Conn(i)) => {
                     let slot = &self.conns.slots[i as usize];
                     if let Some(c) = slot.conn.as_ref()
                         && c.state() == State::TimeWait
@@ -520,6 +530,9 @@ impl Endpoint {
     /// 3.10.5 sends one): for a driver shutting down, so no peer is left
     /// half-open. Listeners stay; handles become invalid.
     pub fn abort_all(&mut self, now: Instant) {
+        // TIME-WAIT records go quietly (ABORT in TIME-WAIT: "delete the
+        // TCB", RFC 9293 3.10.5).
+        self.conns.tw_clear();
         for index in 0..self.conns.slots.len() as u32 {
             self.with_conn_index(now, index, |c, ctx| {
                 c.listener = None;
@@ -540,7 +553,51 @@ impl Endpoint {
         Ok(())
     }
 
-    /// Every connection held, TIME-WAIT and released ones included.
+    /// The state of the connection with this 4-tuple (compact TIME-WAIT
+    /// records included), if there is one: O(1), for connections the
+    /// application no longer holds.
+    pub fn state_of(&self, local: SocketAddr, remote: SocketAddr) -> Option<State> {
+        match self.conns.find(&(local, remote))? {
+            Found::Conn(i) => self.conns.slots[i as usize]
+                .conn
+                .as_ref()
+                .map(|c| c.state()),
+            Found::TimeWait(_) => Some(State::TimeWait),
+        }
+    }
+
+    /// The TIME-WAIT connections kept as compact records (local, remote):
+    /// released connections whose 2 x MSL is running.
+    pub fn time_wait_records(&self) -> impl Iterator<Item = (SocketAddr, SocketAddr)> + '_ {
+        self.conns
+            .tw
+            .iter()
+            .filter_map(|s| s.record.as_ref().map(|r| (r.local, r.remote)))
+    }
+
+    /// [`Endpoint::drop_connection`] by 4-tuple: for connections the
+    /// application holds no handle to (TIME-WAIT records included).
+    pub fn drop_connection_at(
+        &mut self,
+        now: Instant,
+        local: SocketAddr,
+        remote: SocketAddr,
+    ) -> Result<(), Error> {
+        let found = self
+            .conns
+            .find(&(local, remote))
+            .ok_or(Error::InvalidHandle)?;
+        let index = self.hydrate(found).ok_or(Error::InvalidHandle)?;
+        self.with_conn_index(now, index, |c, ctx| {
+            c.listener = None;
+            c.abort(ctx);
+        });
+        Ok(())
+    }
+
+    /// Every connection held, released ones included; TIME-WAIT ones
+    /// kept as compact records are not among them (see
+    /// [`Endpoint::connection_table`] and [`Endpoint::count_in_state`]).
     pub fn connections(&self) -> impl Iterator<Item = &Connection> {
         self.conns.slots.iter().filter_map(|s| s.conn.as_ref())
     }
@@ -597,7 +654,12 @@ impl Endpoint {
 
     /// Number of connections in `state` (a scan: for tests and tools).
     pub fn count_in_state(&self, state: State) -> usize {
-        self.connections().filter(|c| c.state() == state).count()
+        let compact = if state == State::TimeWait {
+            self.conns.tw_live
+        } else {
+            0
+        };
+        compact + self.connections().filter(|c| c.state() == state).count()
     }
 }
 

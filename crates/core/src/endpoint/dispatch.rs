@@ -2,6 +2,7 @@
 //! bookkeeping after every connection operation.
 
 use super::api::{Endpoint, MAX_QUEUED_CONTROL};
+use super::table::Found;
 use super::{ConnId, Event, ListenerId};
 use crate::config::SynCookies;
 use crate::conn::{Connection, Ctx, State};
@@ -44,9 +45,15 @@ impl Endpoint {
     /// included, in no particular order: for a driver's status output (a
     /// server's connection table at exit).
     pub fn connection_table(&self) -> impl Iterator<Item = (SocketAddr, SocketAddr, State)> + '_ {
-        self.conns.indexed().filter_map(|index| {
-            let conn = self.conns.slots[index as usize].conn.as_ref()?;
-            Some((conn.local, conn.remote, conn.state()))
+        self.conns.indexed().filter_map(|found| match found {
+            Found::Conn(index) => {
+                let conn = self.conns.slots[index as usize].conn.as_ref()?;
+                Some((conn.local, conn.remote, conn.state()))
+            }
+            Found::TimeWait(t) => {
+                let r = self.conns.tw[t as usize].record.as_ref()?;
+                Some((r.local, r.remote, State::TimeWait))
+            }
         })
     }
 
@@ -73,7 +80,10 @@ impl Endpoint {
         };
         let local = SocketAddr::new(pkt.ip.dst, pkt.tcp.dst_port);
         let remote = SocketAddr::new(pkt.ip.src, pkt.tcp.src_port);
-        let index = self.conns.lookup(&(local, remote));
+        let index = self
+            .conns
+            .find(&(local, remote))
+            .and_then(|f| self.hydrate(f));
         // A connection a catch-all listener accepted has a destination that
         // is not ours; any other such packet is for a catch-all or nobody.
         if index.is_none() && !self.is_ours(pkt.ip.dst) && self.catch_all_for(local).is_none() {
@@ -376,7 +386,10 @@ impl Endpoint {
     /// When `handle_timeout` must next be called, if ever.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.timers.peek()
+        match (self.timers.peek(), self.conns.tw_next_expiry()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Runs the timers that are due at `now`.
@@ -384,6 +397,7 @@ impl Endpoint {
         while let Some(index) = self.timers.pop_due(now) {
             self.with_conn_index(now, index, |c, ctx| c.handle_timeout(ctx));
         }
+        self.expire_time_wait(now);
     }
 
     /// Bookkeeping after any operation on connection `index`: hand a newly
@@ -439,6 +453,9 @@ impl Endpoint {
                 }
                 self.release_slot(index);
             }
+        } else if !has_output && !owned {
+            // Released and idle: TIME-WAIT can go small.
+            self.compact_time_wait(index);
         }
     }
 }

@@ -22,12 +22,16 @@ pub struct MemoryUsage {
     /// Other per-connection heap storage: sent-segment logs, SACK
     /// scoreboards, reassembly lists.
     pub other: usize,
+    /// Of `connections`: TIME-WAIT ones kept as compact records.
+    pub time_wait: usize,
+    /// The compact TIME-WAIT records and their expiry queue.
+    pub time_wait_bytes: usize,
 }
 
 impl MemoryUsage {
     /// Everything.
     pub fn total(&self) -> usize {
-        self.slots + self.index + self.timers + self.buffers + self.other
+        self.slots + self.index + self.timers + self.buffers + self.other + self.time_wait_bytes
     }
 
     /// The total over the live connections (0 with none).
@@ -45,6 +49,8 @@ impl Endpoint {
             slots: self.conns.slots.capacity() * size_of::<super::table::Slot>(),
             index: self.conns.index_bytes(),
             timers: self.timers.bytes(),
+            time_wait: self.conns.tw_live,
+            time_wait_bytes: self.conns.tw_bytes(),
             ..MemoryUsage::default()
         };
         for c in self.connections() {

@@ -15,6 +15,7 @@ mod icmp;
 mod listener;
 mod memory;
 mod table;
+mod time_wait;
 mod timer_queue;
 
 pub use api::Endpoint;

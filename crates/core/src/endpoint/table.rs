@@ -3,10 +3,14 @@
 //! endpoint's secret so remote peers cannot aim at hash collisions.
 
 use crate::conn::Connection;
+use crate::conn::time_wait::TimeWait;
+use crate::time::Instant;
+use core::cmp::Reverse;
 use core::hash::BuildHasher;
 use core::net::SocketAddr;
 use hashbrown::HashTable;
 use siphasher::sip::SipHasher13;
+use std::collections::BinaryHeap;
 
 /// (local, remote): the key of a connection.
 pub(crate) type FourTuple = (SocketAddr, SocketAddr);
@@ -50,11 +54,39 @@ pub(crate) struct Slot {
     pub in_table: bool,
 }
 
+/// A TIME-WAIT record's place (its generation tells a stale expiry
+/// entry from a current one).
+#[derive(Debug)]
+pub(crate) struct TwSlot {
+    generation: u32,
+    pub record: Option<TimeWait>,
+}
+
+/// What the 4-tuple index found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Found {
+    /// A connection in this slot.
+    Conn(u32),
+    /// A compact TIME-WAIT record at this place.
+    TimeWait(u32),
+}
+
+/// Index entries for TIME-WAIT records carry this bit.
+const TW_TAG: u32 = 1 << 31;
+
 /// Slab of connections plus the 4-tuple index.
 #[derive(Debug)]
 pub(crate) struct ConnTable {
     pub slots: Vec<Slot>,
     free: Vec<u32>,
+    /// Compact TIME-WAIT records ([`TimeWait`]), indexed like connections.
+    pub tw: Vec<TwSlot>,
+    tw_free: Vec<u32>,
+    /// TIME-WAIT records held.
+    pub tw_live: usize,
+    /// When each record expires: (deadline, place, generation), earliest
+    /// first; entries of records gone are skipped.
+    tw_expiry: BinaryHeap<Reverse<(Instant, u32, u32)>>,
     /// The 4-tuple index: each entry is a slot number and the key's hash
     /// (16 bytes, not the 68 of a tuple and a slot number); the tuple
     /// itself is read from the slot.
@@ -74,6 +106,10 @@ impl ConnTable {
         ConnTable {
             slots: Vec::new(),
             free: Vec::new(),
+            tw: Vec::new(),
+            tw_free: Vec::new(),
+            tw_live: 0,
+            tw_expiry: BinaryHeap::new(),
             index: HashTable::new(),
             hasher: KeyedHash::new(secret),
             live: 0,
@@ -91,24 +127,110 @@ impl ConnTable {
         buckets * (core::mem::size_of::<IndexEntry>() + 1)
     }
 
-    /// The slot of the connection with this 4-tuple, if indexed.
-    pub fn lookup(&self, key: &FourTuple) -> Option<u32> {
+    /// The connection or TIME-WAIT record with this 4-tuple, if indexed.
+    pub fn find(&self, key: &FourTuple) -> Option<Found> {
         let hash = self.hasher.hash_one(key);
-        let slots = &self.slots;
         self.index
             .find(hash, |e| {
-                e.hash == hash
-                    && slots[e.slot as usize]
-                        .conn
-                        .as_ref()
-                        .is_some_and(|c| (c.local, c.remote) == *key)
+                e.hash == hash && self.tuple_of(e.slot) == Some(*key)
             })
-            .map(|e| e.slot)
+            .map(|e| found(e.slot))
     }
 
-    /// The indexed slots, in no particular order.
-    pub fn indexed(&self) -> impl Iterator<Item = u32> + '_ {
-        self.index.iter().map(|e| e.slot)
+    /// The slot of the connection with this 4-tuple, if indexed (not a
+    /// TIME-WAIT record).
+    pub fn lookup(&self, key: &FourTuple) -> Option<u32> {
+        match self.find(key)? {
+            Found::Conn(i) => Some(i),
+            Found::TimeWait(_) => None,
+        }
+    }
+
+    fn tuple_of(&self, entry: u32) -> Option<FourTuple> {
+        match found(entry) {
+            Found::Conn(i) => self.slots[i as usize]
+                .conn
+                .as_ref()
+                .map(|c| (c.local, c.remote)),
+            Found::TimeWait(t) => self.tw[t as usize]
+                .record
+                .as_ref()
+                .map(|r| (r.local, r.remote)),
+        }
+    }
+
+    /// Everything indexed, in no particular order.
+    pub fn indexed(&self) -> impl Iterator<Item = Found> + '_ {
+        self.index.iter().map(|e| found(e.slot))
+    }
+
+    /// Keeps `record` in a place of its own, indexed under its tuple.
+    pub fn tw_insert(&mut self, record: TimeWait) {
+        let key = (record.local, record.remote);
+        let expires = record.expires;
+        let t = if let Some(t) = self.tw_free.pop() {
+            t
+        } else {
+            self.tw.push(TwSlot {
+                generation: 0,
+                record: None,
+            });
+            (self.tw.len() - 1) as u32
+        };
+        let s = &mut self.tw[t as usize];
+        s.record = Some(record);
+        let generation = s.generation;
+        self.tw_expiry.push(Reverse((expires, t, generation)));
+        let hash = self.hasher.hash_one(key);
+        let entry = IndexEntry {
+            hash,
+            slot: t | TW_TAG,
+        };
+        self.index.insert_unique(hash, entry, |e| e.hash);
+        self.tw_live += 1;
+        self.live += 1;
+    }
+
+    /// Takes the record at `t` out (unindexed, its place freed).
+    pub fn tw_remove(&mut self, t: u32) -> Option<TimeWait> {
+        let s = &mut self.tw[t as usize];
+        let record = s.record.take()?;
+        s.generation = s.generation.wrapping_add(1);
+        let hash = self.hasher.hash_one((record.local, record.remote));
+        if let Ok(entry) = self.index.find_entry(hash, |e| e.slot == t | TW_TAG) {
+            entry.remove();
+        }
+        self.tw_free.push(t);
+        self.tw_live -= 1;
+        self.live -= 1;
+        Some(record)
+    }
+
+    /// The earliest TIME-WAIT expiry (maybe of a record gone: then an
+    /// early wake-up that finds nothing).
+    pub fn tw_next_expiry(&self) -> Option<Instant> {
+        self.tw_expiry.peek().map(|Reverse((t, _, _))| *t)
+    }
+
+    /// Takes the next record whose 2 x MSL has run out by `now`.
+    pub fn tw_pop_expired(&mut self, now: Instant) -> Option<TimeWait> {
+        while let Some(&Reverse((at, t, generation))) = self.tw_expiry.peek() {
+            if at > now {
+                return None;
+            }
+            self.tw_expiry.pop();
+            if self.tw[t as usize].generation == generation {
+                return self.tw_remove(t);
+            }
+        }
+        None
+    }
+
+    /// Bytes of the TIME-WAIT records and their expiry queue.
+    pub fn tw_bytes(&self) -> usize {
+        self.tw.capacity() * core::mem::size_of::<TwSlot>()
+            + self.tw_free.capacity() * 4
+            + self.tw_expiry.capacity() * core::mem::size_of::<Reverse<(Instant, u32, u32)>>()
     }
 
     /// Indexes `slot` under `key` (its connection's tuple).
@@ -159,11 +281,27 @@ impl ConnTable {
         }
     }
 
+    /// Forgets every TIME-WAIT record.
+    pub fn tw_clear(&mut self) {
+        for t in 0..self.tw.len() as u32 {
+            self.tw_remove(t);
+        }
+        self.tw_expiry.clear();
+    }
+
     pub fn get(&self, index: u32, generation: u32) -> Option<&Connection> {
         let s = self.slots.get(index as usize)?;
         if s.generation != generation {
             return None;
         }
         s.conn.as_ref()
+    }
+}
+
+fn found(entry: u32) -> Found {
+    if entry & TW_TAG != 0 {
+        Found::TimeWait(entry & !TW_TAG)
+    } else {
+        Found::Conn(entry)
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::harness::*;
 use core::time::Duration;
+use synack_core::wire::TcpFlags;
 use synack_core::{Error, EventKind, State};
 
 fn two_msl(h: &Harness) -> Duration {
@@ -119,4 +120,92 @@ fn duplicate_ack_draws_nothing() {
     h.send(Seg::ack_at(2, 2));
     h.expect_nothing();
     h.assert_state(State::TimeWait);
+}
+
+/// Once the application has let go, TIME-WAIT is kept as a compact record
+/// (a couple of hundred bytes instead of a connection slot), still listed
+/// and counted, and it ends at 2 x MSL as before.
+#[test]
+fn a_released_connection_in_time_wait_is_kept_compact() {
+    let mut h = Harness::new();
+    h.time_wait();
+    h.app_close();
+    let m = h.ep.memory_usage();
+    assert_eq!(m.time_wait, 1, "kept as a record");
+    assert_eq!(h.ep.connections().count(), 0, "no slot holds it");
+    assert_eq!(h.ep.connection_count(), 1);
+    h.assert_state(State::TimeWait);
+    let table: Vec<_> = h.ep.connection_table().collect();
+    assert_eq!(table, vec![(h.local, h.remote, State::TimeWait)]);
+    h.advance(two_msl(&h));
+    h.assert_no_connection();
+    assert_eq!(h.ep.memory_usage().time_wait, 0);
+}
+
+/// The compact record follows every TIME-WAIT rule exactly as the full
+/// connection does: the same segments thrown at a connection the
+/// application still holds (shut down) and at a released one (compact)
+/// draw the same answers, and both leave TIME-WAIT at the same moment.
+#[test]
+fn the_compact_record_answers_exactly_as_the_connection_would() {
+    for seed in 1..=20u64 {
+        let mut held = Harness::new();
+        held.time_wait();
+        let mut compact = Harness::new();
+        compact.time_wait();
+        compact.app_close();
+        assert_eq!(compact.ep.memory_usage().time_wait, 1);
+        let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        let mut next = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        for step in 0..200 {
+            let ctl = [
+                TcpFlags::empty(),
+                TcpFlags::FIN,
+                TcpFlags::RST,
+                TcpFlags::SYN,
+                TcpFlags::SYN | TcpFlags::FIN,
+            ][next(5) as usize];
+            // Around the window: RCV.NXT is 2 here.
+            let seq = match next(4) {
+                0 => 2,
+                1 => 1,
+                2 => 2 + next(70_000) as u32,
+                _ => next(1 << 32) as u32,
+            };
+            let ack = match next(4) {
+                0 => Some(2),
+                1 => None,
+                2 => Some(next(4) as u32),
+                _ => Some(next(1 << 32) as u32),
+            };
+            let data = if next(3) == 0 {
+                bytes(0, next(100) as usize)
+            } else {
+                Vec::new()
+            };
+            let seg = Seg {
+                ctl,
+                seq,
+                ack,
+                data,
+                ..Seg::default()
+            };
+            held.send(seg.clone());
+            compact.send(seg.clone());
+            let (a, b) = (held.recv(), compact.recv());
+            assert!(a == b, "seed {seed} step {step} {seg:?}: {a:?} vs {b:?}");
+            if next(4) == 0 {
+                let d = Duration::from_millis(next(30_000));
+                held.advance(d);
+                compact.advance(d);
+            }
+            let tw = |h: &Harness| h.ep.count_in_state(State::TimeWait);
+            assert_eq!(tw(&held), tw(&compact), "seed {seed} step {step}");
+        }
+    }
 }

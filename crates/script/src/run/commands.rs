@@ -162,10 +162,13 @@ impl Runner {
         let v6_ok = |v6: bool| family.is_none_or(|f| f == v6);
         let mut count = 0;
         if let Some(ep) = &self.ep {
-            for c in ep.connections() {
-                let (l, r) = (c.local(), c.remote());
+            let held = ep.connections().map(|c| (c.local(), c.remote(), c.state()));
+            let compact = ep
+                .time_wait_records()
+                .map(|(l, r)| (l, r, synack_core::State::TimeWait));
+            for (l, r, st) in held.chain(compact) {
                 let port_ok = port.is_none_or(|p| l.port() == p || r.port() == p);
-                if v6_ok(l.is_ipv6()) && port_ok && bsd_name(c.state()).contains(state) {
+                if v6_ok(l.is_ipv6()) && port_ok && bsd_name(st).contains(state) {
                     count += 1;
                 }
             }
@@ -193,13 +196,13 @@ impl Runner {
         let Some(ep) = self.ep.as_mut() else {
             return Ok(());
         };
-        let ids: Vec<_> = ep
-            .connections()
-            .filter(|c| bsd_name(c.state()) == *state)
-            .map(|c| c.id())
+        let tuples: Vec<_> = ep
+            .connection_table()
+            .filter(|&(_, _, st)| bsd_name(st) == *state)
+            .map(|(l, r, _)| (l, r))
             .collect();
-        for id in ids {
-            let _ = ep.drop_connection(now, id);
+        for (l, r) in tuples {
+            let _ = ep.drop_connection_at(now, l, r);
         }
         Ok(())
     }

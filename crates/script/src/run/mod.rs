@@ -349,9 +349,9 @@ impl Runner {
             .flow
             .and_then(|(l, r)| {
                 let ep = self.ep.as_ref()?;
-                ep.connections()
-                    .find(|c| c.local() == l && c.remote() == r)
-                    .map(|c| c.state())
+                ep.connection_table()
+                    .find(|&(cl, cr, _)| cl == l && cr == r)
+                    .map(|(_, _, st)| st)
             })
             .map_or("CLOSED", tcpi_name);
         if got == want {
