@@ -392,3 +392,45 @@ fn extreme_values_end_in_a_verdict() {
         "{o}"
     );
 }
+
+#[test]
+fn unchecked_options_pass_and_icmp_is_a_named_skip() {
+    let open = "\
+0.000 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++.1 < S 0:0(0) win 32767 <mss 1460,sackOK,eol,eol>
+";
+    // `<...>`: any options, in strict mode too.
+    let unchecked = format!("{open}+0 > S. 0:0(0) ack 1 win 65535 <...>\n");
+    assert_eq!(run(&unchecked), Outcome::Pass);
+    assert_eq!(run_strict(&unchecked), Outcome::Pass);
+    // The flags are still compared.
+    assert_fail(
+        &run(&format!("{open}+0 > S 0:0(0) <...>\n")),
+        7,
+        "flags differs",
+    );
+    match run(&format!(
+        "{open}+0 > S. 0:0(0) ack 1 <...>\n+.1 < icmp unreachable frag_needed mtu 800 [0:1(1)]\n"
+    )) {
+        Outcome::Skip { line, construct } => {
+            assert_eq!(line, 8);
+            assert!(
+                construct.contains("ICMP packet `icmp unreachable`"),
+                "{construct}"
+            );
+        }
+        other => panic!("expected a skip, got {other}"),
+    }
+    // An outbound ECN codepoint is compared: synack sends Not-ECT.
+    assert_eq!(
+        run(&format!("{open}+0 > [noecn] S. 0:0(0) ack 1 <...>\n")),
+        Outcome::Pass
+    );
+    assert_fail(
+        &run(&format!("{open}+0 > [ect0] S. 0:0(0) ack 1 <...>\n")),
+        7,
+        "ECN codepoint differs",
+    );
+}

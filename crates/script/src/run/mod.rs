@@ -309,6 +309,9 @@ impl Runner {
         );
         let window = self.window(ev.time);
         match &ev.kind {
+            EventKind::Icmp(i) if i.direction == crate::ast::Direction::Outbound => Err(
+                Stop::skip(self.line, format!("ICMP packet `> icmp {}`", i.icmp_type)),
+            ),
             EventKind::Packet(p) if p.direction == crate::ast::Direction::Outbound => {
                 let t = self.expect_outbound(p, window)?;
                 self.last_time = window.map_or(t, |(s, _)| s);
@@ -329,6 +332,13 @@ impl Runner {
                     }
                     EventKind::Command(c) => self.command(c),
                     EventKind::Code(c) => self.code(c),
+                    EventKind::Icmp(i) => Err(Stop::skip(
+                        self.line,
+                        format!(
+                            "ICMP packet `icmp {}` (synack's core takes no ICMP messages)",
+                            i.icmp_type
+                        ),
+                    )),
                 }?;
                 self.drain()?;
                 self.poll_blocked()
