@@ -55,9 +55,14 @@ pub struct ScriptArgs {
     #[arg(long)]
     pub json: bool,
     /// Run with synack's own default configuration instead of the
-    /// FreeBSD-like one the suite's scripts assume.
+    /// personality's (the scripts' sysctls still apply).
     #[arg(long)]
     pub native: bool,
+    /// The TCP the scripts were written against: `freebsd` (the FreeBSD
+    /// TCP test suite, the default) or `linux` (Google's packetdrill
+    /// tests: Linux's defaults, set-up commands and constants).
+    #[arg(long, value_name = "OS", default_value = "freebsd", value_parser = parse_personality)]
+    pub personality: synack_script::Personality,
     /// Keep `#ifdef NAME` blocks (repeatable; default STANDARD, the
     /// RFC-conformant alternative of the FreeBSD suite).
     #[arg(long = "define", value_name = "NAME")]
@@ -423,6 +428,15 @@ fn tidy_arg_names(msg: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// `freebsd` or `linux`.
+fn parse_personality(s: &str) -> Result<synack_script::Personality, String> {
+    match s {
+        "freebsd" => Ok(synack_script::Personality::FreeBsd),
+        "linux" => Ok(synack_script::Personality::Linux),
+        _ => Err(format!("unknown personality `{s}` (freebsd or linux)")),
+    }
 }
 
 #[cfg(test)]

@@ -47,6 +47,7 @@ pub fn run(a: &ScriptArgs) -> Result<ExitCode, String> {
     let opts = RunOptions {
         strict: a.strict,
         native: a.native,
+        personality: a.personality,
     };
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
     for f in &files {

@@ -99,6 +99,14 @@ pub struct Config {
     pub oow_ack_interval: Duration,
     /// Congestion control algorithm.
     pub congestion: Congestion,
+    /// Initial congestion window in segments: 0 (the default) is RFC 5681
+    /// 3.1's min(4*SMSS, max(2*SMSS, 4380)); 10 is RFC 6928's IW10
+    /// (Linux's TCP_INIT_CWND). It is also the restart window.
+    pub initial_window: usize,
+    /// RFC 5681 4.1 restart window: after more than an RTO without
+    /// sending, cwnd = min(cwnd, IW) (the default; Linux's
+    /// `tcp_slow_start_after_idle`). `false` keeps the window.
+    pub restart_after_idle: bool,
     /// Upper bound on persist-timer probe interval.
     pub max_persist: Duration,
     /// TCP segmentation offload (TSO): one data segment may carry up to
@@ -156,6 +164,8 @@ impl Default for Config {
             challenge_ack_limit: 1000,
             oow_ack_interval: Duration::from_millis(500),
             congestion: Congestion::Cubic,
+            initial_window: 0,
+            restart_after_idle: true,
             max_persist: Duration::from_secs(60),
             tso_segments: 1,
         }

@@ -76,6 +76,24 @@ pub enum EventKind {
     Command(String),
     /// A `%{ ... }%` Python block, without the delimiters.
     Code(String),
+    /// `<` or `>` ICMP message (`< icmp unreachable frag_needed mtu 800`).
+    Icmp(IcmpSpec),
+}
+
+/// An ICMP packet line: `< icmp TYPE [CODE] [mtu N] [[start:end(len)]]`;
+/// the bracketed range describes the TCP segment the message quotes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IcmpSpec {
+    /// `<` or `>`.
+    pub direction: Direction,
+    /// `unreachable`, `packet_too_big`, `time_exceeded`, ...
+    pub icmp_type: String,
+    /// `frag_needed`, `host_unreachable`, ..., if written.
+    pub code: Option<String>,
+    /// `mtu N`, if written.
+    pub mtu: Option<u32>,
+    /// The quoted TCP segment's sequence range, if written.
+    pub quoted: Option<SeqSpec>,
 }
 
 /// Direction of a packet line.
@@ -146,7 +164,8 @@ pub struct PacketSpec {
 }
 
 /// IP header fields of a packet line: `(tos 0x20)`, `(class 0x28)`,
-/// `(ttl 3)`, `(hlim 4)`, `(flowlabel 0x12345)`, comma-separated.
+/// `(ttl 3)`, `(hlim 4)`, `(flowlabel 0x12345)`, comma-separated, and the
+/// ECN codepoints `[ect0]`, `[ect1]`, `[ce]`, `[noecn]`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct IpSpec {
     /// `tos N` (IPv4) or `class N` (IPv6): the whole traffic-class byte.
@@ -155,6 +174,8 @@ pub struct IpSpec {
     pub ttl: Option<u8>,
     /// `flowlabel N` (IPv6, 20 bits).
     pub flow_label: Option<u32>,
+    /// `[noecn]`, `[ect1]`, `[ect0]`, `[ce]`: the ECN codepoint (0 to 3).
+    pub ecn: Option<u8>,
 }
 
 /// `/udp(src > dst)` after a packet line: UDP encapsulation ports.
@@ -188,6 +209,8 @@ pub enum TcpOptionSpec {
         /// TSecr as written.
         ecr: u32,
     },
+    /// `...` (`<...>`): any options, not checked.
+    Any,
     /// Anything else (`FO ...`, `md5 ...`, ...), kept verbatim.
     Other(String),
 }
@@ -222,7 +245,9 @@ pub enum Expr {
     BitOr(Vec<Expr>),
     /// `[ ... ]`.
     List(Vec<Expr>),
-    /// `{ name=value, ... }` (struct initialisers, e.g. `linger`).
+    /// `{ name=value, ... }` (struct initialisers, e.g. `linger`). A field
+    /// written with an argument (`msg_iov(1)=[...]`) keeps it in its name;
+    /// a positional field (`{..., 0}`, an iovec) is named by its index.
     Struct(Vec<(String, Expr)>),
     /// `"..."`.
     Str(String),

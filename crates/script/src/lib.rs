@@ -17,7 +17,7 @@ pub mod verdict;
 
 pub use ast::{ParseError, Script};
 pub use parse::parse;
-pub use run::{RunOptions, run};
+pub use run::{Personality, RunOptions, run};
 pub use verdict::{Failure, Outcome};
 
 /// Parses and runs one script's text. `defines` select `#ifdef` blocks.

@@ -1,8 +1,8 @@
 //! The parser, construct by construct: exact ASTs and error lines.
 
 use synack_script::ast::{
-    Direction, Event, EventKind, Expr, FlagSpec, HeaderOption, IpSpec, PacketSpec, ParseError,
-    Script, SeqSpec, SyscallSpec, TcpOptionSpec, TimeSpec, UdpEncap,
+    Direction, Event, EventKind, Expr, FlagSpec, HeaderOption, IcmpSpec, IpSpec, PacketSpec,
+    ParseError, Script, SeqSpec, SyscallSpec, TcpOptionSpec, TimeSpec, UdpEncap,
 };
 use synack_script::parse;
 
@@ -525,7 +525,8 @@ fn ip_fields_and_udp_encapsulation() {
         IpSpec {
             tos: Some(4),
             ttl: Some(3),
-            flow_label: Some(0x12345)
+            flow_label: Some(0x12345),
+            ecn: None
         }
     );
     assert_err("0 < (ecn 1) . 1:1(0)", 1, "unsupported IP field 'ecn'");
@@ -533,6 +534,58 @@ fn ip_fields_and_udp_encapsulation() {
     assert_err("0 < (ttl 3, ttl 4) . 1:1(0)", 1, "given twice");
     assert_err("0 < . 1:1(0) /tcp(1 > 2)", 1, "'udp'");
     assert_err("0 < . 1:1(0) /udp(1 > 70000)", 1, "out of range");
+}
+
+#[test]
+fn unchecked_options_icmp_ecn_and_short_times() {
+    assert_eq!(
+        packet("0 > S 0:0(0) <...>").options,
+        Some(vec![TcpOptionSpec::Any])
+    );
+    assert_err("0 > S 0:0(0) <...,nop>", 1, "'>' after '<...'");
+    let e = one("+.01 < icmp unreachable frag_needed mtu 800 [0:1000(1000)]");
+    assert_eq!(e.time, at(true, 10_000));
+    assert_eq!(
+        e.kind,
+        EventKind::Icmp(IcmpSpec {
+            direction: Direction::Inbound,
+            icmp_type: "unreachable".into(),
+            code: Some("frag_needed".into()),
+            mtu: Some(800),
+            quoted: Some(seq(0, 1000, 1000)),
+        })
+    );
+    match kind("0 > icmp packet_too_big mtu 1400") {
+        EventKind::Icmp(i) => {
+            assert_eq!((i.code, i.mtu, i.quoted), (None, Some(1400), None));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_err("0 < icmp mtu 3", 1, "an ICMP type");
+    assert_eq!(packet("0 < [ect1] . 1:1(0)").ip.ecn, Some(1));
+    assert_eq!(packet("0 > [ce] . 1:1(0)").ip.ecn, Some(3));
+    assert_eq!(packet("0 > [noecn] . 1:1(0)").ip.ecn, Some(0));
+    assert_eq!(one("+.010 close(3) = 0").time, at(true, 10_000));
+    assert_eq!(one(".5 close(3) = 0").time, at(false, 500_000));
+    assert_err("+. 5 close(3) = 0", 1, "a time in seconds");
+    let s = syscall(r#"0 f({msg_name(...)=..., msg_iov(1)=[{...,0}]}, "\x41\xf7") = 0"#);
+    assert_eq!(
+        s.args,
+        vec![
+            Expr::Struct(vec![
+                ("msg_name(...)".into(), Expr::Ellipsis),
+                (
+                    "msg_iov(1)".into(),
+                    Expr::List(vec![Expr::Struct(vec![
+                        ("0".into(), Expr::Ellipsis),
+                        ("1".into(), Expr::Int(0)),
+                    ])])
+                ),
+            ]),
+            Expr::Str("A\u{f7}".into()),
+        ]
+    );
+    assert_err(r#"0 f("\xg1") = 0"#, 1, "bad \\x escape");
 }
 
 #[test]
@@ -554,7 +607,6 @@ fn bad_option_lists() {
     assert_err("0 > S 0:0(0) <sack 1:2 3>", 1, "'sack L:R");
     assert_err("0 > S 0:0(0) <sack>", 1, "at least one");
     assert_err("0 > S 0:0(0) <mss 1,,nop>", 1, "expected a TCP option");
-    assert_err("0 > S 0:0(0) <...>", 1, "not supported");
 }
 
 // ---------------------------------------------------------------- syscalls

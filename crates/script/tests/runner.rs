@@ -225,7 +225,8 @@ fn unsupported_constructs_skip_and_name_the_construct() {
             "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 splice(3) = 0\n",
             "system call splice()",
         ),
-        ("0 %{ print(tcpi_rtt) }%\n", "python block"),
+        ("0 %{ import os }%\n", "python `import os`"),
+        ("0 %{ assert tcpi_lost == 0 }%\n", "python name `tcpi_lost`"),
     ] {
         match run(body) {
             Outcome::Skip { construct, .. } => assert!(construct.contains(what), "{construct}"),
@@ -390,5 +391,144 @@ fn extreme_values_end_in_a_verdict() {
     assert!(
         matches!(&o, Outcome::Skip { construct, .. } if construct.contains("over 65535")),
         "{o}"
+    );
+}
+
+#[test]
+fn unchecked_options_pass_and_icmp_is_a_named_skip() {
+    let open = "\
+0.000 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++.1 < S 0:0(0) win 32767 <mss 1460,sackOK,eol,eol>
+";
+    // `<...>`: any options, in strict mode too.
+    let unchecked = format!("{open}+0 > S. 0:0(0) ack 1 win 65535 <...>\n");
+    assert_eq!(run(&unchecked), Outcome::Pass);
+    assert_eq!(run_strict(&unchecked), Outcome::Pass);
+    // The flags are still compared.
+    assert_fail(
+        &run(&format!("{open}+0 > S 0:0(0) <...>\n")),
+        7,
+        "flags differs",
+    );
+    match run(&format!(
+        "{open}+0 > S. 0:0(0) ack 1 <...>\n+.1 < icmp unreachable frag_needed mtu 800 [0:1(1)]\n"
+    )) {
+        Outcome::Skip { line, construct } => {
+            assert_eq!(line, 8);
+            assert!(
+                construct.contains("ICMP packet `icmp unreachable`"),
+                "{construct}"
+            );
+        }
+        other => panic!("expected a skip, got {other}"),
+    }
+    // An outbound ECN codepoint is compared: synack sends Not-ECT.
+    assert_eq!(
+        run(&format!("{open}+0 > [noecn] S. 0:0(0) ack 1 <...>\n")),
+        Outcome::Pass
+    );
+    assert_fail(
+        &run(&format!("{open}+0 > [ect0] S. 0:0(0) ack 1 <...>\n")),
+        7,
+        "ECN codepoint differs",
+    );
+}
+
+fn run_linux(body: &str) -> Outcome {
+    run_text(
+        body,
+        &[],
+        &RunOptions {
+            personality: synack_script::Personality::Linux,
+            ..RunOptions::default()
+        },
+    )
+}
+
+/// A passive open with the Linux tests' set-up and IW10.
+const LINUX_SERVER: &str = "\
+`../common/defaults.sh`
+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++0 < S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,nop,wscale 7>
++0 > S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK,nop,wscale 8>
++.1 < . 1:1(0) ack 1 win 257
++0 accept(3, ..., ...) = 4
++0 fcntl(4, F_GETFL) = 0x2 (flags O_RDWR)
++0 fcntl(4, F_SETFL, O_RDWR|O_NONBLOCK) = 0
++0 fcntl(4, F_GETFL) = 0x802 (flags O_RDWR|O_NONBLOCK)
+";
+
+#[test]
+fn linux_personality_defaults_python_and_linux_only_skips() {
+    // defaults.sh maps onto the configuration; IW10 sends ten segments in
+    // one TSO segment; TCP_INFO through the Python subset.
+    let iw10 = format!(
+        "{LINUX_SERVER}+0 write(4, ..., 20000) = 20000\n+0 > P. 1:10001(10000) ack 1\n\
+         +0 %{{ assert tcpi_snd_cwnd == 10, tcpi_snd_cwnd }}%\n\
+         +0 %{{ cwnd = 10; cwnd += 1; assert tcpi_snd_cwnd < cwnd and tcpi_snd_mss == 1000 }}%\n\
+         +0 %{{ assert tcpi_state == TCP_ESTABLISHED }}%\n"
+    );
+    // PSH is compared: synack sets it where the queued data ends.
+    assert_fail(&run_linux(&iw10), 14, "flags differs");
+    let one_write = iw10.replace("20000) = 20000", "10000) = 10000");
+    assert_eq!(run_linux(&one_write), Outcome::Pass);
+    assert_fail(
+        &run_linux(&one_write.replace("tcpi_snd_cwnd == 10,", "tcpi_snd_cwnd == 9,")),
+        15,
+        "tcpi_snd_cwnd=10",
+    );
+    // The FreeBSD personality has RFC 5681's IW (3 segments of 1000).
+    match run_text(&one_write, &[], &RunOptions::default()) {
+        Outcome::Pass => panic!("the FreeBSD personality should not take Linux's set-up"),
+        Outcome::Skip { construct, .. } => {
+            assert!(construct.contains("defaults.sh"), "{construct}")
+        }
+        Outcome::Fail(_) => {}
+    }
+    // A Linux-only feature is named before the script runs.
+    let tfo = format!("{LINUX_SERVER}+0 sendto(4, ..., 1000, MSG_FASTOPEN, ..., ...) = 1000\n");
+    match run_linux(&tfo) {
+        Outcome::Skip { line, construct } => {
+            assert_eq!(line, 13);
+            assert!(
+                construct.contains("TCP Fast Open (MSG_FASTOPEN)"),
+                "{construct}"
+            );
+        }
+        other => panic!("expected a skip, got {other}"),
+    }
+    // Set-up commands synack cannot honour are skips naming them.
+    match run_linux(&LINUX_SERVER.replace(
+        "`../common/defaults.sh`",
+        "`../common/defaults.sh\ntc qdisc replace dev tun0 root fq`",
+    )) {
+        Outcome::Skip { construct, .. } => assert!(construct.contains("root fq"), "{construct}"),
+        other => panic!("expected a skip, got {other}"),
+    }
+    // shutdown(SHUT_RD): reads see end of stream at once.
+    let rd = format!("{LINUX_SERVER}+0 shutdown(4, SHUT_RD) = 0\n+0 read(4, ..., 1000) = 0\n");
+    assert_eq!(run_linux(&rd), Outcome::Pass);
+}
+
+#[test]
+fn a_relative_blocking_call_ends_relative_to_the_previous_event() {
+    // packetdrill: `+.1...0.2` ends at previous event + 0.2, not at 0.3.
+    let body = "\
+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++.1...0.200 connect(3, ..., ...) = 0
++0 > S 0:0(0) <...>
++.1 < S. 0:0(0) ack 1 win 5792 <mss 1460,nop,wscale 2,nop,nop,sackOK>
++0 > . 1:1(0) ack 1
+";
+    assert_eq!(run(body), Outcome::Pass);
+    assert_fail(
+        &run(&body.replace("0.200", "0.300")),
+        4,
+        "returned at 0.200",
     );
 }

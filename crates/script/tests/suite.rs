@@ -88,6 +88,7 @@ fn parse_all(defines: &[&str]) -> Vec<(PathBuf, Script)> {
                             EventKind::Command(_) => '`',
                             EventKind::Code(_) => '%',
                             EventKind::Syscall(_) => 's',
+                            EventKind::Icmp(_) => 'i',
                         };
                         (e.line, c)
                     })

@@ -31,8 +31,9 @@ pub trait CongestionControl: core::fmt::Debug + Send {
     fn on_recovery_exit(&mut self, flight: usize, mss: usize);
     /// The retransmission timer expired (RFC 5681 3.1 eq. 4).
     fn on_timeout(&mut self, flight: usize, mss: usize);
-    /// Starts afresh for a send MSS learnt from the peer's SYN.
-    fn reset(&mut self, mss: usize);
+    /// Starts afresh for a send MSS learnt from the peer's SYN, with an
+    /// initial window of `iw` bytes (see [`initial_window`]).
+    fn reset(&mut self, mss: usize, iw: usize);
     /// SACK-based recovery begins (RFC 6675 5 step 4.2, RFC 6937 3's
     /// `ssthresh = CongCtrlAlg()`): reduce ssthresh for `flight` bytes
     /// outstanding and return it. PRR then paces sending; the window is
@@ -44,13 +45,19 @@ pub trait CongestionControl: core::fmt::Debug + Send {
     /// restores a window and threshold saved with `window()`/`ssthresh()`.
     fn undo(&mut self, cwnd: usize, ssthresh: usize);
     /// Nothing was sent for more than an RTO: cwnd = min(cwnd, IW)
-    /// (RFC 5681 4.1, restart window).
-    fn on_idle_restart(&mut self, mss: usize);
+    /// (RFC 5681 4.1, restart window), `iw` in bytes.
+    fn on_idle_restart(&mut self, iw: usize);
 }
 
-/// RFC 5681 3.1 eq. 1: IW = min(4*SMSS, max(2*SMSS, 4380)).
-pub fn initial_window(mss: usize) -> usize {
-    (4 * mss).min((2 * mss).max(4380))
+/// The initial window in bytes: with `segments` 0, RFC 5681 3.1 eq. 1,
+/// IW = min(4*SMSS, max(2*SMSS, 4380)); otherwise `segments` * SMSS
+/// (RFC 6928's IW10 with 10, as Linux's TCP_INIT_CWND).
+pub fn initial_window(mss: usize, segments: usize) -> usize {
+    if segments == 0 {
+        (4 * mss).min((2 * mss).max(4380))
+    } else {
+        segments.saturating_mul(mss)
+    }
 }
 
 /// RFC 5681 slow start and congestion avoidance with RFC 6582 recovery.
@@ -123,8 +130,9 @@ impl CongestionControl for NewReno {
         // RFC 6582 3.2 step 6, option 1: min(ssthresh, max(FlightSize, SMSS) + SMSS).
         self.cwnd = self.ssthresh.min(flight.max(mss) + mss);
     }
-    fn reset(&mut self, mss: usize) {
+    fn reset(&mut self, mss: usize, iw: usize) {
         *self = NewReno::new(mss);
+        self.cwnd = iw.max(mss);
     }
     fn on_timeout(&mut self, flight: usize, mss: usize) {
         self.halve(flight, mss);
@@ -145,8 +153,8 @@ impl CongestionControl for NewReno {
         self.cwnd = self.cwnd.max(cwnd);
         self.ssthresh = ssthresh;
     }
-    fn on_idle_restart(&mut self, mss: usize) {
-        self.cwnd = self.cwnd.min(initial_window(mss));
+    fn on_idle_restart(&mut self, iw: usize) {
+        self.cwnd = self.cwnd.min(iw);
     }
 }
 
@@ -170,7 +178,7 @@ impl CongestionControl for NoCongestionControl {
     fn on_partial_ack(&mut self, _: usize, _: usize) {}
     fn on_recovery_exit(&mut self, _: usize, _: usize) {}
     fn on_timeout(&mut self, _: usize, _: usize) {}
-    fn reset(&mut self, _: usize) {}
+    fn reset(&mut self, _: usize, _: usize) {}
     fn on_congestion_event(&mut self, _: usize, _: usize) -> usize {
         usize::MAX
     }

@@ -74,8 +74,8 @@ impl CongestionControl for Controller {
     fn on_timeout(&mut self, flight: usize, mss: usize) {
         self.get_mut().on_timeout(flight, mss);
     }
-    fn reset(&mut self, mss: usize) {
-        self.get_mut().reset(mss);
+    fn reset(&mut self, mss: usize, iw: usize) {
+        self.get_mut().reset(mss, iw);
     }
     fn on_congestion_event(&mut self, flight: usize, mss: usize) -> usize {
         self.get_mut().on_congestion_event(flight, mss)
@@ -86,7 +86,7 @@ impl CongestionControl for Controller {
     fn undo(&mut self, cwnd: usize, ssthresh: usize) {
         self.get_mut().undo(cwnd, ssthresh);
     }
-    fn on_idle_restart(&mut self, mss: usize) {
-        self.get_mut().on_idle_restart(mss);
+    fn on_idle_restart(&mut self, iw: usize) {
+        self.get_mut().on_idle_restart(iw);
     }
 }

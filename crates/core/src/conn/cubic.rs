@@ -194,8 +194,9 @@ impl CongestionControl for Cubic {
         self.cwnd = mss;
         self.after_timeout = true;
     }
-    fn reset(&mut self, mss: usize) {
+    fn reset(&mut self, mss: usize, iw: usize) {
         *self = Cubic::new(mss);
+        self.cwnd = iw.max(mss);
     }
     fn on_congestion_event(&mut self, flight: usize, mss: usize) -> usize {
         self.reduce(flight, mss);
@@ -213,10 +214,10 @@ impl CongestionControl for Cubic {
         self.cwnd_prior = self.undo_cwnd_prior;
         self.epoch = None;
     }
-    fn on_idle_restart(&mut self, mss: usize) {
+    fn on_idle_restart(&mut self, iw: usize) {
         // RFC 5681 4.1's restart window; RFC 9438 5.8: the idle period is
         // not part of t, so a new congestion avoidance stage begins.
-        self.cwnd = self.cwnd.min(super::congestion::initial_window(mss));
+        self.cwnd = self.cwnd.min(iw);
         self.epoch = None;
     }
 }

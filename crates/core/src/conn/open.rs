@@ -84,7 +84,11 @@ impl Connection {
         self.snd_mss = peer_mss.min(self.rcv_mss);
         // Windows count payload: what a segment carries after the options
         // (the SYN's timestamp decision is taken first).
-        self.cc.reset(self.payload_mss());
+        let mss = self.payload_mss();
+        self.cc.reset(
+            mss,
+            super::congestion::initial_window(mss, self.cfg.initial_window),
+        );
         self.sack_ok = self.cfg.sack && o.sack_permitted;
         match o.window_scale {
             Some(shift) if self.cfg.window_scaling => {

@@ -289,7 +289,8 @@ impl Connection {
                 self.snd_nxt = r.min(self.snd_max);
             }
         }
-        if self.snd_una == self.snd_max
+        if self.cfg.restart_after_idle
+            && self.snd_una == self.snd_max
             && self.state.is_synchronized()
             && self
                 .last_data_sent
@@ -297,7 +298,11 @@ impl Connection {
         {
             // RFC 5681 4.1: idle for more than an RTO, restart from
             // min(cwnd, IW) rather than burst a stale window.
-            self.cc.on_idle_restart(self.payload_mss());
+            let mss = self.payload_mss();
+            self.cc.on_idle_restart(super::congestion::initial_window(
+                mss,
+                self.cfg.initial_window,
+            ));
             self.last_data_sent = None;
         }
         if let Some((seq, len, fin)) = self.next_data_segment() {

@@ -325,3 +325,31 @@ fn restart_after_idle_sends_no_more_than_the_initial_window() {
     h.app_send(&bytes(0, 10 * MSS as usize));
     assert_eq!(h.recv().len(), 5);
 }
+
+#[test]
+fn initial_window_of_ten_segments_and_no_restart_after_idle() {
+    // RFC 6928 IW10 (Linux's TCP_INIT_CWND): ten segments at once.
+    let mut h = sending(20, |c| c.initial_window = 10);
+    assert_eq!(h.recv().len(), 10);
+    assert_eq!(h.ep.connection(h.conn()).unwrap().cwnd(), 10 * MSS as usize);
+    // The restart window is IW10 too.
+    let mut h = sending(10, |c| c.initial_window = 10);
+    assert_eq!(h.recv().len(), 10);
+    h.advance(ms(50));
+    h.send(Seg::ack_at(1, seg_start(10)).win(65535));
+    h.advance(ms(1000));
+    h.app_send(&bytes(0, 30 * MSS as usize));
+    assert_eq!(h.recv().len(), 10, "restart window = IW10");
+    // Without the restart (Linux's tcp_slow_start_after_idle=0) the
+    // window grown by slow start survives the pause: 10 + 1 segments.
+    let mut h = sending(10, |c| {
+        c.initial_window = 10;
+        c.restart_after_idle = false;
+    });
+    assert_eq!(h.recv().len(), 10);
+    h.advance(ms(50));
+    h.send(Seg::ack_at(1, seg_start(10)).win(65535));
+    h.advance(ms(1000));
+    h.app_send(&bytes(0, 30 * MSS as usize));
+    assert_eq!(h.recv().len(), 11);
+}

@@ -179,6 +179,18 @@ impl<'a> Lexer<'a> {
                         Some('n') => out.push('\n'),
                         Some('t') => out.push('\t'),
                         Some(e @ ('"' | '\\')) => out.push(e),
+                        Some('x') => {
+                            let hex = self.src.get(self.pos + 1..self.pos + 3).unwrap_or("");
+                            let digits =
+                                hex.len() == 2 && hex.bytes().all(|b| b.is_ascii_hexdigit());
+                            let Some(b) = u8::from_str_radix(hex, 16).ok().filter(|_| digits)
+                            else {
+                                return Err(error(line, "bad \\x escape in string"));
+                            };
+                            // A byte, as Latin-1.
+                            out.push(char::from(b));
+                            self.advance(2);
+                        }
                         _ => return Err(error(line, "bad escape in string")),
                     }
                     self.advance(1);

@@ -8,7 +8,7 @@ mod lex;
 mod packet;
 mod syscall;
 
-use crate::ast::{Event, EventKind, HeaderOption, ParseError, Script, TimeSpec};
+use crate::ast::{Direction, Event, EventKind, HeaderOption, ParseError, Script, TimeSpec};
 use lex::{Tok, Token};
 
 /// Parses a script. `defines` are the names for which `#ifdef NAME` blocks
@@ -199,6 +199,16 @@ impl<'a> Parser<'a> {
         let line = self.line();
         let time = self.time_spec()?;
         let kind = match self.peek() {
+            Some(Tok::Punct(d @ ('<' | '>'))) if matches!(self.peek_nth(1), Some(Tok::Word(w)) if w == "icmp") =>
+            {
+                let direction = if *d == '<' {
+                    Direction::Inbound
+                } else {
+                    Direction::Outbound
+                };
+                self.pos += 1;
+                EventKind::Icmp(self.icmp(direction)?)
+            }
             Some(Tok::Punct('<' | '>')) => EventKind::Packet(self.packet()?),
             Some(Tok::Command(c)) => {
                 let c = c.clone();
@@ -278,6 +288,24 @@ impl<'a> Parser<'a> {
                 match i.parse::<u64>() {
                     Ok(i) => (i, f.to_string()),
                     Err(_) => return self.error(format!("time {i}.{f} is too large")),
+                }
+            }
+            // `.1`: seconds without the leading zero (`+.1`), the digits
+            // right after the dot.
+            Some(Tok::Punct('.')) => {
+                match (self.tokens.get(self.pos), self.tokens.get(self.pos + 1)) {
+                    (Some(dot), Some(digits))
+                        if matches!(digits.tok, Tok::Int(_)) && digits.start == dot.end =>
+                    {
+                        let frac = self
+                            .src
+                            .get(digits.start..digits.end)
+                            .unwrap_or("")
+                            .to_string();
+                        self.pos += 1;
+                        (0, frac)
+                    }
+                    _ => return self.expected(what),
                 }
             }
             _ => return self.expected(what),

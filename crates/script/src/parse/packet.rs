@@ -3,7 +3,7 @@
 use super::Parser;
 use super::lex::Tok;
 use crate::ast::{
-    Direction, FlagSpec, IpSpec, PacketSpec, ParseError, SeqSpec, TcpOptionSpec, UdpEncap,
+    Direction, FlagSpec, IcmpSpec, IpSpec, PacketSpec, ParseError, SeqSpec, TcpOptionSpec, UdpEncap,
 };
 
 impl Parser<'_> {
@@ -74,10 +74,23 @@ impl Parser<'_> {
         loop {
             let name = match self.peek() {
                 Some(Tok::Word(w)) => w.clone(),
-                _ => return self.expected("an IP field (tos, class, ttl, hlim, flowlabel)"),
+                _ => {
+                    return self.expected(
+                        "an IP field (tos, class, ttl, hlim, flowlabel, ect0, ect1, ce, noecn)",
+                    );
+                }
             };
             self.pos += 1;
             let duplicate = match name.as_str() {
+                "noecn" | "ect1" | "ect0" | "ce" => {
+                    let point = match name.as_str() {
+                        "noecn" => 0,
+                        "ect1" => 1,
+                        "ect0" => 2,
+                        _ => 3,
+                    };
+                    ip.ecn.replace(point).is_some()
+                }
                 "tos" | "class" => ip
                     .tos
                     .replace(self.expect_bounded(&format!("a byte after '{name}'"))?)
@@ -96,7 +109,7 @@ impl Parser<'_> {
                 }
                 _ => {
                     return self.error(format!(
-                        "unsupported IP field '{name}' (expected tos, class, ttl, hlim or flowlabel)"
+                        "unsupported IP field '{name}' (expected tos, class, ttl, hlim, flowlabel, ect0, ect1, ce or noecn)"
                     ));
                 }
             };
@@ -147,6 +160,43 @@ impl Parser<'_> {
         }
         flags.ack = self.eat_punct('.');
         Ok(flags)
+    }
+
+    /// `icmp TYPE [CODE] [mtu N] [[start:end(len)]]` after the direction.
+    pub(super) fn icmp(&mut self, direction: Direction) -> Result<IcmpSpec, ParseError> {
+        self.pos += 1; // `icmp`
+        let word = |p: &Self| match p.peek() {
+            Some(Tok::Word(w)) if w != "mtu" => Some(w.clone()),
+            _ => None,
+        };
+        let Some(icmp_type) = word(self) else {
+            return self.expected("an ICMP type after 'icmp' (unreachable, packet_too_big, ...)");
+        };
+        self.pos += 1;
+        let code = word(self);
+        if code.is_some() {
+            self.pos += 1;
+        }
+        let mtu = if self.at_word("mtu") {
+            self.pos += 1;
+            Some(self.expect_bounded("an MTU after 'mtu'")?)
+        } else {
+            None
+        };
+        let quoted = if self.eat_punct('[') {
+            let seq = self.seq()?;
+            self.expect_punct(']', "after the quoted segment's range")?;
+            Some(seq)
+        } else {
+            None
+        };
+        Ok(IcmpSpec {
+            direction,
+            icmp_type,
+            code,
+            mtu,
+            quoted,
+        })
     }
 
     /// `start:end(len)`, `start:end(len)!` or `...(len)`.
@@ -209,7 +259,9 @@ impl Parser<'_> {
             return Ok(options);
         }
         if matches!(self.peek(), Some(Tok::Ellipsis)) {
-            return self.error("'<...>' (options not checked) is not supported");
+            self.pos += 1;
+            self.expect_punct('>', "after '<...'")?;
+            return Ok(vec![TcpOptionSpec::Any]);
         }
         loop {
             let from = self.pos;

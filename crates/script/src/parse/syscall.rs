@@ -159,11 +159,35 @@ impl Parser<'_> {
             return Ok(Expr::Struct(fields));
         }
         loop {
-            let name = match self.peek() {
-                Some(Tok::Word(w)) => w.clone(),
+            let name = match (self.peek(), self.peek_nth(1)) {
+                (Some(Tok::Word(w)), next)
+                    if !matches!(next, Some(Tok::Punct(',' | '}' | '|'))) =>
+                {
+                    w.clone()
+                }
+                // `{..., 0}` (an iovec): a positional field, named by its index.
+                (Some(_), _) if !self.at_punct('}') => {
+                    fields.push((fields.len().to_string(), self.expr(depth)?));
+                    if self.eat_punct('}') {
+                        return Ok(Expr::Struct(fields));
+                    }
+                    self.expect_punct(',', "or '}' in a struct")?;
+                    continue;
+                }
                 _ => return self.expected("a field name in '{name=value, ...}'"),
             };
             self.pos += 1;
+            // `msg_iov(1)=[...]`: the field's argument stays in its name.
+            let name = if self.at_punct('(') {
+                let from = self.pos;
+                self.note()?;
+                format!(
+                    "{name}{}",
+                    self.text_between(from, self.pos).replace(' ', "")
+                )
+            } else {
+                name
+            };
             self.expect_punct('=', &format!("after field name '{name}'"))?;
             fields.push((name, self.expr(depth)?));
             if self.eat_punct('}') {

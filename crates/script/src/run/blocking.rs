@@ -29,8 +29,10 @@ pub(crate) enum Wait {
 pub(crate) struct Blocked {
     pub spec: SyscallSpec,
     pub line: usize,
-    /// Script time the call started, microseconds.
-    pub started: i64,
+    /// Script time of the event before the call, microseconds: a
+    /// relative call's end time counts from there (packetdrill adds the
+    /// same offset to both ends).
+    pub base: i64,
     /// The call's time was relative, so its end time is too.
     pub relative: bool,
     pub wait: Wait,
@@ -41,7 +43,7 @@ impl Runner {
         self.blocked = Some(Blocked {
             spec: spec.clone(),
             line: self.line,
-            started: self.last_time,
+            base: self.prev_time,
             relative: self.relative_event,
             wait,
         });
@@ -104,7 +106,7 @@ impl Runner {
         let line = self.line;
         self.line = b.line;
         let r = self
-            .check_end_time_from(&b.spec, b.started, b.relative, micros(now))
+            .check_end_time_from(&b.spec, b.base, b.relative, micros(now))
             .and_then(|()| self.check_return(&b.spec, ret));
         self.line = line;
         self.drain()?;
@@ -112,12 +114,14 @@ impl Runner {
     }
 
     /// For a call that returned at once: `t1...t2` says it should block.
-    pub(super) fn check_end_time(&self, spec: &SyscallSpec, started: i64) -> Step {
-        self.check_end_time_from(spec, started, self.relative_event, started)
+    pub(super) fn check_end_time(&self, spec: &SyscallSpec) -> Step {
+        self.check_end_time_from(spec, self.prev_time, self.relative_event, self.last_time)
     }
 
     /// The return time of a `t1...t2` call must be `t2` within the
-    /// tolerance; `t2` counts from `t1` when either is written `+`.
+    /// tolerance. When the call's time is relative (`+t1...t2`), `t2`
+    /// counts from the previous event, as packetdrill's
+    /// `adjust_relative_event_times` adds the same offset to both ends.
     fn check_end_time_from(
         &self,
         spec: &SyscallSpec,

@@ -16,8 +16,13 @@
 
 mod blocking;
 mod commands;
+mod linux;
 mod packets;
+mod python;
 mod syscalls;
+mod tcp_info;
+
+pub use linux::linux_config;
 
 use crate::ast::{Event, EventKind, Script, TimeSpec};
 use crate::verdict::{Failure, Outcome};
@@ -46,14 +51,29 @@ const MAX_TOLERANCE_US: i64 = 3_600_000_000;
 /// Most timer firings or transmissions one event may cause.
 const MAX_STEPS: usize = 100_000;
 
+/// Which operating system's TCP the scripts were written against.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Personality {
+    /// The FreeBSD TCP test suite: [`script_config`], FreeBSD's `sysctl
+    /// -w`, `sockstat` and `tcpdrop`, FreeBSD's constants.
+    #[default]
+    FreeBsd,
+    /// Google's packetdrill tests for Linux: [`linux_config`], the tests'
+    /// `defaults.sh` / `set_sysctls.py` / `sysctl` set-up, Linux's
+    /// constants, Linux-only features named as skips.
+    Linux,
+}
+
 /// How to run scripts.
 #[derive(Clone, Debug, Default)]
 pub struct RunOptions {
     /// Compare every field of outbound segments (the table in docs/conformance.md).
     pub strict: bool,
-    /// Start from synack's own defaults instead of [`script_config`]'s
-    /// FreeBSD-like ones (the scripts' sysctls still apply).
+    /// Start from synack's own defaults instead of the personality's
+    /// (the scripts' sysctls still apply).
     pub native: bool,
+    /// The operating system the scripts expect.
+    pub personality: Personality,
 }
 
 /// Why running stopped early (or, for `Block`, why a call must wait).
@@ -132,6 +152,8 @@ pub(crate) struct Runner {
     pub now: Instant,
     /// Script time of the previous event, microseconds.
     pub last_time: i64,
+    /// Script time of the event before the current one.
+    pub prev_time: i64,
     /// Segments synack sent, not yet compared, with when they left.
     pub sent: VecDeque<(Instant, Vec<u8>)>,
     pub fds: BTreeMap<i32, syscalls::Socket>,
@@ -146,15 +168,20 @@ pub(crate) struct Runner {
     pub blocked: Option<blocking::Blocked>,
     /// The current event's time was relative (`+t`): so is a `...t2`.
     pub relative_event: bool,
+    /// `--local_ip` / `--remote_ip`, if given.
+    pub local_addr: Option<IpAddr>,
+    pub remote_addr: Option<IpAddr>,
+    /// The `%{ }%` blocks' Python variables.
+    pub py_vars: BTreeMap<String, i64>,
 }
 
 impl Runner {
     pub(crate) fn new(opts: RunOptions) -> Self {
         Runner {
-            cfg: if opts.native {
-                Config::default()
-            } else {
-                script_config()
+            cfg: match (opts.native, opts.personality) {
+                (true, _) => Config::default(),
+                (false, Personality::FreeBsd) => script_config(),
+                (false, Personality::Linux) => linux_config(),
             },
             opts,
             ep: None,
@@ -163,6 +190,7 @@ impl Runner {
             syscalls_non_fatal: false,
             now: Instant::ZERO,
             last_time: 0,
+            prev_time: 0,
             sent: VecDeque::new(),
             fds: BTreeMap::new(),
             flow: None,
@@ -171,10 +199,20 @@ impl Runner {
             line: 0,
             blocked: None,
             relative_event: false,
+            local_addr: None,
+            remote_addr: None,
+            py_vars: BTreeMap::new(),
         }
     }
 
+    pub(crate) fn linux(&self) -> bool {
+        self.opts.personality == Personality::Linux
+    }
+
     pub(crate) fn local_ip(&self) -> IpAddr {
+        if let Some(a) = self.local_addr {
+            return a;
+        }
         if self.v6 {
             LOCAL_V6.into()
         } else {
@@ -183,6 +221,9 @@ impl Runner {
     }
 
     pub(crate) fn remote_ip(&self) -> IpAddr {
+        if let Some(a) = self.remote_addr {
+            return a;
+        }
         if self.v6 {
             REMOTE_V6.into()
         } else {
@@ -195,7 +236,7 @@ impl Runner {
         if self.ep.is_none() {
             let config = EndpointConfig {
                 tcp: self.cfg.clone(),
-                addresses: vec![LOCAL_V4.into(), LOCAL_V6.into()],
+                addresses: vec![LOCAL_V4.into(), LOCAL_V6.into(), self.local_ip()],
                 secret: *b"synack-script-01",
                 ..EndpointConfig::default()
             };
@@ -303,12 +344,16 @@ impl Runner {
 
     fn run_event(&mut self, ev: &Event) -> Step {
         self.line = ev.line;
+        self.prev_time = self.last_time;
         self.relative_event = matches!(
             ev.time,
             TimeSpec::At { relative: true, .. } | TimeSpec::Range { relative: true, .. }
         );
         let window = self.window(ev.time);
         match &ev.kind {
+            EventKind::Icmp(i) if i.direction == crate::ast::Direction::Outbound => Err(
+                Stop::skip(self.line, format!("ICMP packet `> icmp {}`", i.icmp_type)),
+            ),
             EventKind::Packet(p) if p.direction == crate::ast::Direction::Outbound => {
                 let t = self.expect_outbound(p, window)?;
                 self.last_time = window.map_or(t, |(s, _)| s);
@@ -329,6 +374,13 @@ impl Runner {
                     }
                     EventKind::Command(c) => self.command(c),
                     EventKind::Code(c) => self.code(c),
+                    EventKind::Icmp(i) => Err(Stop::skip(
+                        self.line,
+                        format!(
+                            "ICMP packet `icmp {}` (synack's core takes no ICMP messages)",
+                            i.icmp_type
+                        ),
+                    )),
                 }?;
                 self.drain()?;
                 self.poll_blocked()
@@ -336,15 +388,18 @@ impl Runner {
         }
     }
 
-    /// `%{ ... }%`: only `assert tcpi_state == TCPI_X` is understood; it
-    /// checks the state of the connection under test.
+    /// `%{ ... }%`: `assert tcpi_state == TCPI_X` (FreeBSD's names) checks
+    /// the state of the connection under test; other blocks go to the
+    /// small Python evaluator (`run/python.rs`), `tcpi_*` read from that
+    /// connection.
     fn code(&mut self, code: &str) -> Step {
-        let unsupported = || Stop::skip(self.line, format!("python block `%{{ {code} }}%`"));
         let words: Vec<&str> = code.split_whitespace().collect();
         let ["assert", "tcpi_state", "==", want] = words.as_slice() else {
-            return Err(unsupported());
+            return self.python(code);
         };
-        let want = want.strip_prefix("TCPI_").ok_or_else(unsupported)?;
+        let Some(want) = want.strip_prefix("TCPI_") else {
+            return self.python(code);
+        };
         let got = self
             .flow
             .and_then(|(l, r)| {
@@ -383,6 +438,19 @@ impl Runner {
                         .ok_or_else(|| Stop::skip(o.line, format!("--tolerance_usecs={v}")))?;
                 }
                 "non_fatal" if v == "syscall" => self.syscalls_non_fatal = true,
+                "local_ip" | "remote_ip" => {
+                    let addr: IpAddr = v
+                        .parse()
+                        .map_err(|_| Stop::skip(o.line, format!("--{}={v}", o.name)))?;
+                    self.v6 = addr.is_ipv6();
+                    if o.name == "local_ip" {
+                        self.local_addr = Some(addr);
+                    } else {
+                        self.remote_addr = Some(addr);
+                    }
+                }
+                // synack's TSval clock ticks once a millisecond.
+                "tcp_ts_tick_usecs" if v == "1000" => {}
                 _ => {
                     let text = match &o.value {
                         Some(v) => format!("--{}={v}", o.name),
@@ -390,6 +458,13 @@ impl Runner {
                     };
                     return Err(Stop::skip(o.line, format!("option {text}")));
                 }
+            }
+        }
+        if self.linux() {
+            self.linux_prescan(script)?;
+            if let Some(c) = &script.init_command {
+                self.line = 0;
+                return self.linux_shell(c);
             }
         }
         if let Some(c) = &script.init_command {
@@ -434,7 +509,12 @@ pub fn run(script: &Script, opts: &RunOptions) -> Outcome {
         .header(script)
         .and_then(|()| script.events.iter().try_for_each(|ev| r.run_event(ev)))
         .and_then(|()| r.finish_blocked());
+    let result = match (result, &script.cleanup_command) {
+        (Ok(()), Some(c)) if r.linux() => r.linux_shell(c),
+        (result, _) => result,
+    };
     match result {
+        Ok(()) if r.linux() => Outcome::Pass,
         Ok(()) => match &script.cleanup_command {
             Some(c) => Outcome::Skip {
                 line: 0,

@@ -79,7 +79,7 @@ impl Runner {
                 format!("UDP encapsulation /udp({} > {})", u.src_port, u.dst_port),
             ));
         }
-        if p.ip.tos.is_some() || p.ip.flow_label.is_some() {
+        if p.ip.tos.is_some() || p.ip.flow_label.is_some() || p.ip.ecn.is_some_and(|e| e != 0) {
             return Err(Stop::skip(
                 self.line,
                 "IP traffic class / flow label on an inbound packet",
@@ -232,6 +232,11 @@ impl Runner {
         {
             return Err(mismatch("window"));
         }
+        if let Some(want) = p.ip.ecn
+            && ecn_of(&bytes) != want
+        {
+            return Err(mismatch("ECN codepoint"));
+        }
         self.compare_options(p, &tcp.options, &bytes)
             .map_err(|what| mismatch(&what))?;
         Ok(at)
@@ -243,6 +248,9 @@ impl Runner {
         got: &TcpOptions,
         bytes: &[u8],
     ) -> Result<(), String> {
+        if p.options.as_deref() == Some(&[TcpOptionSpec::Any]) {
+            return Ok(());
+        }
         let Some(list) = &p.options else {
             if self.opts.strict && !option_kinds(bytes).is_empty() {
                 return Err("options (none expected)".into());
@@ -366,6 +374,7 @@ fn spec_options(
                 }
             }
             TcpOptionSpec::Timestamp { val, ecr } => ts = Some((*val, *ecr)),
+            TcpOptionSpec::Any => return Err("..."),
             TcpOptionSpec::Other(t) => return Err(t),
         }
     }
@@ -389,8 +398,18 @@ fn kind_of(o: &TcpOptionSpec) -> Option<u8> {
         TcpOptionSpec::SackPermitted => 4,
         TcpOptionSpec::Sack(_) => 5,
         TcpOptionSpec::Timestamp { .. } => 8,
-        TcpOptionSpec::Other(_) => return None,
+        TcpOptionSpec::Any | TcpOptionSpec::Other(_) => return None,
     })
+}
+
+/// The ECN codepoint (the low two bits of the traffic class) of a raw
+/// IPv4 or IPv6 packet.
+fn ecn_of(packet: &[u8]) -> u8 {
+    match packet.first().map(|b| b >> 4) {
+        Some(4) => packet.get(1).map_or(0, |b| b & 3),
+        Some(6) => packet.get(1).map_or(0, |b| (b >> 4) & 3),
+        _ => 0,
+    }
 }
 
 /// The option kinds of a raw packet, in order (EOL ends the walk but is
@@ -451,6 +470,7 @@ pub(crate) fn describe_spec(p: &PacketSpec) -> String {
                     format!("sack {}", b.join(" "))
                 }
                 TcpOptionSpec::Timestamp { val, ecr } => format!("TS val {val} ecr {ecr}"),
+                TcpOptionSpec::Any => "...".into(),
                 TcpOptionSpec::Other(t) => t.clone(),
             })
             .collect();

@@ -45,6 +45,8 @@ pub(super) fn send_zeros(
 const O_RDWR: i64 = 0x2;
 /// FreeBSD's `O_NONBLOCK`.
 const O_NONBLOCK: i64 = 0x4;
+/// Linux's `O_NONBLOCK`.
+const O_NONBLOCK_LINUX: i64 = 0x800;
 
 /// What a file descriptor is.
 pub(crate) enum Kind {
@@ -65,6 +67,8 @@ pub(crate) struct Socket {
     pub nodelay: bool,
     /// SO_ERROR was read since the error happened (it reads once).
     pub error_taken: bool,
+    /// `shutdown(SHUT_RD)`: reads return end of stream.
+    pub read_shut: bool,
     /// Per-socket settings (buffer sizes) until listen/connect.
     pub cfg: Config,
 }
@@ -125,6 +129,15 @@ fn constant(name: &str) -> Option<i64> {
     })
 }
 
+/// Whether `e` names `symbol` (alone or in an `A | B`).
+fn mentions(e: &Expr, symbol: &str) -> bool {
+    match e {
+        Expr::Ident(n) => n == symbol,
+        Expr::BitOr(parts) => parts.iter().any(|p| mentions(p, symbol)),
+        _ => false,
+    }
+}
+
 fn ident(e: &Expr) -> Option<&str> {
     match e {
         Expr::Ident(s) => Some(s),
@@ -165,7 +178,7 @@ impl Runner {
         }
         match self.call(s) {
             Ok(got) => {
-                self.check_end_time(s, self.last_time)?;
+                self.check_end_time(s)?;
                 self.check_return(s, got)
             }
             Err(Stop::Block(wait)) => {
@@ -234,6 +247,7 @@ impl Runner {
                 linger_zero: false,
                 nodelay: false,
                 error_taken: false,
+                read_shut: false,
                 cfg: self.cfg.clone(),
             },
         );
@@ -308,6 +322,7 @@ impl Runner {
                         linger_zero: false,
                         nodelay: false,
                         error_taken: false,
+                        read_shut: false,
                         cfg,
                     },
                 );
@@ -399,13 +414,27 @@ impl Runner {
 
     fn sys_shutdown(&mut self, s: &SyscallSpec) -> Result<Ret, Stop> {
         let fd = self.fd_arg(s)?;
-        if self.arg(s, 1).ok().and_then(ident) != Some("SHUT_WR") {
-            return Err(self.unsupported(s, "only SHUT_WR"));
-        }
+        let how = self.arg(s, 1).ok().and_then(ident);
+        let (read, write) = match how {
+            Some("SHUT_WR") => (false, true),
+            Some("SHUT_RD") => (true, false),
+            Some("SHUT_RDWR") => (true, true),
+            _ => return Err(self.unsupported(s, "only SHUT_RD, SHUT_WR and SHUT_RDWR")),
+        };
         let (c, _) = match self.conn_of(fd) {
             Ok(x) => x,
             Err(e) => return Ok(Err(e)),
         };
+        if read {
+            // The stream ends for the application; what arrives is still
+            // taken and acknowledged, as in Linux and the BSDs.
+            if let Some(sock) = self.fds.get_mut(&fd) {
+                sock.read_shut = true;
+            }
+            if !write {
+                return Ok(Ok(0));
+            }
+        }
         let now = self.now;
         let ep = self.ep.as_mut().expect("socket() made the endpoint");
         Ok(match ep.shutdown(now, c) {
@@ -429,6 +458,14 @@ impl Runner {
             Ok(x) => x,
             Err(e) => return Ok(Err(e)),
         };
+        if self
+            .fd_arg(s)
+            .ok()
+            .and_then(|fd| self.fds.get(&fd))
+            .is_some_and(|k| k.read_shut)
+        {
+            return Ok(Ok(0));
+        }
         let now = self.now;
         // A read returns at most what the buffer holds: no bigger buffer
         // is needed, whatever length the script asks for.
@@ -472,19 +509,28 @@ impl Runner {
     }
 
     fn sys_fcntl(&mut self, s: &SyscallSpec) -> Result<Ret, Stop> {
+        let nonblock = if self.linux() {
+            O_NONBLOCK_LINUX
+        } else {
+            O_NONBLOCK
+        };
         let fd = self.fd_arg(s)?;
         let cmd = self.arg(s, 1)?;
         let Some(sock) = self.fds.get_mut(&fd) else {
             return Ok(Err("EBADF"));
         };
         match ident(cmd) {
-            Some("F_GETFL") => Ok(Ok(O_RDWR | if sock.nonblocking { O_NONBLOCK } else { 0 })),
+            Some("F_GETFL") => Ok(Ok(O_RDWR | if sock.nonblocking { nonblock } else { 0 })),
             Some("F_SETFL") => {
-                let flags = s.args.get(2).and_then(int);
+                let flags = match s.args.get(2) {
+                    // The symbol means the same on either system.
+                    Some(e) if mentions(e, "O_NONBLOCK") => Some(nonblock),
+                    e => e.and_then(int),
+                };
                 let Some(flags) = flags else {
                     return Err(Stop::skip(self.line, "fcntl(F_SETFL) flags"));
                 };
-                sock.nonblocking = flags & O_NONBLOCK != 0;
+                sock.nonblocking = flags & nonblock != 0;
                 Ok(Ok(0))
             }
             _ => Err(Stop::skip(self.line, format!("fcntl command {cmd:?}"))),
@@ -649,7 +695,30 @@ impl Runner {
                 Ok(Ok(0))
             }
             "TCP_KEEPIDLE" | "TCP_KEEPINTVL" | "TCP_KEEPCNT" | "SO_RCVBUF" | "SO_SNDBUF" => {
-                let v = int(&value).unwrap_or(0).max(1) as u64;
+                let mut v = int(&value).unwrap_or(0).max(1) as u64;
+                if name == "SO_SNDBUF" && self.linux() {
+                    // Linux doubles the value (room for its bookkeeping),
+                    // and tcp_wmem, which synack's send buffer follows,
+                    // is counted the same way.
+                    v = v.saturating_mul(2).min(1 << 30);
+                    // An open connection's buffer cannot be resized: a
+                    // request to grow it is taken (a write that needs the
+                    // larger buffer then fails visibly), one to shrink
+                    // it is a skip.
+                    if let Some(Socket {
+                        kind: Kind::Conn(c),
+                        ..
+                    }) = self.fds.get(&fd)
+                        && let Some(conn) = self.ep.as_ref().and_then(|ep| ep.connection(*c).ok())
+                    {
+                        return if v >= conn.send_buffer_size() as u64 {
+                            Ok(Ok(0))
+                        } else {
+                            Err(self
+                                .unsupported(s, "SO_SNDBUF shrinking an open connection's buffer"))
+                        };
+                    }
+                }
                 let Some(c) = self.fresh_cfg(fd) else {
                     return Err(self.unsupported(s, format!("{name} after listen/connect")));
                 };

@@ -1,0 +1,99 @@
+//! `TCP_INFO` for the `%{ }%` blocks: the `tcpi_*` fields synack can
+//! report for the connection under test, with Linux's meanings, and the
+//! constants the blocks compare them with.
+
+use super::python::{self, Info, PyError};
+use super::{Runner, Step, Stop};
+use synack_core::State;
+use synack_core::conn::Connection;
+
+/// Linux's `TCP_*` state numbers (`include/net/tcp_states.h`).
+fn linux_state(s: State) -> i64 {
+    match s {
+        State::Established => 1,
+        State::SynSent => 2,
+        State::SynReceived => 3,
+        State::FinWait1 => 4,
+        State::FinWait2 => 5,
+        State::TimeWait => 6,
+        State::Closed => 7,
+        State::CloseWait => 8,
+        State::LastAck => 9,
+        State::Listen => 10,
+        State::Closing => 11,
+    }
+}
+
+/// The connection under test (or none: CLOSED).
+struct ConnInfo<'a>(Option<&'a Connection>);
+
+impl Info for ConnInfo<'_> {
+    fn value(&self, name: &str) -> Option<i64> {
+        let constant = match name {
+            "TCP_ESTABLISHED" => Some(1),
+            "TCP_SYN_SENT" => Some(2),
+            "TCP_SYN_RECV" => Some(3),
+            "TCP_FIN_WAIT1" => Some(4),
+            "TCP_FIN_WAIT2" => Some(5),
+            "TCP_TIME_WAIT" => Some(6),
+            "TCP_CLOSE" => Some(7),
+            "TCP_CLOSE_WAIT" => Some(8),
+            "TCP_LAST_ACK" => Some(9),
+            "TCP_LISTEN" => Some(10),
+            "TCP_CLOSING" => Some(11),
+            _ => None,
+        };
+        if constant.is_some() {
+            return constant;
+        }
+        let c = self.0;
+        match name {
+            "tcpi_state" => Some(c.map_or(7, |c| linux_state(c.state()))),
+            // Linux counts the window in segments of tcpi_snd_mss.
+            "tcpi_snd_cwnd" => c.map(|c| (c.cwnd() / c.payload_mss().max(1)) as i64),
+            "tcpi_snd_mss" => c.map(|c| c.payload_mss() as i64),
+            "tcpi_rtt" => c.and_then(|c| c.srtt()).map(|d| d.as_micros() as i64),
+            _ => None,
+        }
+    }
+}
+
+impl Runner {
+    /// Runs a `%{ }%` block with the connection under test's `TCP_INFO`.
+    pub(super) fn python(&mut self, code: &str) -> Step {
+        let conn = self.flow.and_then(|(l, r)| {
+            self.ep
+                .as_ref()?
+                .connections()
+                .find(|c| c.local() == l && c.remote() == r)
+        });
+        let mut vars = core::mem::take(&mut self.py_vars);
+        let result = python::exec(code, &mut vars, &ConnInfo(conn));
+        self.py_vars = vars;
+        match result {
+            Ok(()) => Ok(()),
+            Err(PyError::Unsupported(what)) => Err(Stop::skip(self.line, what)),
+            Err(PyError::AssertFailed(stmt)) => Err(Stop::fail(
+                self.line,
+                format!("`{stmt}`"),
+                self.tcp_info_text(),
+            )),
+        }
+    }
+
+    /// The reported fields, for a failed assertion's message.
+    fn tcp_info_text(&self) -> String {
+        let conn = self.flow.and_then(|(l, r)| {
+            self.ep
+                .as_ref()?
+                .connections()
+                .find(|c| c.local() == l && c.remote() == r)
+        });
+        let info = ConnInfo(conn);
+        let fields: Vec<String> = ["tcpi_state", "tcpi_snd_cwnd", "tcpi_snd_mss", "tcpi_rtt"]
+            .iter()
+            .filter_map(|n| info.value(n).map(|v| format!("{n}={v}")))
+            .collect();
+        format!("it does not hold: {}", fields.join(" "))
+    }
+}
