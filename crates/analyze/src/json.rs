@@ -159,6 +159,7 @@ fn why_kind(w: crate::notes::RstWhy) -> &'static str {
         AfterClose => "after_close",
         OutOfWindow => "out_of_window",
         Stray => "stray",
+        OldSyn => "old_syn",
     }
 }
 

@@ -46,6 +46,8 @@ pub enum RstWhy {
     OutOfWindow,
     /// For a connection the capture never saw open (it may be old).
     Stray,
+    /// The client's answer to a SYN+ACK for an old duplicate SYN.
+    OldSyn,
 }
 
 /// One explanation.
@@ -69,6 +71,10 @@ pub enum Note {
     },
     /// The third segment of the handshake.
     HandshakeDone,
+    /// A SYN with another, older ISN: a delayed duplicate.
+    OldSyn,
+    /// The SYN+ACK acknowledges the old duplicate SYN, not the client's.
+    SynAckForOld,
     /// The capture starts after the handshake.
     MidStart,
     /// `side`'s first data.
@@ -195,6 +201,8 @@ impl Note {
             Note::SynOptions => "syn_options",
             Note::SynAck { .. } => "syn_ack",
             Note::HandshakeDone => "handshake_done",
+            Note::OldSyn => "old_syn",
+            Note::SynAckForOld => "syn_ack_for_old_syn",
             Note::MidStart => "mid_start",
             Note::FirstData { .. } => "first_data",
             Note::AckConfirms { .. } => "ack_confirms",
@@ -217,6 +225,7 @@ impl Note {
                 RstWhy::AfterClose => "rst_after_close",
                 RstWhy::OutOfWindow => "rst_out_of_window",
                 RstWhy::Stray => "rst_stray",
+                RstWhy::OldSyn => "rst_old_syn",
             },
             Note::Fin { .. } => "fin",
             Note::FinAck { .. } => "fin_ack",

@@ -63,8 +63,10 @@ impl Tracker {
             let fresh = f.syn() && !f.ack() && {
                 let side = c.side_of(s).map_or(0, |x| x.index());
                 let isn = c.dirs[side].isn;
+                // A later ISN starts a new connection; an earlier one is an
+                // old duplicate of a previous one (RFC 9293 3.5).
                 c.finished()
-                    || isn.is_some_and(|i| i != s.tcp.seq.0)
+                    || isn.is_some_and(|i| crate::conn::diff(s.tcp.seq.0, i) > 0)
                     || (isn.is_none() && c.mid_start)
             };
             if !fresh {

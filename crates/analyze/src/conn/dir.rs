@@ -77,6 +77,9 @@ pub struct Dir {
     pub fin: Option<u32>,
     /// Its FIN was acknowledged.
     pub fin_acked: bool,
+    /// The peer's FIN passed, but this side has not shown yet that it
+    /// received it (no ACK of it): its state changes when it does.
+    pub pending_fin: bool,
     /// Highest ACK the sender sent (in the peer's space).
     pub max_ack: Option<u32>,
     /// The previous segment's ACK number and window field.
@@ -128,6 +131,7 @@ impl Dir {
             last_time: None,
             fin: None,
             fin_acked: false,
+            pending_fin: false,
             max_ack: None,
             last_ack: None,
             dup_run: 0,

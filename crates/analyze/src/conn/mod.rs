@@ -100,6 +100,10 @@ pub struct Conn {
     elided: u64,
     said_options: bool,
     said_handshake: bool,
+    /// The ack of a SYN+ACK that answered an old duplicate SYN.
+    old_ack: Option<u32>,
+    /// Each side has sent a SYN+ACK.
+    synack_sent: [bool; 2],
 }
 
 impl Conn {
@@ -137,6 +141,8 @@ impl Conn {
             elided: 0,
             said_options: false,
             said_handshake: false,
+            old_ack: None,
+            synack_sent: [false; 2],
         };
         if f.syn() && f.ack() {
             // The client's SYN was not captured: it is SYN-SENT already.
@@ -204,8 +210,17 @@ impl Conn {
             }
         }
         let first_in_conn = self.dirs[0].c.segments + self.dirs[1].c.segments == 1;
+        // An old duplicate SYN (another, earlier ISN), or the SYN+ACK that
+        // answers one (its ack is not the client's ISN + 1).
+        let old_syn = f.syn() && !f.ack() && self.dirs[d].isn.is_some_and(|i| i != t.seq.0);
+        let old_answer = f.syn()
+            && f.ack()
+            && self.dirs[p]
+                .isn
+                .is_some_and(|i| i.wrapping_add(1) != t.ack.0);
         // Sequence bases.
-        if f.syn() && self.dirs[d].isn.is_none() {
+        if old_syn || old_answer {
+        } else if f.syn() && self.dirs[d].isn.is_none() {
             let dir = &mut self.dirs[d];
             dir.isn = Some(t.seq.0);
             dir.base = Some(t.seq.0);
@@ -220,7 +235,7 @@ impl Conn {
         if f.ack() {
             self.dirs[p].base_from(t.ack.0);
         }
-        if f.syn() {
+        if f.syn() && !old_syn && !old_answer {
             self.dirs[d].syns += 1;
         }
         if self.mid_start && first_in_conn {
@@ -238,7 +253,27 @@ impl Conn {
 
         if f.rst() {
             self.rst(s, from, now, &mut notes, [&mut before, &mut after]);
+        } else if old_syn {
+            notes.push(Note::OldSyn);
+        } else if old_answer {
+            self.old_ack = Some(t.ack.0);
+            if matches!(self.dirs[d].state, State::Listen | State::Closed) {
+                self.change(&mut before, now, from, State::SynReceived, Why::SentSynAck);
+            }
+            notes.push(Note::SynAckForOld);
         } else {
+            // A segment after the sender's FIN reaches the peer after it:
+            // the peer has the FIN by now.
+            if self.dirs[p].pending_fin {
+                self.recv_fin(&mut before, &mut notes, now, from.peer());
+            }
+            // The sender shows it received the peer's FIN.
+            if f.ack()
+                && self.dirs[d].pending_fin
+                && self.dirs[p].fin.is_some_and(|fin| diff(t.ack.0, fin) >= 1)
+            {
+                self.recv_fin(&mut before, &mut notes, now, from);
+            }
             // The sender's sequence space.
             let mut new_data = false;
             let next = self.dirs[d].next;
@@ -258,7 +293,10 @@ impl Conn {
                         }
                     }
                     Some(n) => {
-                        if len <= 1 && !f.syn() && !f.fin() && diff(t.seq.0, n) == -1 {
+                        if f.syn() && f.ack() && !self.synack_sent[d] && len == 0 {
+                            // Simultaneous open: the SYN+ACK repeats the
+                            // side's SYN to acknowledge the peer's.
+                        } else if len <= 1 && !f.syn() && !f.fin() && diff(t.seq.0, n) == -1 {
                             self.keepalive_or_probe(d, p, &mut marks, &mut notes);
                         } else if self.dirs[d].fill(t.seq.0, end) {
                             let since = now.saturating_sub(self.dirs[d].next_time);
@@ -325,6 +363,11 @@ impl Conn {
             }
             // Opening.
             if f.syn() && !f.ack() {
+                if from == Side::Server && self.dirs[d].state == State::Listen {
+                    // A "server" that sends a SYN was not listening:
+                    // simultaneous open.
+                    self.dirs[d].state = State::Closed;
+                }
                 match self.dirs[d].state {
                     State::Closed | State::Listen => {
                         self.change(&mut before, now, from, State::SynSent, Why::SentSyn);
@@ -374,6 +417,8 @@ impl Conn {
             if f.fin() && self.dirs[d].fin.is_none() {
                 let fin_seq = t.seq.0.wrapping_add(len as u32 + u32::from(f.syn()));
                 self.dirs[d].fin = Some(fin_seq);
+                // The receiver's state changes when it shows it got the FIN.
+                self.dirs[p].pending_fin = true;
                 let to = infer::on_send_fin(self.dirs[d].state);
                 self.change(&mut before, now, from, to, Why::SentFin);
                 let dir = &self.dirs[d];
@@ -387,20 +432,6 @@ impl Conn {
             // What the ACK says about the peer's data.
             if f.ack() {
                 self.ack(s, from, &mut marks, &mut notes, &mut after);
-            }
-            // The FIN's effect on the receiver.
-            if f.fin()
-                && self.dirs[d].fin == Some(t.seq.0.wrapping_add(len as u32 + u32::from(f.syn())))
-            {
-                let own_acked = self.dirs[p].fin_acked;
-                let st = self.dirs[p].state;
-                let to = infer::on_recv_fin(st, own_acked);
-                if to != st {
-                    self.change(&mut after, now, from.peer(), to, Why::RecvFin);
-                    if to == State::TimeWait {
-                        notes.push(Note::TimeWait { side: from.peer() });
-                    }
-                }
             }
             // Windows.
             if !f.syn() {
@@ -425,6 +456,9 @@ impl Conn {
             }
         }
         self.dirs[d].last_time = Some(now);
+        if f.syn() && f.ack() && !old_answer {
+            self.synack_sent[d] = true;
+        }
         let seg = Seg {
             tcp: t,
             len,
@@ -469,6 +503,19 @@ impl Conn {
             notes,
         });
         self.rows.append(&mut after);
+    }
+
+    fn recv_fin(&mut self, rows: &mut Vec<Row>, notes: &mut Vec<Note>, now: u64, side: Side) {
+        let i = side.index();
+        self.dirs[i].pending_fin = false;
+        let st = self.dirs[i].state;
+        let to = infer::on_recv_fin(st, self.dirs[i].fin_acked);
+        if to != st {
+            self.change(rows, now, side, to, Why::RecvFin);
+            if to == State::TimeWait {
+                notes.push(Note::TimeWait { side });
+            }
+        }
     }
 
     fn keepalive_or_probe(
@@ -651,6 +698,19 @@ impl Conn {
         let (d, p) = (from.index(), from.peer().index());
         let t = s.tcp;
         let seen_before = self.dirs[0].c.segments + self.dirs[1].c.segments > 1;
+        if from == Side::Client
+            && self.dirs[d].state == State::SynSent
+            && self.old_ack == Some(t.seq.0)
+        {
+            notes.push(Note::Rst {
+                side: from,
+                why: RstWhy::OldSyn,
+            });
+            if self.dirs[p].state == State::SynReceived {
+                self.change(after, now, from.peer(), State::Listen, Why::RecvRst);
+            }
+            return;
+        }
         let why = if self.dirs[p].syns > 0
             && self.dirs[d].syns == 0
             && self.dirs[p].state == State::SynSent
@@ -691,6 +751,17 @@ impl Conn {
     /// Called once the capture is over for this connection: the notes on
     /// how it was left.
     pub fn finish(&mut self) {
+        for side in Side::BOTH {
+            if self.dirs[side.index()].pending_fin {
+                let mut rows = Vec::new();
+                let mut notes = Vec::new();
+                self.recv_fin(&mut rows, &mut notes, self.last_us, side);
+                if let Some(r) = rows.last_mut() {
+                    r.notes = notes;
+                }
+                self.rows.append(&mut rows);
+            }
+        }
         if self.elided > 0 {
             self.rows.push(Row {
                 time_us: self.last_us,

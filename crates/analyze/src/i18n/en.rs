@@ -119,6 +119,8 @@ impl Texts for En {
                 peer_isn.wrapping_add(1)
             ),
             Note::HandshakeDone => "ACK: the client acknowledges the server's ISN + 1. Three segments, so each side knows the other heard its ISN: the connection is open".into(),
+            Note::OldSyn => "a SYN with another, older ISN: an old duplicate from an earlier connection on the same ports, delayed in the network (RFC 9293 3.5)".into(),
+            Note::SynAckForOld => "the server answers the old SYN: its ack is not the client's ISN + 1, so the client knows this SYN+ACK is not for its connection and resets it".into(),
             Note::MidStart => "the capture starts in the middle of this connection: the handshake is missing, so numbers are relative to the first ones seen, windows are unscaled and both sides are assumed ESTABLISHED".into(),
             Note::FirstData { side, len, first } => format!(
                 "the {} sends its first data: {len} bytes, bytes {first}–{} of its stream (seq is the number of the first byte)",
@@ -198,6 +200,7 @@ impl Texts for En {
                     self.side(*side)
                 ),
                 RstWhy::OutOfWindow => "RST outside the receiver's window: a real stack ignores it (or answers with a challenge ACK, RFC 5961), so the connection survives".into(),
+                RstWhy::OldSyn => "RST: the client refuses the SYN+ACK that answered the old SYN; the server goes back to LISTEN, and the three-way handshake has kept the old SYN from opening a connection".into(),
                 RstWhy::Stray => "RST for a connection the capture never saw open (an old one, or a port scan)".into(),
             },
             Note::Fin { side, bytes, sizes: sz, more } => {
@@ -283,6 +286,7 @@ impl Texts for En {
             RstWhy::AfterClose => "after closing",
             RstWhy::OutOfWindow => "out of window",
             RstWhy::Stray => "stray",
+            RstWhy::OldSyn => "old duplicate SYN",
         }
     }
 

@@ -116,6 +116,8 @@ impl Texts for Zh {
                 peer_isn.wrapping_add(1)
             ),
             Note::HandshakeDone => "ACK：客户端确认服务器的 ISN + 1。三次报文，双方都知道对方收到了自己的 ISN：连接建立".into(),
+            Note::OldSyn => "一个 ISN 不同且更旧的 SYN：同一端口上更早连接的旧重复报文，在网络中被延迟了（RFC 9293 3.5）".into(),
+            Note::SynAckForOld => "服务器回应了旧的 SYN：其 ack 不是客户端的 ISN + 1，客户端因此知道这个 SYN+ACK 不属于自己的连接，并将其复位".into(),
             Note::MidStart => "抓包从连接中途开始：没有握手，所以序号相对于抓到的第一个值，窗口未缩放，并假定双方都处于 ESTABLISHED".into(),
             Note::FirstData { side, len, first } => format!(
                 "{}发送第一批数据：{len} 字节，即其字节流的第 {first}–{} 字节（seq 是第一个字节的序号）",
@@ -195,6 +197,7 @@ impl Texts for Zh {
                     self.side(*side)
                 ),
                 RstWhy::OutOfWindow => "RST 不在接收窗口内：真实的协议栈会忽略它（或回以挑战 ACK，RFC 5961），连接继续存在".into(),
+                RstWhy::OldSyn => "RST：客户端拒绝回应旧 SYN 的 SYN+ACK；服务器回到 LISTEN，三次握手阻止了旧 SYN 建立连接".into(),
                 RstWhy::Stray => "针对抓包中从未见到建立的连接的 RST（旧连接，或端口扫描）".into(),
             },
             Note::Fin { side, bytes, sizes: sz, more } => {
@@ -284,6 +287,7 @@ impl Texts for Zh {
             RstWhy::AfterClose => "关闭之后",
             RstWhy::OutOfWindow => "窗口之外",
             RstWhy::Stray => "无主",
+            RstWhy::OldSyn => "旧的重复 SYN",
         }
     }
 
