@@ -75,11 +75,13 @@ impl Summary {
         let flow = |side: Side| {
             let d = &c.dirs[side.index()];
             let p = &c.dirs[side.peer().index()];
-            let all_acked = match (d.next, p.max_ack) {
-                (Some(n), Some(a)) => crate::conn::diff(a, n) >= 0,
-                (None, _) => true,
-                _ => false,
-            };
+            let nothing = d.stream_bytes() == 0 && d.fin.is_none();
+            let all_acked = nothing
+                || match (d.next, p.max_ack) {
+                    (Some(n), Some(a)) => crate::conn::diff(a, n) >= 0,
+                    (None, _) => true,
+                    _ => false,
+                };
             Flow {
                 from: side,
                 bytes: d.stream_bytes(),

@@ -741,6 +741,10 @@ impl Conn {
         if why == RstWhy::OutOfWindow {
             return;
         }
+        if why == RstWhy::Refused {
+            // Nobody was listening: the refusing side was CLOSED all along.
+            self.dirs[d].state = State::Closed;
+        }
         self.change(before, now, from, State::Closed, Why::SentRst);
         self.change(after, now, from.peer(), State::Closed, Why::RecvRst);
         if self.ending == Ending::Open {
