@@ -73,6 +73,11 @@ pub enum Note {
     HandshakeDone,
     /// A SYN with another, older ISN: a delayed duplicate.
     OldSyn,
+    /// In a simultaneous open, `side` sends its SYN again with ACK.
+    SimultaneousSynAck {
+        /// Who.
+        side: Side,
+    },
     /// The SYN+ACK acknowledges the old duplicate SYN, not the client's.
     SynAckForOld,
     /// The capture starts after the handshake.
@@ -202,6 +207,7 @@ impl Note {
             Note::SynAck { .. } => "syn_ack",
             Note::HandshakeDone => "handshake_done",
             Note::OldSyn => "old_syn",
+            Note::SimultaneousSynAck { .. } => "simultaneous_syn_ack",
             Note::SynAckForOld => "syn_ack_for_old_syn",
             Note::MidStart => "mid_start",
             Note::FirstData { .. } => "first_data",

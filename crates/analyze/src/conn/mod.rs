@@ -295,7 +295,11 @@ impl Conn {
                     Some(n) => {
                         if f.syn() && f.ack() && !self.synack_sent[d] && len == 0 {
                             // Simultaneous open: the SYN+ACK repeats the
-                            // side's SYN to acknowledge the peer's.
+                            // side's SYN to acknowledge the peer's (a
+                            // retransmission of the SYN, with ACK).
+                            self.dirs[d].c.retransmissions += 1;
+                            marks.push(Mark::Retransmission);
+                            notes.push(Note::SimultaneousSynAck { side: from });
                         } else if len <= 1 && !f.syn() && !f.fin() && diff(t.seq.0, n) == -1 {
                             self.keepalive_or_probe(d, p, &mut marks, &mut notes);
                         } else if self.dirs[d].fill(t.seq.0, end) {

@@ -121,6 +121,10 @@ impl Texts for En {
             Note::HandshakeDone => "ACK: the client acknowledges the server's ISN + 1. Three segments, so each side knows the other heard its ISN: the connection is open".into(),
             Note::OldSyn => "a SYN with another, older ISN: an old duplicate from an earlier connection on the same ports, delayed in the network (RFC 9293 3.5)".into(),
             Note::SynAckForOld => "the server answers the old SYN: its ack is not the client's ISN + 1, so the client knows this SYN+ACK is not for its connection and resets it".into(),
+            Note::SimultaneousSynAck { side } => format!(
+                "simultaneous open: both sides sent a SYN, so the {} sends its SYN again (same ISN), now with the ACK of the peer's; each side answers the other's SYN",
+                self.side(*side)
+            ),
             Note::MidStart => "the capture starts in the middle of this connection: the handshake is missing, so numbers are relative to the first ones seen, windows are unscaled and both sides are assumed ESTABLISHED".into(),
             Note::FirstData { side, len, first } => format!(
                 "the {} sends its first data: {len} bytes, bytes {first}–{} of its stream (seq is the number of the first byte)",

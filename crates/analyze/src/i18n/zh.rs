@@ -118,6 +118,10 @@ impl Texts for Zh {
             Note::HandshakeDone => "ACK：客户端确认服务器的 ISN + 1。三次报文，双方都知道对方收到了自己的 ISN：连接建立".into(),
             Note::OldSyn => "一个 ISN 不同且更旧的 SYN：同一端口上更早连接的旧重复报文，在网络中被延迟了（RFC 9293 3.5）".into(),
             Note::SynAckForOld => "服务器回应了旧的 SYN：其 ack 不是客户端的 ISN + 1，客户端因此知道这个 SYN+ACK 不属于自己的连接，并将其复位".into(),
+            Note::SimultaneousSynAck { side } => format!(
+                "同时打开：双方都发送了 SYN，于是{}再次发送它的 SYN（同一个 ISN），这次带上对对方 SYN 的确认；每一方都回应对方的 SYN",
+                self.side(*side)
+            ),
             Note::MidStart => "抓包从连接中途开始：没有握手，所以序号相对于抓到的第一个值，窗口未缩放，并假定双方都处于 ESTABLISHED".into(),
             Note::FirstData { side, len, first } => format!(
                 "{}发送第一批数据：{len} 字节，即其字节流的第 {first}–{} 字节（seq 是第一个字节的序号）",
