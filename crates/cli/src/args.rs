@@ -39,6 +39,33 @@ pub enum Command {
     Relay(crate::net::args::RelayArgs),
     /// Run packetdrill scripts against synack in virtual time.
     Script(ScriptArgs),
+    /// Explain the TCP connections in a pcap or pcapng capture.
+    Analyze(AnalyzeArgs),
+}
+
+/// Options of `synack analyze`.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// The capture (pcap or pcapng).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// One JSON object per connection (and one for the capture) instead of
+    /// ladders.
+    #[arg(long)]
+    pub json: bool,
+    /// Only connection N (numbered from 1 in order of first packet).
+    #[arg(long, value_name = "N", value_parser = parse_conn)]
+    pub conn: Option<u64>,
+    /// Language of the explanations: en or zh.
+    #[arg(long, value_name = "LANG", default_value = "en", value_parser = parse_lang)]
+    pub lang: Lang,
+    /// Absolute sequence numbers on the ladder instead of relative ones.
+    #[arg(long)]
+    pub absolute: bool,
+    /// Ordinary segments drawn per connection (segments with something to
+    /// say get as many again); the summary counts all.
+    #[arg(long, value_name = "N", default_value = "500", value_parser = parse_rows)]
+    pub rows: usize,
 }
 
 /// Options of `synack script`.
@@ -321,6 +348,20 @@ fn parse_scenario(s: &str) -> Result<Scenario, String> {
 
 fn parse_lang(s: &str) -> Result<Lang, String> {
     s.parse()
+}
+
+fn parse_conn(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("must be a connection number, 1 or more".into()),
+    }
+}
+
+fn parse_rows(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n <= 10_000_000 => Ok(n),
+        _ => Err("must be a number of rows up to 10000000".into()),
+    }
 }
 
 pub(crate) fn parse_loss(s: &str) -> Result<f64, String> {

@@ -1,10 +1,12 @@
 //! The `synack` command: `demo` shows a TCP connection's life in the
 //! simulator as a ladder diagram (or JSON, or pcap); `bench` measures the
 //! core's throughput and connection churn; `serve`, `connect` and `get` run
-//! synack as a real host on a Linux TUN device.
+//! synack as a real host on a Linux TUN device; `analyze` explains the TCP
+//! connections in a capture.
 
 #![forbid(unsafe_code)]
 
+mod analyze;
 mod args;
 mod bench;
 mod demo;
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
         Command::Get(a) => net::get::run(&a),
         Command::Relay(a) => net::relay::run(&a),
         Command::Script(a) => script::run(&a),
+        Command::Analyze(a) => analyze::run(&a),
     };
     match result {
         Ok(code) => code,

@@ -7,47 +7,18 @@ use super::i18n::{Flow, Header, Lang, Summary, Texts, texts};
 use super::json::is_lost;
 use super::log::Side;
 use super::notes::{self, Note};
-use super::timeline::{Item, Seg, What};
-use super::width::{pad, width, wrap};
+use super::timeline::{Item, What};
 use synack_core::Instant;
 use synack_core::conn::State;
+use synack_view::draw::{
+    INNER, MAX_W, Style, TIME_W, arrow_with_marks, format_time, framed, note_lines as text_notes,
+    side_text, state_code,
+};
+use synack_view::label;
+use synack_view::width::{pad, width, wrap};
 
-/// Width of the time column (`123.456` and a space).
-pub(crate) const TIME_W: usize = 8;
-/// Columns between the two host bars.
-pub(crate) const INNER: usize = 66;
-/// Widest line of the output: the header and summary are wrapped to it,
-/// and marks that would pass it go on a line of their own.
-const MAX_W: usize = 80;
 /// Gaps longer than this get a `⋮` line.
 const GAP_US: u64 = 1_000_000;
-
-/// ANSI styling, or none.
-pub(crate) struct Style {
-    /// Whether to emit ANSI colours.
-    pub on: bool,
-}
-
-impl Style {
-    /// `s` in the ANSI style `code`.
-    pub(crate) fn paint(&self, code: &str, s: &str) -> String {
-        if self.on && !s.is_empty() {
-            format!("\x1b[{code}m{s}\x1b[0m")
-        } else {
-            s.to_string()
-        }
-    }
-    /// `s` in `side`'s colour.
-    pub(crate) fn side(&self, side: Side, s: &str) -> String {
-        self.paint(
-            match side {
-                Side::Client => "36",
-                Side::Server => "35",
-            },
-            s,
-        )
-    }
-}
 
 /// Renders the whole demo output.
 pub fn render(items: &[Item], o: &Outcome, lang: Lang, color: bool) -> String {
@@ -137,43 +108,6 @@ fn wrap_at_dots(line: &str) -> Vec<String> {
     out
 }
 
-pub(crate) fn format_time(t: Instant) -> String {
-    let us = t.as_micros();
-    format!(
-        "{:>7}",
-        format!("{}.{:03}", us / 1_000_000, (us / 1000) % 1000)
-    )
-}
-
-/// `│inner│ marks` with `inner` already padded/painted; `plain` is the
-/// unpainted inner text, to measure.
-pub(crate) fn framed(marks: &str, inner: &str, plain: &str) -> String {
-    let fill = INNER.saturating_sub(width(plain));
-    let mut s = format!("│{inner}{}│", " ".repeat(fill));
-    if !marks.is_empty() {
-        s.push(' ');
-        s.push_str(marks);
-    }
-    s
-}
-
-/// A text inside the bars, left (client) or right (server) aligned, wrapped.
-pub(crate) fn side_text(side: Side, text: &str, st: &Style, code: Option<&str>) -> Vec<String> {
-    let mut v = Vec::new();
-    for line in wrap(text, INNER - 2) {
-        let plain = match side {
-            Side::Client => format!(" {line}"),
-            Side::Server => format!("{}{line} ", " ".repeat(INNER - 1 - width(&line))),
-        };
-        let painted = match (side, code) {
-            (_, Some(c)) => plain.replace(&line, &st.paint(c, &line)),
-            (s, None) => plain.replace(&line, &st.side(s, &line)),
-        };
-        v.push(framed("", &painted, &plain));
-    }
-    v
-}
-
 fn item_lines(item: &Item, t: &dyn Texts, st: &Style, one_way_us: u64) -> Vec<String> {
     match item.what {
         What::Out {
@@ -213,162 +147,6 @@ fn item_lines(item: &Item, t: &dyn Texts, st: &Style, one_way_us: u64) -> Vec<St
         What::Recovery(r) => side_text(item.side, &t.recovery_line(item.side, &r), st, Some("33")),
         What::In { .. } => Vec::new(),
     }
-}
-
-pub(crate) fn state_code(side: Side) -> &'static str {
-    match side {
-        Side::Client => "1;36",
-        Side::Server => "1;35",
-    }
-}
-
-/// `SYN+ACK seq=0 ack=1 len=0 win=65535 [mss=1460 ws=2]`.
-pub fn label(seg: &Seg) -> String {
-    let t = &seg.tcp;
-    let num = |rel: Option<i64>, abs: u32| rel.map_or(abs.to_string(), |r| r.to_string());
-    let mut s = format!("{} seq={}", t.flags, num(seg.rel_seq, t.seq.0));
-    if t.flags.ack() {
-        s.push_str(&format!(" ack={}", num(seg.rel_ack, t.ack.0)));
-    }
-    s.push_str(&format!(" len={} win={}", seg.len, seg.wnd));
-    let o = &t.options;
-    let mut opts = Vec::new();
-    if let Some(mss) = o.mss {
-        opts.push(format!("mss={mss}"));
-    }
-    if let Some(ws) = o.window_scale {
-        opts.push(format!("ws={ws}"));
-    }
-    if o.sack_permitted {
-        opts.push("SACK".into());
-    }
-    if !o.sack_blocks.is_empty() {
-        // Blocks are in the receiver's sequence space, like the ACK number:
-        // shown relative to the same ISN when the ACK is.
-        let base = seg.rel_ack.map_or(0, |r| t.ack.0.wrapping_sub(r as u32));
-        let blocks: Vec<String> = o
-            .sack_blocks
-            .as_slice()
-            .iter()
-            .map(|(l, r)| format!("{}-{}", l.0.wrapping_sub(base), r.0.wrapping_sub(base)))
-            .collect();
-        opts.push(format!("sack={}", blocks.join(",")));
-    }
-    if o.timestamps.is_some() {
-        // The values are clock readings with a random offset: the JSON
-        // output has them; the ladder only says the option is there.
-        opts.push("TS".into());
-    }
-    if !opts.is_empty() {
-        s.push_str(&format!(" [{}]", opts.join(" ")));
-    }
-    s
-}
-
-/// An arrow between the bars carrying `label`; cut short with ✗ if lost,
-/// dotted if injected.
-pub(crate) fn arrow(
-    from: Side,
-    label: &str,
-    lost: bool,
-    dotted: bool,
-    marks: &str,
-    st: &Style,
-) -> String {
-    let line = if dotted { "┈" } else { "─" };
-    let lw = width(label);
-    let plain = match from {
-        Side::Client => {
-            let head = format!("{line} {label} ");
-            let used = width(&head);
-            if lost {
-                let cut = (INNER * 3 / 4).max(used + 2).min(INNER - 1);
-                format!("{head}{}✗", line.repeat(cut.saturating_sub(used)))
-            } else {
-                let fill = INNER.saturating_sub(used + 1).max(2);
-                format!("{head}{}▶", line.repeat(fill))
-            }
-        }
-        Side::Server => {
-            let tail = format!(" {label} {line}");
-            let used = lw + 3;
-            if lost {
-                let start = (INNER / 4).min(INNER.saturating_sub(used + 3));
-                let fill = INNER.saturating_sub(used + start + 1).max(2);
-                format!("{}✗{}{tail}", " ".repeat(start), line.repeat(fill))
-            } else {
-                let fill = INNER.saturating_sub(used + 1).max(2);
-                format!("◀{}{tail}", line.repeat(fill))
-            }
-        }
-    };
-    let painted = if lost {
-        st.paint("31", &plain)
-    } else {
-        st.side(from, &plain)
-    };
-    framed(marks, &painted, &plain)
-}
-
-/// An arrow and its marks (`(style, text)`). The marks' words would pass
-/// [`MAX_W`] after the right bar (the ladder leaves 3 columns), so the arrow
-/// keeps only their symbols (`↻`, `✗`) and the words go on a line of their
-/// own under it, on the side of its head.
-fn arrow_with_marks(
-    from: Side,
-    label: &str,
-    lost: bool,
-    dotted: bool,
-    marks: &[(&str, String)],
-    st: &Style,
-) -> Vec<String> {
-    if marks.is_empty() {
-        return vec![arrow(from, label, lost, dotted, "", st)];
-    }
-    let plain = marks
-        .iter()
-        .map(|(_, m)| m.as_str())
-        .collect::<Vec<_>>()
-        .join(" ");
-    let painted = marks
-        .iter()
-        .map(|(code, m)| st.paint(code, m))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let symbols = marks
-        .iter()
-        .filter_map(|(code, m)| {
-            let c = m.chars().next()?;
-            matches!(c, '↻' | '✗').then(|| st.paint(code, &c.to_string()))
-        })
-        .collect::<Vec<_>>()
-        .join(" ");
-    let inner = match from {
-        Side::Client => format!(
-            "{}{plain} ",
-            " ".repeat(INNER.saturating_sub(width(&plain) + 1))
-        ),
-        Side::Server => format!(" {plain}"),
-    };
-    vec![
-        arrow(from, label, lost, dotted, &symbols, st),
-        framed("", &inner.replace(&plain, &painted), &inner),
-    ]
-}
-
-fn note_lines(n: &Note, t: &dyn Texts, st: &Style) -> Vec<String> {
-    let text = t.note(n);
-    let mut v = Vec::new();
-    for (k, line) in wrap(&text, INNER - 6).into_iter().enumerate() {
-        let plain = format!("{}{line}", if k == 0 { "  » " } else { "    " });
-        let painted = plain.replace(&line, &st.paint("2", &line));
-        v.push(format!(
-            "{}{}",
-            " ".repeat(TIME_W),
-            framed("", &painted, &plain)
-        ));
-    }
-    v
 }
 
 fn header<'a>(items: &[Item], o: &'a Outcome) -> Header<'a> {
@@ -458,4 +236,8 @@ fn summary(items: &[Item], o: &Outcome) -> Summary {
         hit_limit: o.hit_limit.then_some(super::TIME_LIMIT.as_secs()),
         end_secs: items.last().map_or(0, |i| i.time.as_micros()) as f64 / 1e6,
     }
+}
+
+fn note_lines(n: &Note, t: &dyn Texts, st: &Style) -> Vec<String> {
+    text_notes(&t.note(n), st)
 }

@@ -8,43 +8,7 @@ use synack_core::Instant;
 use synack_core::trace::TraceEvent;
 use synack_core::wire::TcpRepr;
 
-/// Which host.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Side {
-    /// 198.18.0.1, the active opener.
-    Client,
-    /// 198.18.0.2, the listener.
-    Server,
-}
-
-impl Side {
-    /// Both sides, client first.
-    pub const BOTH: [Side; 2] = [Side::Client, Side::Server];
-
-    /// Index into per-side arrays.
-    pub const fn index(self) -> usize {
-        match self {
-            Side::Client => 0,
-            Side::Server => 1,
-        }
-    }
-
-    /// The other side.
-    pub const fn peer(self) -> Side {
-        match self {
-            Side::Client => Side::Server,
-            Side::Server => Side::Client,
-        }
-    }
-
-    /// `client` or `server` (also the JSON name).
-    pub const fn name(self) -> &'static str {
-        match self {
-            Side::Client => "client",
-            Side::Server => "server",
-        }
-    }
-}
+pub use synack_view::Side;
 
 /// What a host was reacting to when it produced trace events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -11,7 +11,6 @@ pub(crate) mod log;
 mod notes;
 pub mod scenarios;
 pub(crate) mod timeline;
-pub(crate) mod width;
 
 use crate::args::DemoArgs;
 use app::App;

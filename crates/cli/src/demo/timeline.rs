@@ -9,23 +9,7 @@ use synack_core::wire::TcpRepr;
 use synack_core::{Instant, SeqNum};
 use synack_sim::{Fate, HostId, WireEvent};
 
-/// A segment as the demo shows it.
-#[derive(Clone, Copy, Debug)]
-pub struct Seg {
-    /// Its header (absolute numbers).
-    pub tcp: TcpRepr,
-    /// Payload length.
-    pub len: usize,
-    /// The window the sender offers, in bytes: the window field shifted by
-    /// the sender's scale once both SYNs agreed on window scaling
-    /// (RFC 7323 2.2; never on a SYN).
-    pub wnd: usize,
-    /// Sequence number relative to the sender's ISN, once known.
-    pub rel_seq: Option<i64>,
-    /// Acknowledgment number relative to the receiver's ISN (ACK set and
-    /// ISN known).
-    pub rel_ack: Option<i64>,
-}
+pub use synack_view::Seg;
 
 /// What happened.
 #[derive(Clone, Copy, Debug)]

@@ -4,10 +4,6 @@
 //! the connection's number (`#1`, with the peer's address the first time).
 //! Sequence numbers are relative to each side's ISN, as in `synack demo`.
 
-use crate::demo::ladder::{INNER, Style, TIME_W, arrow, format_time, label, side_text, state_code};
-use crate::demo::log::Side;
-use crate::demo::timeline::Seg;
-use crate::demo::width::{pad, wrap};
 use core::net::SocketAddr;
 use std::collections::HashMap;
 use std::io::Write;
@@ -15,6 +11,9 @@ use synack_core::trace::{TraceEvent, TraceKind};
 use synack_core::wire::{self, TcpRepr};
 use synack_core::{Instant, SeqNum, State};
 use synack_tun::Direction;
+use synack_view::draw::{INNER, Style, TIME_W, arrow, format_time, side_text, state_code};
+use synack_view::width::{pad, wrap};
+use synack_view::{Seg, Side, label};
 
 /// Synack's side (left).
 const US: Side = Side::Client;

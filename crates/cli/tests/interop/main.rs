@@ -16,6 +16,7 @@
 //!
 //! The namespaced tests run one at a time (a lock in `netns`).
 
+mod analyze;
 mod bench;
 mod blind;
 mod close;

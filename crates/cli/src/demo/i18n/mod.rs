@@ -8,30 +8,11 @@ use super::log::Side;
 use super::notes::Note;
 use super::scenarios::Plan;
 use super::timeline::Recovery;
-use core::str::FromStr;
 use synack_core::Error;
 use synack_core::conn::Cause;
 use synack_core::trace::DropReason;
 
-/// The language of the explanations.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Lang {
-    /// English.
-    En,
-    /// Simplified Chinese.
-    Zh,
-}
-
-impl FromStr for Lang {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "en" => Ok(Lang::En),
-            "zh" => Ok(Lang::Zh),
-            _ => Err("unknown language; expected en or zh".into()),
-        }
-    }
-}
+pub use synack_view::Lang;
 
 /// What the header says.
 pub struct Header<'a> {
