@@ -171,6 +171,10 @@ pub struct BulkArgs {
     /// Print one JSON line.
     #[arg(long)]
     pub json: bool,
+    /// Also run smoltcp 0.14 on the same workload in the same run, and
+    /// print the ratio.
+    #[arg(long)]
+    pub compare: bool,
 }
 
 /// Options of `synack bench churn`.
@@ -185,6 +189,10 @@ pub struct ChurnArgs {
     /// Print one JSON line.
     #[arg(long)]
     pub json: bool,
+    /// Also run smoltcp 0.14 on the same workload in the same run, and
+    /// print the ratio.
+    #[arg(long)]
+    pub compare: bool,
 }
 
 /// Options of `synack bench scale`.

@@ -195,3 +195,61 @@ fn passive_open_accepts_data_for_any_client_isn() {
         assert_eq!(ep.recv(Instant::ZERO, c, &mut got), Ok(5), "ISN {isn:#x}");
     }
 }
+
+/// With a 65535-byte MTU a buffer of the MTU is enough for every packet
+/// (it once had to hold the largest headers on top of a full segment, so
+/// the SYN-ACK never left and the handshake hung).
+#[test]
+fn a_65535_byte_mtu_works_with_an_mtu_sized_buffer() {
+    let b_ip = IpAddr::V4(Ipv4Addr::new(198, 18, 0, 2));
+    let tcp = synack_core::Config {
+        mtu: 65535,
+        ..synack_core::Config::default()
+    };
+    let mk = |ip| {
+        Endpoint::new(EndpointConfig {
+            tcp: tcp.clone(),
+            addresses: vec![ip],
+            ..EndpointConfig::default()
+        })
+    };
+    let (mut a, mut b) = (mk(PEER), mk(b_ip));
+    let l = b.listen(SocketAddr::new(b_ip, 80), 4).unwrap();
+    let c = a
+        .connect(Instant::ZERO, SocketAddr::new(PEER, 0), SocketAddr::new(b_ip, 80))
+        .unwrap();
+    let mut buf = vec![0u8; 65535];
+    let mut biggest = 0;
+    let mut pump = |a: &mut Endpoint, b: &mut Endpoint, now: Instant| {
+        for ep in [&mut *a, &mut *b] {
+            if ep.poll_timeout().is_some_and(|t| t <= now) {
+                ep.handle_timeout(now);
+            }
+        }
+        while let Some(n) = a.poll_transmit(now, &mut buf) {
+            biggest = biggest.max(n);
+            b.handle_packet(now, &buf[..n]);
+        }
+        while let Some(n) = b.poll_transmit(now, &mut buf) {
+            a.handle_packet(now, &buf[..n]);
+        }
+    };
+    pump(&mut a, &mut b, Instant::ZERO);
+    pump(&mut a, &mut b, Instant::ZERO);
+    let s = b.accept(l).expect("the handshake completed");
+    let data = vec![7u8; 200_000];
+    let n = a.send(Instant::ZERO, c, &data).unwrap();
+    let mut got = vec![0u8; 300_000];
+    let mut read = 0;
+    for ms in 0..2000u64 {
+        pump(&mut a, &mut b, Instant::from_millis(ms));
+        if let Ok(k) = b.recv(Instant::from_millis(ms), s, &mut got) {
+            read += k;
+        }
+        if read == n {
+            break;
+        }
+    }
+    assert_eq!(read, n);
+    assert!(biggest > 65_000, "full-sized segments: {biggest}");
+}

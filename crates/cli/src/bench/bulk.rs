@@ -61,6 +61,28 @@ pub fn run(a: &BulkArgs) -> std::result::Result<ExitCode, String> {
             if r.verified { "verified" } else { "CORRUPT" }
         );
     }
+    if a.compare {
+        let (secs, ok) = super::smol::bulk(a.bytes, a.mtu, a.buffer, &source())?;
+        let sgbit = a.bytes as f64 * 8.0 / secs.max(1e-9) / 1e9;
+        if a.json {
+            let v = json!({
+                "bench": "bulk", "stack": "smoltcp", "bytes": a.bytes, "mtu": a.mtu,
+                "buffer": a.buffer, "seconds": round(secs, 6), "gbit_per_s": round(sgbit, 3),
+                "verified": ok,
+            });
+            println!("{v}");
+            println!(
+                "{}",
+                json!({"bench": "bulk", "ratio_synack_to_smoltcp": round(gbit / sgbit.max(1e-9), 3)})
+            );
+        } else {
+            println!(
+                "bulk: smoltcp 0.14 on the same workload: {secs:.6} s, {sgbit:.3} Gbit/s (data {}); synack / smoltcp = {:.2}",
+                if ok { "verified" } else { "CORRUPT" },
+                gbit / sgbit.max(1e-9)
+            );
+        }
+    }
     if r.verified {
         Ok(ExitCode::SUCCESS)
     } else {

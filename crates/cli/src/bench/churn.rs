@@ -42,6 +42,26 @@ pub fn run(a: &ChurnArgs) -> Result<ExitCode, String> {
             a.connections, a.idle, seconds, rate
         );
     }
+    if a.compare {
+        let secs = super::smol::churn(a.connections, a.idle)?;
+        let srate = a.connections as f64 / secs.max(1e-9);
+        if a.json {
+            let v = json!({
+                "bench": "churn", "stack": "smoltcp", "connections": a.connections,
+                "idle": a.idle, "seconds": round(secs, 6), "conn_per_s": round(srate, 1),
+            });
+            println!("{v}");
+            println!(
+                "{}",
+                json!({"bench": "churn", "ratio_synack_to_smoltcp": round(rate / srate.max(1e-9), 3)})
+            );
+        } else {
+            println!(
+                "churn: smoltcp 0.14 on the same workload: {secs:.6} s, {srate:.1} connections/s; synack / smoltcp = {:.2}",
+                rate / srate.max(1e-9)
+            );
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

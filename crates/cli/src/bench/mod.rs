@@ -12,6 +12,7 @@ mod netns;
 mod pair;
 pub mod relay;
 pub mod scale;
+mod smol;
 pub mod synflood;
 pub mod tun;
 

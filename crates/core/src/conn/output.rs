@@ -42,11 +42,24 @@ impl Connection {
     /// that cannot hold a full-sized segment gets nothing, and nothing
     /// pending is consumed.
     pub(crate) fn poll_transmit(&mut self, ctx: &mut Ctx<'_>, buf: &mut [u8]) -> Option<usize> {
-        if buf.len() < MAX_HEADERS + self.max_payload() {
+        if buf.len() < self.max_packet() {
             return None;
         }
         let plan = self.plan(ctx)?;
         self.emit(ctx, buf, plan)
+    }
+
+    /// Largest packet this connection may emit: a full data segment with
+    /// the largest headers, which without TSO never exceeds the MTU (the
+    /// payload is the MSS less the options, RFC 6691), so a buffer of the
+    /// MTU is always enough, as `Endpoint::poll_transmit` promises.
+    fn max_packet(&self) -> usize {
+        let full = MAX_HEADERS + self.max_payload();
+        if self.cfg.tso_segments <= 1 {
+            full.min(self.cfg.mtu.max(MAX_HEADERS + 64))
+        } else {
+            full
+        }
     }
 
     /// Largest payload of one data segment: the MSS less the options every
