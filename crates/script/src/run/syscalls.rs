@@ -426,8 +426,9 @@ impl Runner {
             Err(e) => return Ok(Err(e)),
         };
         if read {
-            // The stream ends for the application; what arrives is still
-            // taken and acknowledged, as in Linux and the BSDs.
+            // Reads of an empty buffer see the end of the stream; what
+            // arrives is still taken, acknowledged and readable, as in
+            // Linux.
             if let Some(sock) = self.fds.get_mut(&fd) {
                 sock.read_shut = true;
             }
@@ -458,14 +459,13 @@ impl Runner {
             Ok(x) => x,
             Err(e) => return Ok(Err(e)),
         };
-        if self
+        // After shutdown(SHUT_RD) what is buffered (or still arrives) is
+        // read as before; an empty buffer is the end of the stream.
+        let read_shut = self
             .fd_arg(s)
             .ok()
             .and_then(|fd| self.fds.get(&fd))
-            .is_some_and(|k| k.read_shut)
-        {
-            return Ok(Ok(0));
-        }
+            .is_some_and(|k| k.read_shut);
         let now = self.now;
         // A read returns at most what the buffer holds: no bigger buffer
         // is needed, whatever length the script asks for.
@@ -473,6 +473,7 @@ impl Runner {
         let ep = self.ep.as_mut().expect("socket() made the endpoint");
         Ok(match ep.recv(now, c, &mut buf) {
             Ok(k) => Ok(k as i64),
+            Err(Error::WouldBlock) if read_shut => Ok(0),
             Err(Error::WouldBlock) if !nonblocking => return Err(Stop::Block(Wait::Retry)),
             Err(Error::InvalidState) => Err("ENOTCONN"),
             Err(Error::Closed) => Ok(0),
