@@ -532,3 +532,26 @@ fn a_relative_blocking_call_ends_relative_to_the_previous_event() {
         "returned at 0.200",
     );
 }
+
+#[test]
+fn tcp_maxseg_sets_the_announced_mss() {
+    let body = "\
+`../common/defaults.sh`
+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 getsockopt(3, SOL_TCP, TCP_MAXSEG, [536], [4]) = 0
++0 setsockopt(3, SOL_TCP, TCP_MAXSEG, [1100], 4) = 0
++0 getsockopt(3, SOL_TCP, TCP_MAXSEG, [1100], [4]) = 0
++0 setsockopt(3, SOL_TCP, TCP_MAXSEG, [10], 4) = -1 EINVAL (Invalid argument)
++0...0.1 connect(3, ..., ...) = 0
++0 > S 0:0(0) <mss 1100,sackOK,TS val 100 ecr 0,nop,wscale 8>
++.1 < S. 0:0(0) ack 1 win 32792 <mss 1460,nop,wscale 7>
++0 > . 1:1(0) ack 1
++0 getsockopt(3, SOL_TCP, TCP_MAXSEG, [1100], [4]) = 0
+";
+    assert_eq!(run_linux(body), Outcome::Pass);
+    assert_fail(
+        &run_linux(&body.replace("<mss 1100,", "<mss 1460,")),
+        8,
+        "MSS option differs",
+    );
+}

@@ -69,6 +69,8 @@ pub(crate) struct Socket {
     pub error_taken: bool,
     /// `shutdown(SHUT_RD)`: reads return end of stream.
     pub read_shut: bool,
+    /// `TCP_MAXSEG` set before listen/connect.
+    pub user_mss: Option<i64>,
     /// Per-socket settings (buffer sizes) until listen/connect.
     pub cfg: Config,
 }
@@ -248,6 +250,7 @@ impl Runner {
                 nodelay: false,
                 error_taken: false,
                 read_shut: false,
+                user_mss: None,
                 cfg: self.cfg.clone(),
             },
         );
@@ -323,6 +326,7 @@ impl Runner {
                         nodelay: false,
                         error_taken: false,
                         read_shut: false,
+                        user_mss: None,
                         cfg,
                     },
                 );
@@ -598,6 +602,21 @@ impl Runner {
                 .sock(fd)
                 .map(|s| s.cfg.keepalive_interval.as_secs() as i64),
             "TCP_KEEPCNT" => self.sock(fd).map(|s| i64::from(s.cfg.keepalive_probes)),
+            // Linux: the MSS segments are sent with (options other than
+            // the fixed ones excluded), or before a connection the value
+            // set, else TCP_MSS_DEFAULT (536).
+            "TCP_MAXSEG" => match self.sock(fd) {
+                Ok(Socket {
+                    kind: Kind::Conn(c),
+                    ..
+                }) => Ok(self
+                    .ep
+                    .as_ref()
+                    .and_then(|ep| ep.connection(*c).ok())
+                    .map_or(536, |conn| conn.payload_mss() as i64)),
+                Ok(sock) => Ok(sock.user_mss.unwrap_or(536)),
+                Err(e) => Err(e),
+            },
             other => return Err(Stop::skip(self.line, format!("getsockopt {other}"))),
         };
         match got {
@@ -650,6 +669,23 @@ impl Runner {
         }
         match name.as_str() {
             "SO_REUSEADDR" | "SO_REUSEPORT" => Ok(Ok(0)),
+            // The MSS to announce (and the largest to send with): synack
+            // derives both from the MTU.
+            "TCP_MAXSEG" => {
+                let v = int(&value).unwrap_or(0);
+                if !(88..=65_495).contains(&v) {
+                    return Ok(Err("EINVAL"));
+                }
+                let headers = if self.v6 { 60 } else { 40 };
+                let Some(c) = self.fresh_cfg(fd) else {
+                    return Err(self.unsupported(s, "TCP_MAXSEG after listen/connect"));
+                };
+                c.mtu = v as usize + headers;
+                if let Some(sock) = self.fds.get_mut(&fd) {
+                    sock.user_mss = Some(v);
+                }
+                Ok(Ok(0))
+            }
             "SO_LINGER" => {
                 let Expr::Struct(fields) = &value else {
                     return Err(self.unsupported(s, "SO_LINGER without a struct"));
