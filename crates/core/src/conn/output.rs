@@ -487,8 +487,16 @@ impl Connection {
             }
         }
         if self.sack_mode() && !plan.probe {
-            // RFC 8985 5.1: the segment's transmit time.
-            self.sent.on_send(plan.seq, plan.advance_to, ctx.now);
+            // RFC 8985 5.1: the segment's transmit time, one record per
+            // MSS-sized piece: a TSO segment reaches the peer as such
+            // pieces, which it SACKs one by one.
+            let mss = self.payload_mss();
+            let mut start = plan.seq;
+            while start.lt(plan.advance_to) {
+                let end = (start + mss).min(plan.advance_to);
+                self.sent.on_send(start, end, ctx.now);
+                start = end;
+            }
         }
         if plan.send == Send::Tlp {
             self.on_tlp_sent(ctx, plan.seq, plan.len, false);
