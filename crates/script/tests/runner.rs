@@ -555,3 +555,14 @@ fn tcp_maxseg_sets_the_announced_mss() {
         "MSS option differs",
     );
 }
+
+#[test]
+fn a_null_buffer_is_efault_and_send_flags_are_checked() {
+    let body = format!(
+        "{LINUX_SERVER}+0 write(4, NULL, 1000) = -1 EFAULT (Bad address)\n\
+         +0 sendto(4, ..., 10, 0, ..., ...) = 10\n+0 > P. 1:11(10) ack 1\n"
+    );
+    assert_eq!(run_linux(&body), Outcome::Pass);
+    let flagged = format!("{LINUX_SERVER}+0 send(4, ..., 10, MSG_DONTWAIT) = 10\n");
+    assert!(matches!(run_linux(&flagged), Outcome::Skip { .. }));
+}

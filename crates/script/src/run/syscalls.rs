@@ -201,8 +201,8 @@ impl Runner {
             "connect" => self.sys_connect(s)?,
             "close" => self.sys_close(s)?,
             "shutdown" => self.sys_shutdown(s)?,
-            "read" | "recv" => self.sys_read(s)?,
-            "write" | "send" => self.sys_write(s)?,
+            "read" | "recv" | "recvfrom" => self.sys_read(s)?,
+            "write" | "send" | "sendto" => self.sys_write(s)?,
             "fcntl" => self.sys_fcntl(s)?,
             "getsockopt" => self.sys_getsockopt(s)?,
             "setsockopt" => self.sys_setsockopt(s)?,
@@ -455,7 +455,19 @@ impl Runner {
     fn io_args(&self, s: &SyscallSpec) -> Result<Result<IoArgs, &'static str>, Stop> {
         let fd = self.fd_arg(s)?;
         let n = int(self.arg(s, 2)?).unwrap_or(0).max(0) as usize;
-        Ok(self.conn_of(fd).map(|(c, nb)| (c, nb, n)))
+        // send/recv/sendto/recvfrom: only no flags are understood.
+        if matches!(s.name.as_str(), "send" | "recv" | "sendto" | "recvfrom")
+            && let Some(flags) = s.args.get(3)
+            && int(flags) != Some(0)
+        {
+            return Err(self.unsupported(s, format!("flags {flags:?}")));
+        }
+        let conn = self.conn_of(fd);
+        // A NULL buffer is a bad address, on every system.
+        if conn.is_ok() && n > 0 && s.args.get(1).and_then(ident) == Some("NULL") {
+            return Ok(Err("EFAULT"));
+        }
+        Ok(conn.map(|(c, nb)| (c, nb, n)))
     }
 
     fn sys_read(&mut self, s: &SyscallSpec) -> Result<Ret, Stop> {
