@@ -566,3 +566,17 @@ fn a_null_buffer_is_efault_and_send_flags_are_checked() {
     let flagged = format!("{LINUX_SERVER}+0 send(4, ..., 10, MSG_DONTWAIT) = 10\n");
     assert!(matches!(run_linux(&flagged), Outcome::Skip { .. }));
 }
+
+#[test]
+fn siocinq_counts_the_bytes_readable() {
+    let body = format!(
+        "{LINUX_SERVER}+0 ioctl(4, SIOCINQ, [0]) = 0\n+0 < P. 1:1001(1000) ack 1 win 257\n\
+         +0 > . 1:1(0) ack 1001\n+0 ioctl(4, SIOCINQ, [1000]) = 0\n"
+    );
+    assert_eq!(run_linux(&body), Outcome::Pass);
+    assert_fail(
+        &run_linux(&body.replace("[1000]", "[999]")),
+        16,
+        "1000 bytes readable",
+    );
+}

@@ -206,6 +206,7 @@ impl Runner {
             "fcntl" => self.sys_fcntl(s)?,
             "getsockopt" => self.sys_getsockopt(s)?,
             "setsockopt" => self.sys_setsockopt(s)?,
+            "ioctl" => self.sys_ioctl(s)?,
             other => return Err(Stop::skip(self.line, format!("system call {other}()"))),
         })
     }
@@ -523,6 +524,40 @@ impl Runner {
             Err(Error::InvalidState) => Err("ENOTCONN"),
             Err(e) => Err(errno_of(e)),
         })
+    }
+
+    /// `ioctl(fd, SIOCINQ | FIONREAD, [N])`: the bytes readable now
+    /// (in order, not yet read; a FIN counts nothing).
+    fn sys_ioctl(&mut self, s: &SyscallSpec) -> Result<Ret, Stop> {
+        let fd = self.fd_arg(s)?;
+        let request = ident(self.arg(s, 1)?).unwrap_or("?");
+        if !matches!(request, "SIOCINQ" | "FIONREAD") {
+            return Err(self.unsupported(s, format!("request {request}")));
+        }
+        let want = match self.arg(s, 2)? {
+            Expr::List(items) if items.len() == 1 => int(&items[0]),
+            _ => None,
+        };
+        let Some(want) = want else {
+            return Err(self.unsupported(s, "an argument other than [N]"));
+        };
+        let (c, _) = match self.conn_of(fd) {
+            Ok(x) => x,
+            Err(e) => return Ok(Err(e)),
+        };
+        let got = self
+            .ep
+            .as_ref()
+            .and_then(|ep| ep.connection(c).ok())
+            .map_or(0, |conn| conn.recv_buffered() as i64);
+        if got != want {
+            return Err(Stop::fail(
+                self.line,
+                format!("{request} = {want}"),
+                format!("{got} bytes readable"),
+            ));
+        }
+        Ok(Ok(0))
     }
 
     fn sys_fcntl(&mut self, s: &SyscallSpec) -> Result<Ret, Stop> {
