@@ -580,3 +580,24 @@ fn siocinq_counts_the_bytes_readable() {
         "1000 bytes readable",
     );
 }
+
+#[test]
+fn the_python_subset_is_bounded_and_exact() {
+    let ok = |code: &str| run_linux(&format!("0 %{{ {code} }}%\n"));
+    assert_eq!(
+        ok("x = 7 // 2; y = -7 % 3; assert x == 3 and y == 2"),
+        Outcome::Pass
+    );
+    assert_eq!(ok("assert 1 < 2 <= 2 < 3 and not 3 < 2 < 4"), Outcome::Pass);
+    assert_eq!(ok("assert (6 & 3) | 8 == 10, 'bits'"), Outcome::Pass);
+    assert_fail(&ok("assert 1 + 1 == 3"), 1, "it does not hold");
+    for bad in [
+        format!("assert {}1{} == 1", "(".repeat(500), ")".repeat(500)),
+        format!("assert {}1 == 0", "not ".repeat(500)),
+        "x = -9223372036854775807 - 1; assert x // -1 == 0".to_string(),
+        "assert 1 // 0 == 0".to_string(),
+        "y += 1".to_string(),
+    ] {
+        assert!(matches!(ok(&bad), Outcome::Skip { .. }), "{bad}");
+    }
+}
