@@ -355,11 +355,13 @@ impl Connection {
     }
 
     fn emit(&mut self, ctx: &mut Ctx<'_>, buf: &mut [u8], mut plan: Plan) -> Option<usize> {
-        if !plan.flags.syn() && !plan.flags.rst() {
-            // RFC 7323 3.2: TSopt on every non-RST segment once agreed;
-            // RFC 2018: SACK blocks on every ACK while holes remain.
+        if !plan.flags.syn() {
+            // RFC 7323 3.2: once agreed, TSopt "MUST be sent in every
+            // non-<RST> segment ... and SHOULD be sent in an <RST>
+            // segment"; RFC 2018: SACK blocks on every ACK while holes
+            // remain (not on an RST).
             plan.options.timestamps = self.ts_option(ctx.now);
-            if plan.flags.ack() {
+            if plan.flags.ack() && !plan.flags.rst() {
                 plan.options.sack_blocks = self.sack_blocks();
                 // The blocks share the MSS with the payload: trim the
                 // payload so the packet stays within the MTU (RFC 6691).
