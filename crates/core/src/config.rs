@@ -97,6 +97,12 @@ pub struct Config {
     /// which breaks ACK wars between two desynchronized ends (Linux's
     /// tcp_invalid_ratelimit). Data, SYN and FIN segments are always answered.
     pub oow_ack_interval: Duration,
+    /// In-order data segments acknowledged at once at the start of a
+    /// connection, before delayed ACKs begin (Linux's quick-ack mode, up
+    /// to TCP_MAX_QUICKACKS = 16): the sender's slow start is not held
+    /// back by the delayed-ACK timer. 0 (the default) delays from the
+    /// first segment (RFC 9293 3.8.6.3, RFC 5681 4.2 allow either).
+    pub quick_acks: u8,
     /// Congestion control algorithm.
     pub congestion: Congestion,
     /// Initial congestion window in segments: 0 (the default) is RFC 5681
@@ -164,6 +170,7 @@ impl Default for Config {
             challenge_ack_limit: 1000,
             oow_ack_interval: Duration::from_millis(500),
             congestion: Congestion::Cubic,
+            quick_acks: 0,
             initial_window: 0,
             restart_after_idle: true,
             max_persist: Duration::from_secs(60),

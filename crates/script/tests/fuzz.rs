@@ -200,3 +200,55 @@ fn mutated_suite_scripts_never_panic() {
     eprintln!("mutated scripts run: {verdicts:?} (pass, fail, skip)");
     assert!(verdicts.iter().all(|&n| n > 0), "{verdicts:?}");
 }
+
+/// Every `.pkt` under `dir`, recursively, sorted.
+fn scripts_under(dir: &Path, out: &mut Vec<String>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .expect("test directory")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            scripts_under(&p, out);
+        } else if p.extension().is_some_and(|e| e == "pkt") {
+            out.push(std::fs::read_to_string(&p).expect("read script"));
+        }
+    }
+}
+
+#[test]
+fn mutated_linux_scripts_never_panic_under_the_linux_personality() {
+    // Google's tests exercise what the FreeBSD suite does not: set-up
+    // shell lines, `%{ }%` Python, ICMP lines, struct arguments.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/conformance/packetdrill-linux/gtests/net/tcp");
+    let mut scripts = Vec::new();
+    scripts_under(&root, &mut scripts);
+    assert!(scripts.len() >= 150, "{} scripts", scripts.len());
+    let opts = synack_script::RunOptions {
+        personality: synack_script::Personality::Linux,
+        ..synack_script::RunOptions::default()
+    };
+    let mut rng = Rng(0x1_1a2b_3c4d_5e6f);
+    let mut verdicts = [0usize; 3];
+    for i in 0..2_000 {
+        let mut text = mutate(&mut rng, &scripts[(i * 13) % scripts.len()]);
+        check(&text);
+        if i % 4 == 0 {
+            text = text.replacen("== 10", "== 99999999999999999999", 1);
+        }
+        if i % 6 == 0 {
+            text = text.replacen("540000", "$((99999999*99999999*99999999))", 1);
+        }
+        let o = synack_script::run_text(&text, &[], &opts);
+        verdicts[match o {
+            synack_script::Outcome::Pass => 0,
+            synack_script::Outcome::Fail(_) => 1,
+            synack_script::Outcome::Skip { .. } => 2,
+        }] += 1;
+    }
+    eprintln!("mutated Linux scripts run: {verdicts:?} (pass, fail, skip)");
+    assert!(verdicts.iter().all(|&n| n > 0), "{verdicts:?}");
+}

@@ -532,3 +532,72 @@ fn a_relative_blocking_call_ends_relative_to_the_previous_event() {
         "returned at 0.200",
     );
 }
+
+#[test]
+fn tcp_maxseg_sets_the_announced_mss() {
+    let body = "\
+`../common/defaults.sh`
+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 getsockopt(3, SOL_TCP, TCP_MAXSEG, [536], [4]) = 0
++0 setsockopt(3, SOL_TCP, TCP_MAXSEG, [1100], 4) = 0
++0 getsockopt(3, SOL_TCP, TCP_MAXSEG, [1100], [4]) = 0
++0 setsockopt(3, SOL_TCP, TCP_MAXSEG, [10], 4) = -1 EINVAL (Invalid argument)
++0...0.1 connect(3, ..., ...) = 0
++0 > S 0:0(0) <mss 1100,sackOK,TS val 100 ecr 0,nop,wscale 8>
++.1 < S. 0:0(0) ack 1 win 32792 <mss 1460,nop,wscale 7>
++0 > . 1:1(0) ack 1
++0 getsockopt(3, SOL_TCP, TCP_MAXSEG, [1100], [4]) = 0
+";
+    assert_eq!(run_linux(body), Outcome::Pass);
+    assert_fail(
+        &run_linux(&body.replace("<mss 1100,", "<mss 1460,")),
+        8,
+        "MSS option differs",
+    );
+}
+
+#[test]
+fn a_null_buffer_is_efault_and_send_flags_are_checked() {
+    let body = format!(
+        "{LINUX_SERVER}+0 write(4, NULL, 1000) = -1 EFAULT (Bad address)\n\
+         +0 sendto(4, ..., 10, 0, ..., ...) = 10\n+0 > P. 1:11(10) ack 1\n"
+    );
+    assert_eq!(run_linux(&body), Outcome::Pass);
+    let flagged = format!("{LINUX_SERVER}+0 send(4, ..., 10, MSG_DONTWAIT) = 10\n");
+    assert!(matches!(run_linux(&flagged), Outcome::Skip { .. }));
+}
+
+#[test]
+fn siocinq_counts_the_bytes_readable() {
+    let body = format!(
+        "{LINUX_SERVER}+0 ioctl(4, SIOCINQ, [0]) = 0\n+0 < P. 1:1001(1000) ack 1 win 257\n\
+         +0 > . 1:1(0) ack 1001\n+0 ioctl(4, SIOCINQ, [1000]) = 0\n"
+    );
+    assert_eq!(run_linux(&body), Outcome::Pass);
+    assert_fail(
+        &run_linux(&body.replace("[1000]", "[999]")),
+        16,
+        "1000 bytes readable",
+    );
+}
+
+#[test]
+fn the_python_subset_is_bounded_and_exact() {
+    let ok = |code: &str| run_linux(&format!("0 %{{ {code} }}%\n"));
+    assert_eq!(
+        ok("x = 7 // 2; y = -7 % 3; assert x == 3 and y == 2"),
+        Outcome::Pass
+    );
+    assert_eq!(ok("assert 1 < 2 <= 2 < 3 and not 3 < 2 < 4"), Outcome::Pass);
+    assert_eq!(ok("assert (6 & 3) | 8 == 10, 'bits'"), Outcome::Pass);
+    assert_fail(&ok("assert 1 + 1 == 3"), 1, "it does not hold");
+    for bad in [
+        format!("assert {}1{} == 1", "(".repeat(500), ")".repeat(500)),
+        format!("assert {}1 == 0", "not ".repeat(500)),
+        "x = -9223372036854775807 - 1; assert x // -1 == 0".to_string(),
+        "assert 1 // 0 == 0".to_string(),
+        "y += 1".to_string(),
+    ] {
+        assert!(matches!(ok(&bad), Outcome::Skip { .. }), "{bad}");
+    }
+}

@@ -417,7 +417,11 @@ impl Connection {
             self.peer_seg_max = self.peer_seg_max.max(data.len()).min(self.rcv_mss);
             self.unacked_bytes += data.len();
             let full = self.peer_seg_max.max(MIN_FULL_SEGMENT.min(self.rcv_mss));
-            if self.unacked_bytes >= 2 * full {
+            if self.quick_acks_left > 0 {
+                // Quick-ack mode at the start of the connection.
+                self.quick_acks_left -= 1;
+                self.ack_now = true;
+            } else if self.unacked_bytes >= 2 * full {
                 self.ack_now = true;
             } else if !self.timers.is_set(Timer::DelayedAck) {
                 self.timers

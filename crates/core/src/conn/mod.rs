@@ -294,6 +294,9 @@ pub struct Connection {
     dup_acks_owed: u32,
     /// In-order bytes received since our last ACK.
     unacked_bytes: usize,
+    /// In-order segments still to be acknowledged at once
+    /// (`Config::quick_acks`).
+    quick_acks_left: u8,
     /// Largest segment the peer has sent: our estimate of its MSS, what
     /// "full-sized" means for delayed ACKs.
     peer_seg_max: usize,
@@ -420,6 +423,7 @@ impl Connection {
             pure_ack: false,
             dup_acks_owed: 0,
             unacked_bytes: 0,
+            quick_acks_left: cfg.quick_acks,
             peer_seg_max: 0,
             rst_pending: false,
             reply_rst: None,

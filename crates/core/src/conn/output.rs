@@ -368,11 +368,13 @@ impl Connection {
     }
 
     fn emit(&mut self, ctx: &mut Ctx<'_>, buf: &mut [u8], mut plan: Plan) -> Option<usize> {
-        if !plan.flags.syn() && !plan.flags.rst() {
-            // RFC 7323 3.2: TSopt on every non-RST segment once agreed;
-            // RFC 2018: SACK blocks on every ACK while holes remain.
+        if !plan.flags.syn() {
+            // RFC 7323 3.2: once agreed, TSopt "MUST be sent in every
+            // non-<RST> segment ... and SHOULD be sent in an <RST>
+            // segment"; RFC 2018: SACK blocks on every ACK while holes
+            // remain (not on an RST).
             plan.options.timestamps = self.ts_option(ctx.now);
-            if plan.flags.ack() {
+            if plan.flags.ack() && !plan.flags.rst() {
                 plan.options.sack_blocks = self.sack_blocks();
                 // The blocks share the MSS with the payload: trim the
                 // payload so the packet stays within the MTU (RFC 6691).
@@ -500,8 +502,16 @@ impl Connection {
             }
         }
         if self.sack_mode() && !plan.probe {
-            // RFC 8985 5.1: the segment's transmit time.
-            self.sent.on_send(plan.seq, plan.advance_to, ctx.now);
+            // RFC 8985 5.1: the segment's transmit time, one record per
+            // MSS-sized piece: a TSO segment reaches the peer as such
+            // pieces, which it SACKs one by one.
+            let mss = self.payload_mss();
+            let mut start = plan.seq;
+            while start.lt(plan.advance_to) {
+                let end = (start + mss).min(plan.advance_to);
+                self.sent.on_send(start, end, ctx.now);
+                start = end;
+            }
         }
         if plan.send == Send::Tlp {
             self.on_tlp_sent(ctx, plan.seq, plan.len, false);

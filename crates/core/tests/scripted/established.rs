@@ -24,6 +24,22 @@ fn in_order_data_is_delivered_and_its_ack_delayed() {
 }
 
 #[test]
+fn quick_acks_acknowledge_the_first_segments_at_once() {
+    // Linux's quick-ack mode (Config::quick_acks): the first two in-order
+    // segments are acknowledged at once, the third waits for the timer.
+    let mut h = Harness::with_config(false, |c| c.tcp.quick_acks = 2);
+    h.established();
+    h.send(Seg::data(1, 1, b"abc"));
+    assert_eq!(h.recv().len(), 1, "first segment: an immediate ACK");
+    h.send(Seg::data(4, 1, b"def"));
+    assert_eq!(h.recv().len(), 1, "second segment: an immediate ACK");
+    h.send(Seg::data(7, 1, b"ghi"));
+    h.expect_nothing();
+    h.advance(ms(40));
+    assert_eq!(h.recv().len(), 1, "third: the delayed ACK");
+}
+
+#[test]
 fn delayed_ack_timer_is_not_restarted_by_more_data() {
     let mut h = Harness::new();
     h.established();

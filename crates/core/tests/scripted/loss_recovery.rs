@@ -156,6 +156,29 @@ fn rack_marks_a_loss_by_time_before_three_duplicates() {
 }
 
 #[test]
+fn rack_tracks_each_mss_piece_of_a_tso_segment() {
+    // Four MSS in one TSO segment; the peer SACKs the second piece as the
+    // device delivered it. RACK must see the first piece as sent before
+    // the delivered one and mark it lost after the reordering window.
+    let mut h = sending(4, |c| c.tso_segments = 4);
+    let out = h.recv();
+    assert_eq!(out.len(), 1, "one TSO segment");
+    assert_eq!(out[0].data.len(), 4 * MSS as usize);
+    h.advance(ms(50));
+    h.send(
+        Seg::ack_at(1, 1)
+            .win(65535)
+            .opts(sack(&h, &[(seg_start(1), seg_start(2))])),
+    );
+    assert!(h.recv().is_empty());
+    h.advance(ms(13));
+    let out = h.recv();
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!((out[0].seq, out[0].data.len()), (1, MSS as usize));
+    assert_eq!(stats(&h).rack_retransmits, 1);
+}
+
+#[test]
 fn tail_loss_probe_after_two_srtt_instead_of_an_rto() {
     let mut h = sending(4, |_| {});
     assert_eq!(h.recv().len(), 4);

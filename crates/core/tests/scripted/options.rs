@@ -175,6 +175,20 @@ fn every_segment_carries_timestamps_echoing_ts_recent() {
 }
 
 #[test]
+fn an_abort_rst_carries_timestamps_when_agreed() {
+    // RFC 7323 3.2: TSopt "SHOULD be sent in an <RST> segment".
+    let mut h = with_sack_ts(true, true);
+    established_with_options(&mut h);
+    h.send(Seg::data(1, 1, b"hello").opts(ts(2000, 0)));
+    h.app_abort();
+    let out = h.recv();
+    let rst = out.iter().find(|s| s.ctl.rst()).expect("an RST");
+    let t = rst.options.timestamps.expect("TSopt on the RST");
+    assert_eq!(t.tsecr, 2000);
+    assert!(rst.options.sack_blocks.is_empty());
+}
+
+#[test]
 fn data_segments_leave_room_for_the_timestamp_option() {
     let mut h = with_sack_ts(true, true);
     established_with_options(&mut h);

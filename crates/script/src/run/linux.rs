@@ -30,8 +30,10 @@ pub fn linux_config() -> Config {
         initial_rto: Duration::from_secs(1),
         min_rto: Duration::from_millis(200),
         max_rto: Duration::from_secs(120),
-        // TCP_DELACK_MIN (ato starts there).
+        // TCP_DELACK_MIN (ato starts there), after TCP_MAX_QUICKACKS
+        // segments acknowledged at once (quick-ack mode).
         delayed_ack: Duration::from_millis(40),
+        quick_acks: 16,
         // tcp_syn_retries, tcp_retries2, tcp_orphan_retries (0 means 8).
         syn_retries: 6,
         max_retries: 15,

@@ -19,6 +19,7 @@ mod commands;
 mod linux;
 mod packets;
 mod python;
+mod sockopt;
 mod syscalls;
 mod tcp_info;
 

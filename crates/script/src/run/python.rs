@@ -163,6 +163,7 @@ fn eval(s: &str, vars: &BTreeMap<String, i64>, info: &dyn Info) -> Result<i64, P
     let mut p = Eval {
         toks: &toks,
         pos: 0,
+        depth: 0,
         vars,
         info,
         text: s.trim(),
@@ -174,9 +175,13 @@ fn eval(s: &str, vars: &BTreeMap<String, i64>, info: &dyn Info) -> Result<i64, P
     Ok(v)
 }
 
+/// Deepest nesting of parentheses and unary operators evaluated.
+const MAX_DEPTH: usize = 64;
+
 struct Eval<'a> {
     toks: &'a [T],
     pos: usize,
+    depth: usize,
     vars: &'a BTreeMap<String, i64>,
     info: &'a dyn Info,
     text: &'a str,
@@ -229,7 +234,13 @@ impl Eval<'_> {
 
     fn not(&mut self) -> Result<i64, PyError> {
         if self.eat_word("not") {
-            return Ok(i64::from(self.not()? == 0));
+            self.depth += 1;
+            if self.depth > MAX_DEPTH {
+                return Err(self.unsupported());
+            }
+            let v = self.not();
+            self.depth -= 1;
+            return Ok(i64::from(v? == 0));
         }
         self.comparison()
     }
@@ -300,11 +311,9 @@ impl Eval<'_> {
                 if r == 0 {
                     return Err(self.unsupported());
                 }
-                v = if is_div {
-                    v.div_euclid(r)
-                } else {
-                    v.rem_euclid(r)
-                };
+                // Python's floor division and the modulo that goes with it.
+                let (q, m) = floor_div(v, r).ok_or_else(|| self.unsupported())?;
+                v = if is_div { q } else { m };
             } else {
                 return Ok(v);
             }
@@ -312,6 +321,16 @@ impl Eval<'_> {
     }
 
     fn unary(&mut self) -> Result<i64, PyError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.unsupported());
+        }
+        let v = self.unary_inner();
+        self.depth -= 1;
+        v
+    }
+
+    fn unary_inner(&mut self) -> Result<i64, PyError> {
         if self.eat_op("-") {
             return Ok(self.unary()?.wrapping_neg());
         }
@@ -346,5 +365,18 @@ impl Eval<'_> {
             }
             _ => Err(self.unsupported()),
         }
+    }
+}
+
+/// Python's `a // b` and `a % b` (the quotient rounded down, the
+/// remainder with the divisor's sign); `None` on division by zero or
+/// overflow.
+fn floor_div(a: i64, b: i64) -> Option<(i64, i64)> {
+    let q = a.checked_div(b)?;
+    let r = a.checked_rem(b)?;
+    if r != 0 && ((r < 0) != (b < 0)) {
+        Some((q - 1, r + b))
+    } else {
+        Some((q, r))
     }
 }

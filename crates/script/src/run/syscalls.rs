@@ -69,6 +69,8 @@ pub(crate) struct Socket {
     pub error_taken: bool,
     /// `shutdown(SHUT_RD)`: reads return end of stream.
     pub read_shut: bool,
+    /// `TCP_MAXSEG` set before listen/connect.
+    pub user_mss: Option<i64>,
     /// Per-socket settings (buffer sizes) until listen/connect.
     pub cfg: Config,
 }
@@ -109,7 +111,7 @@ fn same_errno(a: &str, b: &str) -> bool {
 }
 
 /// An integer argument (`3`, `0x2`, `O_RDWR | O_NONBLOCK`, `[1]`).
-fn int(e: &Expr) -> Option<i64> {
+pub(super) fn int(e: &Expr) -> Option<i64> {
     match e {
         Expr::Int(v) => Some(*v),
         Expr::Ident(name) => constant(name),
@@ -138,7 +140,7 @@ fn mentions(e: &Expr, symbol: &str) -> bool {
     }
 }
 
-fn ident(e: &Expr) -> Option<&str> {
+pub(super) fn ident(e: &Expr) -> Option<&str> {
     match e {
         Expr::Ident(s) => Some(s),
         _ => None,
@@ -146,7 +148,7 @@ fn ident(e: &Expr) -> Option<&str> {
 }
 
 impl Runner {
-    fn arg<'a>(&self, s: &'a SyscallSpec, i: usize) -> Result<&'a Expr, Stop> {
+    pub(super) fn arg<'a>(&self, s: &'a SyscallSpec, i: usize) -> Result<&'a Expr, Stop> {
         s.args.get(i).ok_or_else(|| {
             Stop::skip(
                 self.line,
@@ -155,14 +157,14 @@ impl Runner {
         })
     }
 
-    fn fd_arg(&self, s: &SyscallSpec) -> Result<i32, Stop> {
+    pub(super) fn fd_arg(&self, s: &SyscallSpec) -> Result<i32, Stop> {
         let e = self.arg(s, 0)?;
         int(e)
             .map(|v| v as i32)
             .ok_or_else(|| Stop::skip(self.line, format!("{}() on {e:?}", s.name)))
     }
 
-    fn unsupported(&self, s: &SyscallSpec, what: impl core::fmt::Display) -> Stop {
+    pub(super) fn unsupported(&self, s: &SyscallSpec, what: impl core::fmt::Display) -> Stop {
         Stop::skip(self.line, format!("{}(): {what}", s.name))
     }
 
@@ -199,11 +201,12 @@ impl Runner {
             "connect" => self.sys_connect(s)?,
             "close" => self.sys_close(s)?,
             "shutdown" => self.sys_shutdown(s)?,
-            "read" | "recv" => self.sys_read(s)?,
-            "write" | "send" => self.sys_write(s)?,
+            "read" | "recv" | "recvfrom" => self.sys_read(s)?,
+            "write" | "send" | "sendto" => self.sys_write(s)?,
             "fcntl" => self.sys_fcntl(s)?,
             "getsockopt" => self.sys_getsockopt(s)?,
             "setsockopt" => self.sys_setsockopt(s)?,
+            "ioctl" => self.sys_ioctl(s)?,
             other => return Err(Stop::skip(self.line, format!("system call {other}()"))),
         })
     }
@@ -229,7 +232,7 @@ impl Runner {
         Err(Stop::fail(self.line, want, actual))
     }
 
-    fn sock(&self, fd: i32) -> Result<&Socket, &'static str> {
+    pub(super) fn sock(&self, fd: i32) -> Result<&Socket, &'static str> {
         self.fds.get(&fd).ok_or("EBADF")
     }
 
@@ -248,6 +251,7 @@ impl Runner {
                 nodelay: false,
                 error_taken: false,
                 read_shut: false,
+                user_mss: None,
                 cfg: self.cfg.clone(),
             },
         );
@@ -323,6 +327,7 @@ impl Runner {
                         nodelay: false,
                         error_taken: false,
                         read_shut: false,
+                        user_mss: None,
                         cfg,
                     },
                 );
@@ -401,7 +406,7 @@ impl Runner {
         Ok(Ok(0))
     }
 
-    fn conn_of(&self, fd: i32) -> Result<(ConnId, bool), &'static str> {
+    pub(super) fn conn_of(&self, fd: i32) -> Result<(ConnId, bool), &'static str> {
         match self.sock(fd)? {
             Socket {
                 kind: Kind::Conn(c),
@@ -426,8 +431,9 @@ impl Runner {
             Err(e) => return Ok(Err(e)),
         };
         if read {
-            // The stream ends for the application; what arrives is still
-            // taken and acknowledged, as in Linux and the BSDs.
+            // Reads of an empty buffer see the end of the stream; what
+            // arrives is still taken, acknowledged and readable, as in
+            // Linux.
             if let Some(sock) = self.fds.get_mut(&fd) {
                 sock.read_shut = true;
             }
@@ -450,7 +456,19 @@ impl Runner {
     fn io_args(&self, s: &SyscallSpec) -> Result<Result<IoArgs, &'static str>, Stop> {
         let fd = self.fd_arg(s)?;
         let n = int(self.arg(s, 2)?).unwrap_or(0).max(0) as usize;
-        Ok(self.conn_of(fd).map(|(c, nb)| (c, nb, n)))
+        // send/recv/sendto/recvfrom: only no flags are understood.
+        if matches!(s.name.as_str(), "send" | "recv" | "sendto" | "recvfrom")
+            && let Some(flags) = s.args.get(3)
+            && int(flags) != Some(0)
+        {
+            return Err(self.unsupported(s, format!("flags {flags:?}")));
+        }
+        let conn = self.conn_of(fd);
+        // A NULL buffer is a bad address, on every system.
+        if conn.is_ok() && n > 0 && s.args.get(1).and_then(ident) == Some("NULL") {
+            return Ok(Err("EFAULT"));
+        }
+        Ok(conn.map(|(c, nb)| (c, nb, n)))
     }
 
     fn sys_read(&mut self, s: &SyscallSpec) -> Result<Ret, Stop> {
@@ -458,14 +476,13 @@ impl Runner {
             Ok(x) => x,
             Err(e) => return Ok(Err(e)),
         };
-        if self
+        // After shutdown(SHUT_RD) what is buffered (or still arrives) is
+        // read as before; an empty buffer is the end of the stream.
+        let read_shut = self
             .fd_arg(s)
             .ok()
             .and_then(|fd| self.fds.get(&fd))
-            .is_some_and(|k| k.read_shut)
-        {
-            return Ok(Ok(0));
-        }
+            .is_some_and(|k| k.read_shut);
         let now = self.now;
         // A read returns at most what the buffer holds: no bigger buffer
         // is needed, whatever length the script asks for.
@@ -473,6 +490,7 @@ impl Runner {
         let ep = self.ep.as_mut().expect("socket() made the endpoint");
         Ok(match ep.recv(now, c, &mut buf) {
             Ok(k) => Ok(k as i64),
+            Err(Error::WouldBlock) if read_shut => Ok(0),
             Err(Error::WouldBlock) if !nonblocking => return Err(Stop::Block(Wait::Retry)),
             Err(Error::InvalidState) => Err("ENOTCONN"),
             Err(Error::Closed) => Ok(0),
@@ -536,214 +554,4 @@ impl Runner {
             _ => Err(Stop::skip(self.line, format!("fcntl command {cmd:?}"))),
         }
     }
-
-    /// SO_ERROR as FreeBSD reports it: the error that ended the
-    /// connection, once.
-    fn so_error(&mut self, fd: i32) -> Result<i64, &'static str> {
-        let conn = match self.sock(fd)? {
-            Socket {
-                kind: Kind::Conn(c),
-                ..
-            } => Some(*c),
-            _ => None,
-        };
-        let pending = conn
-            .and_then(|c| self.ep.as_ref()?.connection(c).ok())
-            .and_then(|conn| conn.error());
-        let sock = self.fds.get_mut(&fd).ok_or("EBADF")?;
-        let code = pending.and_then(|e| errno_value(errno_of(e))).unwrap_or(0);
-        if code == 0 || sock.error_taken {
-            return Ok(0);
-        }
-        sock.error_taken = true;
-        Ok(code)
-    }
-
-    fn sys_getsockopt(&mut self, s: &SyscallSpec) -> Result<Ret, Stop> {
-        let fd = self.fd_arg(s)?;
-        let name = self.arg(s, 2)?;
-        let want = self.arg(s, 3)?;
-        let name = ident(name).unwrap_or("?").to_string();
-        let got: Result<i64, &'static str> = match name.as_str() {
-            "SO_ERROR" => self.so_error(fd),
-            "SO_RCVBUF" | "SO_SNDBUF" => {
-                let rcv = name == "SO_RCVBUF";
-                match self.sock(fd) {
-                    Ok(Socket {
-                        kind: Kind::Conn(c),
-                        cfg,
-                        ..
-                    }) => {
-                        let conn = self.ep.as_ref().and_then(|ep| ep.connection(*c).ok());
-                        Ok(match (conn, rcv) {
-                            (Some(conn), true) => conn.recv_buffer_size(),
-                            (Some(conn), false) => conn.send_buffer_size(),
-                            (None, true) => cfg.recv_buffer,
-                            (None, false) => cfg.send_buffer,
-                        } as i64)
-                    }
-                    Ok(sock) => Ok(if rcv {
-                        sock.cfg.recv_buffer
-                    } else {
-                        sock.cfg.send_buffer
-                    } as i64),
-                    Err(e) => Err(e),
-                }
-            }
-            "TCP_NODELAY" => self.sock(fd).map(|s| i64::from(s.nodelay)),
-            "SO_KEEPALIVE" => self.sock(fd).map(|s| i64::from(s.cfg.keepalive)),
-            "TCP_KEEPIDLE" => self.sock(fd).map(|s| s.cfg.keepalive_idle.as_secs() as i64),
-            "TCP_KEEPINTVL" => self
-                .sock(fd)
-                .map(|s| s.cfg.keepalive_interval.as_secs() as i64),
-            "TCP_KEEPCNT" => self.sock(fd).map(|s| i64::from(s.cfg.keepalive_probes)),
-            other => return Err(Stop::skip(self.line, format!("getsockopt {other}"))),
-        };
-        match got {
-            Err(e) => Ok(Err(e)),
-            Ok(v) => {
-                let want_v = match want {
-                    Expr::List(items) if items.len() == 1 => match &items[0] {
-                        Expr::Int(n) => Some(*n),
-                        Expr::Ident(e) => errno_value(e),
-                        _ => None,
-                    },
-                    _ => None,
-                };
-                let Some(want_v) = want_v else {
-                    return Err(Stop::skip(self.line, format!("getsockopt value {want:?}")));
-                };
-                if v != want_v {
-                    let shown = errno_name(v).map_or(v.to_string(), str::to_string);
-                    let want_shown = errno_name(want_v).map_or(want_v.to_string(), str::to_string);
-                    return Err(Stop::fail(
-                        self.line,
-                        format!("getsockopt({name}) = [{want_shown}]"),
-                        format!("[{shown}]"),
-                    ));
-                }
-                Ok(Ok(0))
-            }
-        }
-    }
-
-    /// The settings of a socket neither listening nor connected yet (the
-    /// only ones buffer and keep-alive options may still change).
-    fn fresh_cfg(&mut self, fd: i32) -> Option<&mut Config> {
-        match self.fds.get_mut(&fd)? {
-            Socket {
-                kind: Kind::Fresh { .. },
-                cfg,
-                ..
-            } => Some(cfg),
-            _ => None,
-        }
-    }
-
-    fn sys_setsockopt(&mut self, s: &SyscallSpec) -> Result<Ret, Stop> {
-        let fd = self.fd_arg(s)?;
-        let name = ident(self.arg(s, 2)?).unwrap_or("?").to_string();
-        let value = self.arg(s, 3)?.clone();
-        if !self.fds.contains_key(&fd) {
-            return Ok(Err("EBADF"));
-        }
-        match name.as_str() {
-            "SO_REUSEADDR" | "SO_REUSEPORT" => Ok(Ok(0)),
-            "SO_LINGER" => {
-                let Expr::Struct(fields) = &value else {
-                    return Err(self.unsupported(s, "SO_LINGER without a struct"));
-                };
-                let get = |names: &[&str]| {
-                    fields
-                        .iter()
-                        .find(|(n, _)| names.contains(&n.as_str()))
-                        .and_then(|(_, v)| int(v))
-                };
-                let onoff = get(&["onoff", "l_onoff"]).unwrap_or(0);
-                let linger = get(&["linger", "l_linger"]).unwrap_or(0);
-                if onoff != 0 && linger != 0 {
-                    return Err(self.unsupported(s, "SO_LINGER with a non-zero timeout"));
-                }
-                if let Some(sock) = self.fds.get_mut(&fd) {
-                    sock.linger_zero = onoff != 0;
-                }
-                Ok(Ok(0))
-            }
-            "TCP_NODELAY" => {
-                let on = int(&value).unwrap_or(0) != 0;
-                if let Some(sock) = self.fds.get_mut(&fd) {
-                    sock.nodelay = on;
-                    if let Kind::Conn(c) = sock.kind
-                        && let Some(ep) = self.ep.as_mut()
-                    {
-                        let _ = ep.set_nodelay(c, on);
-                    }
-                }
-                Ok(Ok(0))
-            }
-            "SO_KEEPALIVE" => {
-                let on = int(&value).unwrap_or(0) != 0;
-                let now = self.now;
-                if let Some(sock) = self.fds.get_mut(&fd) {
-                    sock.cfg.keepalive = on;
-                    if let Kind::Conn(c) = sock.kind
-                        && let Some(ep) = self.ep.as_mut()
-                    {
-                        let _ = ep.set_keepalive(now, c, on);
-                    }
-                }
-                Ok(Ok(0))
-            }
-            "TCP_KEEPIDLE" | "TCP_KEEPINTVL" | "TCP_KEEPCNT" | "SO_RCVBUF" | "SO_SNDBUF" => {
-                let mut v = int(&value).unwrap_or(0).max(1) as u64;
-                if name == "SO_SNDBUF" && self.linux() {
-                    // Linux doubles the value (room for its bookkeeping),
-                    // and tcp_wmem, which synack's send buffer follows,
-                    // is counted the same way.
-                    v = v.saturating_mul(2).min(1 << 30);
-                    // An open connection's buffer cannot be resized: a
-                    // request to grow it is taken (a write that needs the
-                    // larger buffer then fails visibly), one to shrink
-                    // it is a skip.
-                    if let Some(Socket {
-                        kind: Kind::Conn(c),
-                        ..
-                    }) = self.fds.get(&fd)
-                        && let Some(conn) = self.ep.as_ref().and_then(|ep| ep.connection(*c).ok())
-                    {
-                        return if v >= conn.send_buffer_size() as u64 {
-                            Ok(Ok(0))
-                        } else {
-                            Err(self
-                                .unsupported(s, "SO_SNDBUF shrinking an open connection's buffer"))
-                        };
-                    }
-                }
-                let Some(c) = self.fresh_cfg(fd) else {
-                    return Err(self.unsupported(s, format!("{name} after listen/connect")));
-                };
-                let secs = core::time::Duration::from_secs(v);
-                match name.as_str() {
-                    "TCP_KEEPIDLE" => c.keepalive_idle = secs,
-                    "TCP_KEEPINTVL" => c.keepalive_interval = secs,
-                    "TCP_KEEPCNT" => c.keepalive_probes = v as u32,
-                    "SO_RCVBUF" => c.recv_buffer = v as usize,
-                    _ => c.send_buffer = v as usize,
-                }
-                Ok(Ok(0))
-            }
-            other => Err(self.unsupported(s, format!("option {other}"))),
-        }
-    }
-}
-
-/// FreeBSD's values of the errno names scripts read back with SO_ERROR.
-const SO_ERRNOS: [(&str, i64); 3] = [("ECONNRESET", 54), ("ECONNREFUSED", 61), ("ETIMEDOUT", 60)];
-
-fn errno_value(name: &str) -> Option<i64> {
-    SO_ERRNOS.iter().find(|(n, _)| *n == name).map(|&(_, v)| v)
-}
-
-fn errno_name(v: i64) -> Option<&'static str> {
-    SO_ERRNOS.iter().find(|(_, x)| *x == v).map(|&(n, _)| n)
 }
