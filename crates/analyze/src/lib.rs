@@ -220,7 +220,8 @@ pub fn analyze(
                 continue;
             }
         };
-        let seg = match decode::segment(frame.time_us, ip) {
+        let cut = (frame.orig_len as usize) > frame.data.len();
+        let seg = match decode::segment(frame.time_us, ip, cut) {
             Ok(s) => s,
             Err(decode::Skip::NotTcp) => {
                 totals.other += 1;
