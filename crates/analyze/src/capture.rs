@@ -21,6 +21,8 @@ pub struct Frame<'a> {
     pub link: u32,
     /// The bytes captured (possibly fewer than were on the wire).
     pub data: &'a [u8],
+    /// Bytes the frame had on the wire.
+    pub orig_len: u32,
 }
 
 /// An interface of a pcapng file: its link type and its time unit.
@@ -116,7 +118,7 @@ impl<R: Read> Capture<R> {
     /// The next frame, `None` at the end of the file, or the reason the
     /// file cannot be read further (one line).
     pub fn next_frame(&mut self) -> Option<Result<Frame<'_>, String>> {
-        let (time_us, link) = match &mut self.inner {
+        let (time_us, link, orig_len) = match &mut self.inner {
             Inner::Pcap {
                 reader,
                 link,
@@ -133,7 +135,7 @@ impl<R: Read> Capture<R> {
                 };
                 self.buf.clear();
                 self.buf.extend_from_slice(&p.data);
-                (u64::from(p.ts_sec) * 1_000_000 + frac, *link)
+                (u64::from(p.ts_sec) * 1_000_000 + frac, *link, p.orig_len)
             }
             Inner::PcapNg { reader, interfaces } => loop {
                 let block = match reader.next_block()? {
@@ -166,7 +168,11 @@ impl<R: Read> Capture<R> {
                         let us = units.saturating_mul(1_000_000) / u128::from(ifc.units_per_sec);
                         self.buf.clear();
                         self.buf.extend_from_slice(&epb.data);
-                        break (u64::try_from(us).unwrap_or(u64::MAX), ifc.link);
+                        break (
+                            u64::try_from(us).unwrap_or(u64::MAX),
+                            ifc.link,
+                            epb.original_len,
+                        );
                     }
                     Block::SimplePacket(spb) => {
                         let Some(ifc) = interfaces.first().copied() else {
@@ -174,7 +180,7 @@ impl<R: Read> Capture<R> {
                         };
                         self.buf.clear();
                         self.buf.extend_from_slice(&spb.data);
-                        break (0, ifc.link);
+                        break (0, ifc.link, spb.original_len);
                     }
                     Block::Packet(pb) => {
                         let Some(ifc) = interfaces.get(usize::from(pb.interface_id)).copied()
@@ -188,7 +194,11 @@ impl<R: Read> Capture<R> {
                         let us = units.saturating_mul(1_000_000) / u128::from(ifc.units_per_sec);
                         self.buf.clear();
                         self.buf.extend_from_slice(&pb.data);
-                        break (u64::try_from(us).unwrap_or(u64::MAX), ifc.link);
+                        break (
+                            u64::try_from(us).unwrap_or(u64::MAX),
+                            ifc.link,
+                            pb.original_len,
+                        );
                     }
                     _ => {}
                 }
@@ -199,6 +209,7 @@ impl<R: Read> Capture<R> {
             time_us,
             link,
             data: &self.buf,
+            orig_len,
         }))
     }
 }

@@ -31,7 +31,19 @@ pub enum Skip {
 /// capture on the sending host holds segments whose checksum the network
 /// card fills in later (checksum offload), which tshark too leaves
 /// unchecked by default. The IPv4 header checksum is verified.
-pub fn segment(time_us: u64, ip: &[u8]) -> Result<Segment, Skip> {
+///
+/// `cut` says the capture kept only the start of the frame (a snap
+/// length): the headers are read from what is there and the payload length
+/// from the IP header.
+pub fn segment(time_us: u64, ip: &[u8], cut: bool) -> Result<Segment, Skip> {
+    let padded;
+    let ip = match wire::parse_packet_checksum_trusted(ip) {
+        Err(WireError::BadLength | WireError::Truncated) if cut => {
+            padded = pad_to_ip_length(ip).ok_or(Skip::Damaged(WireError::Truncated))?;
+            &padded[..]
+        }
+        _ => ip,
+    };
     match wire::parse_packet_checksum_trusted(ip) {
         Ok(p) => Ok(Segment {
             time_us,
@@ -42,5 +54,49 @@ pub fn segment(time_us: u64, ip: &[u8]) -> Result<Segment, Skip> {
         }),
         Err(WireError::NotTcp | WireError::Fragment) => Err(Skip::NotTcp),
         Err(e) => Err(Skip::Damaged(e)),
+    }
+}
+
+/// The packet with zeros in place of the payload the capture left out, up
+/// to the length its IP header gives (`None` if that is not readable).
+fn pad_to_ip_length(ip: &[u8]) -> Option<Vec<u8>> {
+    let total = match ip.first()? >> 4 {
+        4 => usize::from(u16::from_be_bytes([*ip.get(2)?, *ip.get(3)?])),
+        6 => 40 + usize::from(u16::from_be_bytes([*ip.get(4)?, *ip.get(5)?])),
+        _ => return None,
+    };
+    if total <= ip.len() {
+        return None;
+    }
+    let mut v = ip.to_vec();
+    v.resize(total, 0);
+    Some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::net::Ipv4Addr;
+    use synack_core::wire::{IpRepr, TcpFlags};
+
+    #[test]
+    fn snapped_packets_keep_their_length() {
+        let ip = IpRepr {
+            src: Ipv4Addr::new(198, 18, 0, 1).into(),
+            dst: Ipv4Addr::new(198, 18, 0, 2).into(),
+            ttl: 64,
+        };
+        let tcp = TcpRepr {
+            src_port: 1,
+            dst_port: 2,
+            flags: TcpFlags::ACK,
+            ..TcpRepr::default()
+        };
+        let mut buf = vec![0u8; 2000];
+        let n = wire::emit_packet(&ip, &tcp, &[7; 1000], &mut buf).unwrap();
+        assert_eq!(segment(0, &buf[..n], false).unwrap().len, 1000);
+        assert!(segment(0, &buf[..96], false).is_err());
+        assert_eq!(segment(0, &buf[..96], true).unwrap().len, 1000);
+        assert!(segment(0, &buf[..30], true).is_err());
     }
 }

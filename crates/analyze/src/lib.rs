@@ -19,6 +19,7 @@
 pub mod capture;
 pub mod conn;
 pub mod decode;
+pub mod html;
 pub mod i18n;
 pub mod json;
 pub mod link;
@@ -55,6 +56,9 @@ pub struct Options {
     pub max_live: usize,
     /// A progress line on the diagnostic stream.
     pub progress: bool,
+    /// Write one self-contained HTML page here (SVG ladders, both
+    /// languages) instead of the ladders on `out`.
+    pub html: Option<std::path::PathBuf>,
 }
 
 impl Default for Options {
@@ -68,6 +72,7 @@ impl Default for Options {
             rows: 500,
             max_live: 100_000,
             progress: false,
+            html: None,
         }
     }
 }
@@ -157,8 +162,26 @@ pub fn analyze(
     let mut start_us: Option<u64> = None;
     let mut fatal = None;
     let mut out_ok = true;
+    let mut html = match &o.html {
+        Some(p) => {
+            let f = std::fs::File::create(p)
+                .map_err(|e| format!("cannot create '{}': {e}", p.display()))?;
+            let mut w = std::io::BufWriter::new(f);
+            w.write_all(html::head(&path.display().to_string()).as_bytes())
+                .map_err(|e| format!("cannot write '{}': {e}", p.display()))?;
+            Some(w)
+        }
+        None => None,
+    };
+    let mut html_err: Option<String> = None;
     let mut write = |c: Conn, start: u64, out: &mut dyn Write| {
         if o.conn.is_some_and(|n| n != c.id) || !out_ok {
+            return;
+        }
+        if let Some(w) = html.as_mut() {
+            if let Err(e) = w.write_all(html::connection(&c, start).as_bytes()) {
+                html_err.get_or_insert(format!("cannot write the HTML page: {e}"));
+            }
             return;
         }
         let text = if o.json {
@@ -220,7 +243,8 @@ pub fn analyze(
                 continue;
             }
         };
-        let seg = match decode::segment(frame.time_us, ip) {
+        let cut = (frame.orig_len as usize) > frame.data.len();
+        let seg = match decode::segment(frame.time_us, ip, cut) {
             Ok(s) => s,
             Err(decode::Skip::NotTcp) => {
                 totals.other += 1;
@@ -256,7 +280,19 @@ pub fn analyze(
             totals.damaged - REPORT_DAMAGED
         );
     }
-    if o.conn.is_none_or(|_| true) {
+    drop(write);
+    if let Some(mut w) = html {
+        if let Err(e) = w
+            .write_all(html::tail(&totals).as_bytes())
+            .and_then(|()| w.flush())
+        {
+            html_err.get_or_insert(format!("cannot write the HTML page: {e}"));
+        }
+    }
+    if let Some(e) = html_err {
+        fatal.get_or_insert(e);
+    }
+    {
         let text = if o.json {
             json::totals(&totals)
         } else {

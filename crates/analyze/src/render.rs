@@ -73,20 +73,25 @@ fn wrap_at_dots(line: &str) -> Vec<String> {
     out
 }
 
+/// What the header of `c` says.
+pub fn header_of(c: &Conn, capture_start_us: u64, absolute: bool) -> Header {
+    Header {
+        id: c.id,
+        addrs: [c.addrs[0].to_string(), c.addrs[1].to_string()],
+        segments: c.dirs[0].c.segments + c.dirs[1].c.segments,
+        start_s: c.first_us.saturating_sub(capture_start_us) as f64 / 1e6,
+        isns: [c.dirs[0].isn, c.dirs[1].isn],
+        mid_start: c.mid_start,
+        scaled: c.dirs[0].ws.is_some() && c.dirs[1].ws.is_some(),
+        absolute,
+    }
+}
+
 /// The whole text of one connection, ending with a newline.
 pub fn connection(c: &Conn, v: &View<'_>) -> String {
     let (t, st) = (v.t, &v.st);
     let mut out: Vec<String> = Vec::new();
-    let header = Header {
-        id: c.id,
-        addrs: [c.addrs[0].to_string(), c.addrs[1].to_string()],
-        segments: c.dirs[0].c.segments + c.dirs[1].c.segments,
-        start_s: c.first_us.saturating_sub(v.capture_start_us) as f64 / 1e6,
-        isns: [c.dirs[0].isn, c.dirs[1].isn],
-        mid_start: c.mid_start,
-        scaled: c.dirs[0].ws.is_some() && c.dirs[1].ws.is_some(),
-        absolute: v.absolute,
-    };
+    let header = header_of(c, v.capture_start_us, v.absolute);
     for line in t.header(&header) {
         for part in wrap_at_dots(&line) {
             out.push(st.paint("1", &part));

@@ -18,6 +18,7 @@ pub fn run(a: &AnalyzeArgs) -> Result<ExitCode, String> {
         absolute: a.absolute,
         rows: a.rows,
         progress: stderr.is_terminal(),
+        html: a.html.clone(),
         ..Options::default()
     };
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());

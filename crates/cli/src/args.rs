@@ -66,6 +66,10 @@ pub struct AnalyzeArgs {
     /// say get as many again); the summary counts all.
     #[arg(long, value_name = "N", default_value = "500", value_parser = parse_rows)]
     pub rows: usize,
+    /// Write one self-contained HTML page to FILE (SVG ladders, notes and
+    /// summaries in both languages) instead of the ladders.
+    #[arg(long, value_name = "FILE", conflicts_with = "json")]
+    pub html: Option<PathBuf>,
 }
 
 /// Options of `synack script`.

@@ -174,3 +174,37 @@ fn bad_files_give_one_line_and_exit_2() {
     let out = synack(&["analyze", d, "--conn", "5"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn html_page_is_self_contained_with_every_segment() {
+    let pcap = scratch("lossy-html.pcap");
+    let p = pcap.to_str().unwrap();
+    ok(&["demo", "--scenario", "lossy", "--pcap", p]);
+    let lines = json_lines(&["analyze", p]);
+    let segments: u64 = lines[..lines.len() - 1]
+        .iter()
+        .flat_map(|c| c["directions"].as_array().unwrap().clone())
+        .map(|d| d["segments"].as_u64().unwrap())
+        .sum();
+    let page = scratch("lossy.html");
+    ok(&["analyze", p, "--html", page.to_str().unwrap()]);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
+    assert_eq!(html.matches("<g class=\"seg ").count() as u64, segments);
+    assert_eq!(
+        html.matches("<svg ").count(),
+        html.matches("</svg>").count()
+    );
+    assert!(
+        html.contains("class=\"seg server retx\"") || html.contains("class=\"seg client retx\"")
+    );
+    // Both languages are in the page; nothing is fetched from elsewhere.
+    assert!(html.contains("data-zh=\"快速重传") || html.contains("超时重传"));
+    assert!(html.contains("switchLang"));
+    for needle in ["src=", "href=\"http", "@import", "url(http"] {
+        assert!(!html.contains(needle), "the page refers to {needle}");
+    }
+    // --html and --json do not go together.
+    let out = synack(&["analyze", p, "--json", "--html", page.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+}

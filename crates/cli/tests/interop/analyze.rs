@@ -3,10 +3,13 @@
 //! client side, 198.18.0.2 the server side), captured by tshark (dumpcap)
 //! on the client's end, offloads off so that packets are wire-sized.
 //!
-//! One capture holds four connections: curl fetching a file from python's
+//! One capture holds five connections: curl fetching a file from python's
 //! `http.server`, curl to a port nobody listens on (refused), a Python
 //! client that half-closes and then reads the answer the server writes
-//! after the client's FIN, and curl downloading 2 MiB while nftables drops
+//! after the client's FIN, a reader that stops for two seconds with a small
+//! receive buffer (zero window, probes, the window opening again; tshark's
+//! zero-window frames and probes, which it calls `keep_alive` for Linux's
+//! probe without data, are compared too), and curl downloading 2 MiB while nftables drops
 //! 4% of the segments arriving at the client (`numgen random`, nft's
 //! `statistic`; the capture sees them before the drop, so each loss shows
 //! as an original and its retransmission). `synack analyze --json` is then
@@ -66,6 +69,36 @@ assert got.endswith(b"1000"), got[-10:]
 c.close()
 "#;
 
+/// The zero-window peer (server side): writes 2 MiB as fast as it can.
+const SOURCE_SERVER: &str = r#"
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.listen(1)
+c, _ = s.accept()
+c.sendall(b"z" * (2 << 20))
+c.close()
+"#;
+
+/// The reader that stops: a small receive buffer, two seconds without
+/// reading (the window closes, the sender probes), then everything.
+const SLOW_CLIENT: &str = r#"
+import socket, sys, time
+c = socket.socket()
+c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
+c.connect((sys.argv[1], int(sys.argv[2])))
+time.sleep(2)
+n = 0
+while True:
+    b = c.recv(65536)
+    if not b:
+        break
+    n += len(b)
+assert n == 2 << 20, n
+c.close()
+"#;
+
 /// Per (stream, sender) figures from tshark.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 struct Dir {
@@ -77,6 +110,12 @@ struct Dir {
     rst: u64,
     psh: u64,
     repeats: u64,
+    /// Frames with a zero window (tshark: every one; analyze: episodes,
+    /// compared as present or not).
+    zero_window: bool,
+    /// Zero-window probes (tshark: `zero_window_probe`, or `keep_alive` for
+    /// Linux's probe at SND.UNA - 1 without data).
+    probes: u64,
 }
 
 fn tshark_dirs(file: &Path) -> BTreeMap<(u64, String), Dir> {
@@ -90,6 +129,9 @@ fn tshark_dirs(file: &Path) -> BTreeMap<(u64, String), Dir> {
         .args(["-e", "tcp.analysis.fast_retransmission"])
         .args(["-e", "tcp.analysis.spurious_retransmission"])
         .args(["-e", "tcp.analysis.out_of_order"])
+        .args(["-e", "tcp.analysis.zero_window"])
+        .args(["-e", "tcp.analysis.zero_window_probe"])
+        .args(["-e", "tcp.analysis.keep_alive"])
         .output()
         .expect("run tshark");
     assert!(
@@ -112,6 +154,10 @@ fn tshark_dirs(file: &Path) -> BTreeMap<(u64, String), Dir> {
         d.ack += u64::from(flags >> 4 & 1);
         if f[5..9].iter().any(|x| !x.is_empty()) {
             d.repeats += 1;
+        }
+        d.zero_window |= !f[9].is_empty();
+        if !f[10].is_empty() || !f[11].is_empty() {
+            d.probes += 1;
         }
     }
     m
@@ -197,6 +243,16 @@ fn analyze_agrees_with_tshark_on_kernel_captures() {
         "python3",
         &[half_server.to_str().unwrap(), SERVER, "8002"],
     );
+    let source_server = ns.path("source_server.py");
+    let slow_client = ns.path("slow_client.py");
+    std::fs::write(&source_server, SOURCE_SERVER).unwrap();
+    std::fs::write(&slow_client, SLOW_CLIENT).unwrap();
+    let source = ns.spawn_in(
+        &peer,
+        "source",
+        "python3",
+        &[source_server.to_str().unwrap(), SERVER, "8003"],
+    );
     let pcapng = ns.path("kernel.pcapng");
     let cap = ns.spawn(
         "tshark",
@@ -223,7 +279,7 @@ fn analyze_agrees_with_tshark_on_kernel_captures() {
         Some(http),
         |ns| {
             let s = ns.run_in_ok(&peer, "ss", &["-ltnH"]);
-            s.contains(":8000") && s.contains(":8002")
+            s.contains(":8000") && s.contains(":8002") && s.contains(":8003")
         },
     );
     let url = |f: &str| format!("http://{SERVER}:8000/{f}");
@@ -251,7 +307,10 @@ fn analyze_agrees_with_tshark_on_kernel_captures() {
     // 3. Half-close.
     ns.run_ok("python3", &[half_client.to_str().unwrap(), SERVER, "8002"]);
     ns.wait_ok(half, Duration::from_secs(10));
-    // 4. A download under random loss at the client's input.
+    // 4. A reader that stops: zero window, probes, the window opens.
+    ns.run_ok("python3", &[slow_client.to_str().unwrap(), SERVER, "8003"]);
+    ns.wait_ok(source, Duration::from_secs(10));
+    // 5. A download under random loss at the client's input.
     ns.run_ok("nft", &["add", "table", "inet", "lossy"]);
     ns.run_ok(
         "nft",
@@ -339,6 +398,9 @@ fn analyze_agrees_with_tshark_on_kernel_captures() {
                     psh: f["PSH"].as_u64().unwrap(),
                     repeats: d["retransmissions"].as_u64().unwrap()
                         + d["out_of_order"].as_u64().unwrap(),
+                    zero_window: d["zero_windows"].as_u64().unwrap() > 0,
+                    probes: d["window_probes"].as_u64().unwrap()
+                        + d["keep_alives"].as_u64().unwrap(),
                 };
                 total_repeats += ours.repeats;
                 assert_eq!(
@@ -393,6 +455,15 @@ fn analyze_agrees_with_tshark_on_kernel_captures() {
         );
         assert_eq!(h["directions"][0]["bytes"], 1000);
         assert_eq!(h["directions"][1]["bytes"], 3004);
+        let z = by_port(":8003");
+        let zn = notes_of(z);
+        for kind in ["zero_window", "window_probe", "window_open"] {
+            assert!(
+                zn.iter().any(|x| x == kind),
+                "zero-window stall lacks {kind}: {zn:?}"
+            );
+        }
+        assert_eq!(z["directions"][1]["bytes"], 2 << 20);
         let lossy = conns.last().unwrap();
         let down = &lossy["directions"][1];
         assert!(down["bytes"].as_u64().unwrap() > 2 << 20, "{down}");
