@@ -280,14 +280,13 @@ pub fn analyze(
             totals.damaged - REPORT_DAMAGED
         );
     }
-    drop(write);
-    if let Some(mut w) = html {
-        if let Err(e) = w
+    let _ = write;
+    if let Some(mut w) = html
+        && let Err(e) = w
             .write_all(html::tail(&totals).as_bytes())
             .and_then(|()| w.flush())
-        {
-            html_err.get_or_insert(format!("cannot write the HTML page: {e}"));
-        }
+    {
+        html_err.get_or_insert(format!("cannot write the HTML page: {e}"));
     }
     if let Some(e) = html_err {
         fatal.get_or_insert(e);

@@ -216,7 +216,11 @@ fn a_65535_byte_mtu_works_with_an_mtu_sized_buffer() {
     let (mut a, mut b) = (mk(PEER), mk(b_ip));
     let l = b.listen(SocketAddr::new(b_ip, 80), 4).unwrap();
     let c = a
-        .connect(Instant::ZERO, SocketAddr::new(PEER, 0), SocketAddr::new(b_ip, 80))
+        .connect(
+            Instant::ZERO,
+            SocketAddr::new(PEER, 0),
+            SocketAddr::new(b_ip, 80),
+        )
         .unwrap();
     let mut buf = vec![0u8; 65535];
     let mut biggest = 0;
