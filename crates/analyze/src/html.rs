@@ -10,9 +10,11 @@ use crate::summary::Summary;
 use std::fmt::Write as _;
 use synack_view::{Lang, Side, label};
 
-const WIDTH: u32 = 900;
-const LEFT: u32 = 170;
-const RIGHT: u32 = 730;
+// Columns: time (x 4..50), the client's states (right-aligned to its line),
+// the arrows between the two lines, the server's states and marks.
+const WIDTH: u32 = 1010;
+const LEFT: u32 = 260;
+const RIGHT: u32 = 760;
 const ROW: u32 = 26;
 
 /// `s` with `&`, `<`, `>`, `"` escaped.
@@ -40,12 +42,13 @@ fn both(tag: &str, class: &str, en: &str, zh: &str) -> String {
     )
 }
 
-/// The page's beginning: styles, the language button, the detail panel.
-pub fn head(file: &str) -> String {
+/// The page's beginning (titled `title`): styles, the language button, the
+/// detail panel.
+pub fn head(title: &str) -> String {
     format!(
         r#"<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<title>synack analyze: {f}</title>
+<title>{f}</title>
 <style>
 body {{ font-family: sans-serif; margin: 1em 2em; color: #222; }}
 svg text {{ font-family: monospace; font-size: 12px; }}
@@ -55,15 +58,17 @@ svg text {{ font-family: monospace; font-size: 12px; }}
 .seg:hover text, .seg.sel text {{ font-weight: bold; }}
 .state {{ fill: #555; font-style: italic; }}
 .notes li {{ margin: .2em 0; }} .summary {{ background: #f4f4f4; padding: .5em; }}
-#panel {{ position: fixed; right: 1em; top: 1em; width: 26em; max-height: 90vh;
+#wrap {{ display: flex; align-items: flex-start; gap: 1em; }}
+main {{ flex: 1 1 auto; min-width: 0; }}
+#panel {{ order: 2; position: sticky; top: 1em; flex: 0 0 24em; max-height: 90vh;
   overflow: auto; background: #fffbe6; border: 1px solid #cc9; padding: .5em;
   font-size: 13px; white-space: pre-wrap; }}
 </style></head><body>
 <button id="lang" onclick="switchLang()">中文 / English</button>
-<h1>synack analyze: {f}</h1>
-<div id="panel">click a segment for its fields and notes</div>
+<h1>{f}</h1>
+<div id="wrap"><aside id="panel" data-en="click a segment for its fields and notes" data-zh="点击一个报文段，查看它的各个字段和说明">click a segment for its fields and notes</aside><main>
 "#,
-        f = escape(file)
+        f = escape(title)
     )
 }
 
@@ -71,7 +76,8 @@ svg text {{ font-family: monospace; font-size: 12px; }}
 pub fn tail(t: &Totals) -> String {
     let (en, zh) = (texts(Lang::En), texts(Lang::Zh));
     format!(
-        r#"{}
+        r##"</main></div>
+{}
 <script>
 var lang = "en";
 function switchLang() {{
@@ -80,16 +86,32 @@ function switchLang() {{
   document.querySelectorAll("[data-en]").forEach(function (e) {{
     e.textContent = e.getAttribute("data-" + lang);
   }});
+  if (shown) {{ show(shown); }}
 }}
+var shown = null;
 function show(g) {{
   document.querySelectorAll(".seg.sel").forEach(function (e) {{ e.classList.remove("sel"); }});
   g.classList.add("sel");
+  shown = g;
   document.getElementById("panel").textContent =
     g.getAttribute("data-fields") + "\n\n" + g.getAttribute("data-notes-" + lang);
+  if (history.replaceState) {{ history.replaceState(null, "", "#" + where()); }}
 }}
+function where() {{
+  var h = "lang=" + lang;
+  if (shown) {{ h += "&seg=" + shown.id; }}
+  return h;
+}}
+// The address says what to show: #lang=zh&seg=c1s4 (a link to a segment).
+(function () {{
+  var q = new URLSearchParams(location.hash.slice(1));
+  if (q.get("lang") === "zh") {{ switchLang(); }}
+  var g = q.get("seg") && document.getElementById(q.get("seg"));
+  if (g) {{ show(g); g.scrollIntoView(); }}
+}})();
 </script>
 </body></html>
-"#,
+"##,
         both("p", "totals", &en.totals(t), &zh.totals(t))
     )
 }
@@ -125,6 +147,9 @@ pub fn connection(c: &Conn, capture_start_us: u64) -> String {
         );
     }
     let mut notes_html = String::new();
+    // Segments are numbered from 1 in the page (`id="c1s3"`: connection 1's
+    // third segment drawn), for links such as `#seg=c1s3`.
+    let mut drawn = 0;
     for (k, row) in c.rows.iter().enumerate() {
         let y = 30 + ROW * k as u32;
         let t = row.time_us.saturating_sub(c.first_us) as f64 / 1e6;
@@ -135,21 +160,13 @@ pub fn connection(c: &Conn, capture_start_us: u64) -> String {
         );
         match &row.kind {
             RowKind::Seg { from, seg, marks } => {
+                drawn += 1;
                 let (x1, x2) = match from {
                     Side::Client => (LEFT, RIGHT),
                     Side::Server => (RIGHT, LEFT),
                 };
                 let retx = marks.contains(&crate::notes::Mark::Retransmission);
-                let fields = format!(
-                    "{}\nseq={} ack={} (absolute)\nlen={} window field={} window={}\noptions: {:?}",
-                    label(seg),
-                    seg.tcp.seq.0,
-                    seg.tcp.ack.0,
-                    seg.len,
-                    seg.tcp.window,
-                    seg.wnd,
-                    seg.tcp.options
-                );
+                let fields = fields(c, *from, seg, t);
                 let ne: Vec<String> = row
                     .notes
                     .iter()
@@ -164,9 +181,10 @@ pub fn connection(c: &Conn, capture_start_us: u64) -> String {
                 let mz: Vec<String> = marks.iter().map(|m| zh.mark(*m)).collect();
                 let _ = write!(
                     s,
-                    "<g class=\"seg {}{}\" onclick=\"show(this)\" data-fields=\"{}\" data-notes-en=\"{}\" data-notes-zh=\"{}\"><title>{}</title><line x1=\"{x1}\" y1=\"{y}\" x2=\"{x2}\" y2=\"{}\" marker-end=\"url(#head)\"/><text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+                    "<g class=\"seg {}{}\" id=\"c{}s{drawn}\" onclick=\"show(this)\" data-fields=\"{}\" data-notes-en=\"{}\" data-notes-zh=\"{}\"><title>{}</title><line x1=\"{x1}\" y1=\"{y}\" x2=\"{x2}\" y2=\"{}\" marker-end=\"url(#head)\"/><text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
                     from.name(),
                     if retx { " retx" } else { "" },
+                    c.id,
                     escape(&fields),
                     escape(&ne.join("\n")),
                     escape(&nz.join("\n")),
@@ -203,7 +221,9 @@ pub fn connection(c: &Conn, capture_start_us: u64) -> String {
                 let b = zh.state_line(*side, from.name(), to.name(), *why);
                 let _ = write!(
                     s,
-                    "<text class=\"state\" x=\"{x}\" y=\"{}\" text-anchor=\"{anchor}\">≈ {} → {}<title data-en=\"{}\" data-zh=\"{}\">{}</title></text>",
+                    "<text class=\"state {}\" data-state=\"{}\" x=\"{x}\" y=\"{}\" text-anchor=\"{anchor}\">≈ {} → {}<title data-en=\"{}\" data-zh=\"{}\">{}</title></text>",
+                    side.name(),
+                    to.name(),
                     y + 10,
                     from.name(),
                     to.name(),
@@ -245,4 +265,49 @@ pub fn connection(c: &Conn, capture_start_us: u64) -> String {
     }
     s.push_str("</div></section>\n");
     s
+}
+
+/// Every field of a segment, one per line, for the detail panel.
+fn fields(c: &Conn, from: Side, seg: &synack_view::Seg, t: f64) -> String {
+    let (src, dst) = match from {
+        Side::Client => (c.addrs[0], c.addrs[1]),
+        Side::Server => (c.addrs[1], c.addrs[0]),
+    };
+    let tcp = &seg.tcp;
+    let num = |rel: Option<i64>, abs: u32| match rel {
+        Some(r) => format!("{r} (absolute {abs})"),
+        None => abs.to_string(),
+    };
+    let mut f = format!(
+        "{}\n{t:.6} s  {src} → {dst}\nflags {}\nseq {}\n",
+        label(seg),
+        tcp.flags,
+        num(seg.rel_seq, tcp.seq.0)
+    );
+    if tcp.flags.ack() {
+        let _ = writeln!(f, "ack {}", num(seg.rel_ack, tcp.ack.0));
+    }
+    let _ = writeln!(
+        f,
+        "payload {} bytes\nwindow {} bytes (field {})",
+        seg.len, seg.wnd, tcp.window
+    );
+    let o = &tcp.options;
+    if let Some(m) = o.mss {
+        let _ = writeln!(f, "option MSS {m}");
+    }
+    if let Some(w) = o.window_scale {
+        let _ = writeln!(f, "option window scale {w} (×{})", 1u32 << w.min(14));
+    }
+    if o.sack_permitted {
+        f.push_str("option SACK permitted\n");
+    }
+    for (l, r) in o.sack_blocks.as_slice() {
+        let _ = writeln!(f, "option SACK block {}-{} (absolute)", l.0, r.0);
+    }
+    if let Some(ts) = o.timestamps {
+        let _ = writeln!(f, "option timestamps TSval {} TSecr {}", ts.tsval, ts.tsecr);
+    }
+    f.truncate(f.trim_end().len());
+    f
 }

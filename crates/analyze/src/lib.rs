@@ -59,6 +59,9 @@ pub struct Options {
     /// Write one self-contained HTML page here (SVG ladders, both
     /// languages) instead of the ladders on `out`.
     pub html: Option<std::path::PathBuf>,
+    /// The HTML page's title (default: `synack analyze: ` and the
+    /// capture's name).
+    pub title: Option<String>,
 }
 
 impl Default for Options {
@@ -73,6 +76,7 @@ impl Default for Options {
             max_live: 100_000,
             progress: false,
             html: None,
+            title: None,
         }
     }
 }
@@ -123,11 +127,26 @@ pub fn analyze(
     let file =
         std::fs::File::open(path).map_err(|e| format!("cannot open '{}': {e}", path.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    analyze_reader(&path.display().to_string(), file, size, o, out, diag)
+}
+
+/// Analyses a capture read from `input` (`name` in messages and the HTML
+/// page's title, `size` in bytes for the progress line, 0 if unknown): what
+/// [`analyze`] does for a file, for a capture held anywhere (the demo's, in
+/// memory).
+pub fn analyze_reader(
+    name: &str,
+    input: impl Read,
+    size: u64,
+    o: &Options,
+    out: &mut dyn Write,
+    diag: &mut dyn Write,
+) -> Result<Outcome, String> {
     let read = Rc::new(Cell::new(0u64));
     let mut input = std::io::BufReader::with_capacity(
         1 << 16,
         Counting {
-            inner: file,
+            inner: input,
             n: read.clone(),
         },
     );
@@ -137,19 +156,16 @@ pub fn analyze(
         match input.read(&mut head[got..]) {
             Ok(0) => break,
             Ok(k) => got += k,
-            Err(e) => return Err(format!("cannot read '{}': {e}", path.display())),
+            Err(e) => return Err(format!("cannot read '{name}': {e}")),
         }
     }
     if got == 0 {
-        return Err(format!("'{}' is empty", path.display()));
+        return Err(format!("'{name}' is empty"));
     }
     if got < 4 {
-        return Err(format!(
-            "'{}' is not a pcap or pcapng file (too short)",
-            path.display()
-        ));
+        return Err(format!("'{name}' is not a pcap or pcapng file (too short)"));
     }
-    let mut cap = capture::open(head, input).map_err(|e| format!("'{}': {e}", path.display()))?;
+    let mut cap = capture::open(head, input).map_err(|e| format!("'{name}': {e}"))?;
     let t = i18n::texts(o.lang);
     let mut tracker = track::Tracker::new(o.rows, o.max_live);
     let mut totals = Totals {
@@ -167,8 +183,15 @@ pub fn analyze(
             let f = std::fs::File::create(p)
                 .map_err(|e| format!("cannot create '{}': {e}", p.display()))?;
             let mut w = std::io::BufWriter::new(f);
-            w.write_all(html::head(&path.display().to_string()).as_bytes())
-                .map_err(|e| format!("cannot write '{}': {e}", p.display()))?;
+            w.write_all(
+                html::head(
+                    &o.title
+                        .clone()
+                        .unwrap_or_else(|| format!("synack analyze: {name}")),
+                )
+                .as_bytes(),
+            )
+            .map_err(|e| format!("cannot write '{}': {e}", p.display()))?;
             Some(w)
         }
         None => None,
@@ -202,11 +225,7 @@ pub fn analyze(
         let frame = match cap.next_frame() {
             None => break,
             Some(Err(e)) => {
-                fatal = Some(format!(
-                    "'{}': after {} packets: {e}",
-                    path.display(),
-                    totals.frames
-                ));
+                fatal = Some(format!("'{name}': after {} packets: {e}", totals.frames));
                 break;
             }
             Some(Ok(f)) => f,
@@ -215,8 +234,7 @@ pub fn analyze(
         let n = totals.frames;
         if !link::supported(frame.link) {
             fatal = Some(format!(
-                "'{}': packet {n}: unknown link type {}",
-                path.display(),
+                "'{name}': packet {n}: unknown link type {}",
                 link::name(frame.link)
             ));
             break;

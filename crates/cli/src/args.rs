@@ -127,6 +127,11 @@ pub struct DemoArgs {
     /// Also write every packet to FILE as a pcap (LINKTYPE_RAW).
     #[arg(long, value_name = "FILE")]
     pub pcap: Option<PathBuf>,
+    /// Also write the run as one self-contained HTML page (the ladder as
+    /// SVG, states, notes in both languages; what `analyze --html` makes
+    /// of the run's packets).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Print the trace as JSON lines instead of the ladder diagram.
     #[arg(long)]
     pub json: bool,

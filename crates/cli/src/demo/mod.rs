@@ -72,7 +72,13 @@ pub fn run(a: &DemoArgs) -> Result<ExitCode, String> {
             link.clone(),
         );
     }
-    if let Some(path) = &a.pcap {
+    // The HTML page is made from the run's packets, held in memory (the
+    // demo's size is bounded); a pcap alone streams to its file.
+    let captured = SharedBuf::default();
+    if a.html.is_some() {
+        sim.set_pcap(Box::new(captured.clone()))
+            .map_err(|e| format!("cannot capture the run: {e}"))?;
+    } else if let Some(path) = &a.pcap {
         let f = File::create(path)
             .map_err(|e| format!("cannot create pcap file '{}': {e}", path.display()))?;
         sim.set_pcap(Box::new(BufWriter::new(f)))
@@ -110,9 +116,17 @@ pub fn run(a: &DemoArgs) -> Result<ExitCode, String> {
             None => break,
         }
     }
-    if a.pcap.is_some() {
+    if a.pcap.is_some() || a.html.is_some() {
         sim.finish_pcap()
             .map_err(|e| format!("cannot write pcap file: {e}"))?;
+    }
+    if let Some(page) = &a.html {
+        let bytes = captured.take();
+        if let Some(path) = &a.pcap {
+            std::fs::write(path, &bytes)
+                .map_err(|e| format!("cannot write pcap file '{}': {e}", path.display()))?;
+        }
+        write_html(a, page, &bytes)?;
     }
     let wire: Vec<WireEvent> = std::iter::from_fn(|| sim.poll_wire_event()).collect();
     let entries = log.borrow().entries.clone();
@@ -146,6 +160,53 @@ pub fn run(a: &DemoArgs) -> Result<ExitCode, String> {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The HTML page of the run: `synack-analyze` reading the run's capture.
+fn write_html(a: &DemoArgs, page: &std::path::Path, pcap: &[u8]) -> Result<(), String> {
+    let o = synack_analyze::Options {
+        lang: a.lang,
+        html: Some(page.to_path_buf()),
+        title: Some(format!("synack demo: {}", a.scenario.name())),
+        ..synack_analyze::Options::default()
+    };
+    let outcome = synack_analyze::analyze_reader(
+        "the demo's capture",
+        pcap,
+        pcap.len() as u64,
+        &o,
+        &mut std::io::sink(),
+        &mut std::io::stderr(),
+    )?;
+    match outcome.fatal {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// A pcap writer into memory shared with the caller (the simulator wants
+/// an owned, `Send` writer).
+#[derive(Clone, Default)]
+struct SharedBuf(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl SharedBuf {
+    /// What was written.
+    fn take(&self) -> Vec<u8> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+impl Write for SharedBuf {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A traced endpoint for `side`, its secret drawn from the simulation.

@@ -262,7 +262,7 @@ fn analyze_agrees_with_tshark_on_kernel_captures() {
             "-i",
             "veth-c",
             "-f",
-            "tcp",
+            "tcp or udp port 9",
             "-w",
             pcapng.to_str().unwrap(),
         ],
@@ -272,6 +272,33 @@ fn analyze_agrees_with_tshark_on_kernel_captures() {
         Duration::from_secs(20),
         Some(cap),
         |ns| ns.stderr(cap).contains("Capturing on"),
+    );
+    // "Capturing on" comes before the capture really starts: a datagram to
+    // the discard port, until one is in the file, proves it has (a missed
+    // first SYN would make every figure of the first fetch differ). Not
+    // TCP: neither tshark's streams nor analyze's connections count it.
+    ns.poll_until(
+        "the capture holding a first packet",
+        Duration::from_secs(20),
+        Some(cap),
+        |ns| {
+            ns.run_ok(
+                "python3",
+                &[
+                    "-c",
+                    &format!(
+                        "import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'x', ('{SERVER}', 9))"
+                    ),
+                ],
+            );
+            std::thread::sleep(Duration::from_millis(200));
+            let seen = Command::new("tshark")
+                .arg("-r")
+                .arg(&pcapng)
+                .args(["-n", "-Y", "udp.port == 9", "-T", "fields", "-e", "frame.number"])
+                .output();
+            seen.is_ok_and(|o| !o.stdout.is_empty())
+        },
     );
     ns.poll_until(
         "servers listening",
