@@ -14,9 +14,16 @@ const INITIAL_STORAGE: usize = 4096;
 
 /// A ring of bytes: `len` readable bytes starting at `head`, at most
 /// `capacity` bytes in all.
+///
+/// `storage` is allocated `alloc` bytes at a time but initialised (its
+/// `len()`) only as far as bytes were written: a connection that carries
+/// one byte zeroes no kilobytes. Bytes between `storage.len()` and `alloc`
+/// are never read: reads cover readable bytes only, which were written.
 #[derive(Clone)]
 pub struct RingBuffer {
-    storage: Box<[u8]>,
+    storage: Vec<u8>,
+    /// The ring's size: offsets wrap at it.
+    alloc: usize,
     head: usize,
     len: usize,
     capacity: usize,
@@ -27,7 +34,7 @@ impl core::fmt::Debug for RingBuffer {
         f.debug_struct("RingBuffer")
             .field("len", &self.len)
             .field("capacity", &self.capacity)
-            .field("allocated", &self.storage.len())
+            .field("allocated", &self.alloc)
             .finish()
     }
 }
@@ -36,7 +43,8 @@ impl RingBuffer {
     /// A ring that holds up to `capacity` bytes (nothing allocated yet).
     pub fn new(capacity: usize) -> Self {
         RingBuffer {
-            storage: Box::new([]),
+            storage: Vec::new(),
+            alloc: 0,
             head: 0,
             len: 0,
             capacity,
@@ -56,13 +64,13 @@ impl RingBuffer {
 
     /// Bytes of storage allocated so far.
     pub fn allocated(&self) -> usize {
-        self.storage.len()
+        self.alloc
     }
 
     /// Makes sure offsets below `end` (relative to the head) have storage.
     fn reserve(&mut self, end: usize) {
         let end = end.min(self.capacity);
-        let old = self.storage.len();
+        let old = self.alloc;
         if end <= old {
             return;
         }
@@ -71,13 +79,19 @@ impl RingBuffer {
             new_len *= 2;
         }
         let new_len = new_len.min(self.capacity);
-        let mut storage = vec![0u8; new_len].into_boxed_slice();
         // Unroll the old ring from the head so every offset keeps its
-        // meaning (out-of-order bytes past `len` included).
-        let first = old - self.head;
-        storage[..first].copy_from_slice(&self.storage[self.head..]);
-        storage[first..old].copy_from_slice(&self.storage[..self.head]);
+        // meaning (out-of-order bytes past `len` included). Only a ring
+        // that wrapped has bytes below the head, and it was written (so
+        // initialised) to its end; otherwise the initialised part from the
+        // head is all there is.
+        let mut storage = Vec::with_capacity(new_len);
+        if self.head > 0 && self.storage.len() < old {
+            self.storage.resize(old, 0);
+        }
+        storage.extend_from_slice(&self.storage[self.head..]);
+        storage.extend_from_slice(&self.storage[..self.head.min(self.storage.len())]);
         self.storage = storage;
+        self.alloc = new_len;
         self.head = 0;
     }
 
@@ -99,14 +113,15 @@ impl RingBuffer {
     /// Releases the storage (used when a connection enters TIME-WAIT or
     /// CLOSED and will never carry data again).
     pub fn release(&mut self) {
-        self.storage = Box::new([]);
+        self.storage = Vec::new();
+        self.alloc = 0;
         self.head = 0;
         self.len = 0;
         self.capacity = 0;
     }
 
     fn index(&self, offset: usize) -> usize {
-        let cap = self.storage.len();
+        let cap = self.alloc;
         let i = self.head + offset;
         if i >= cap { i - cap } else { i }
     }
@@ -134,7 +149,7 @@ impl RingBuffer {
             return &[];
         }
         let start = self.head;
-        let n = self.len.min(self.storage.len() - start);
+        let n = self.len.min(self.alloc - start);
         &self.storage[start..start + n]
     }
 
@@ -162,7 +177,7 @@ impl RingBuffer {
 
     fn copy_out(&self, offset: usize, buf: &mut [u8]) {
         let start = self.index(offset);
-        let first = buf.len().min(self.storage.len() - start);
+        let first = buf.len().min(self.alloc - start);
         buf[..first].copy_from_slice(&self.storage[start..start + first]);
         let rest = buf.len() - first;
         buf[first..].copy_from_slice(&self.storage[..rest]);
@@ -178,10 +193,24 @@ impl RingBuffer {
         }
         let n = data.len().min(self.capacity - offset);
         self.reserve(offset + n);
-        let cap = self.storage.len();
+        let cap = self.alloc;
         let start = self.index(offset);
         let first = n.min(cap - start);
-        self.storage[start..start + first].copy_from_slice(&data[..first]);
+        let init = self.storage.len();
+        if start + first <= init {
+            self.storage[start..start + first].copy_from_slice(&data[..first]);
+        } else if start >= init {
+            // First write this far: the gap before it (out-of-order data
+            // lands ahead) is zeroed once; then the bytes are appended.
+            self.storage.resize(start, 0);
+            self.storage.extend_from_slice(&data[..first]);
+        } else {
+            let overlap = init - start;
+            self.storage[start..init].copy_from_slice(&data[..overlap]);
+            self.storage.extend_from_slice(&data[overlap..first]);
+        }
+        // A wrapped remainder lands below the head: `first` reached the
+        // ring's end, so all of it is initialised by now.
         self.storage[..n - first].copy_from_slice(&data[first..n]);
         n
     }
@@ -307,6 +336,72 @@ mod tests {
                     }
                 }
                 proptest::prop_assert_eq!(ring.len(), model.len());
+            }
+        }
+
+        /// Growth (4 KiB doubling to the capacity), wrap-around, bytes
+        /// written ahead of the readable end and committed later, with
+        /// storage initialised only as far as written: every read returns
+        /// what was written at that offset.
+        #[test]
+        fn grows_and_writes_ahead_like_a_model(
+            ops in proptest::collection::vec((0u8..4, 0usize..6000, 0usize..3000), 1..120)
+        ) {
+            const CAP: usize = 20_000;
+            let mut ring = RingBuffer::new(CAP);
+            // Offsets from the head: the readable bytes, then what was
+            // written ahead (None: a gap).
+            let mut model: std::collections::VecDeque<Option<u8>> = Default::default();
+            let mut len = 0usize;
+            let mut next = 0u8;
+            let mut bytes = |n: usize| -> Vec<u8> {
+                (0..n).map(|_| { next = next.wrapping_add(7); next }).collect()
+            };
+            for (op, a, b) in ops {
+                match op {
+                    0 => {
+                        let data = bytes(a);
+                        let k = ring.enqueue(&data);
+                        proptest::prop_assert_eq!(k, a.min(CAP - len));
+                        for (i, &x) in data[..k].iter().enumerate() {
+                            if model.len() <= len + i { model.push_back(None); }
+                            model[len + i] = Some(x);
+                        }
+                        len += k;
+                    }
+                    1 => {
+                        let mut buf = vec![0; a];
+                        let k = ring.dequeue(&mut buf);
+                        proptest::prop_assert_eq!(k, a.min(len));
+                        for &x in &buf[..k] {
+                            proptest::prop_assert_eq!(model.pop_front(), Some(Some(x)));
+                        }
+                        len -= k;
+                    }
+                    2 => {
+                        let off = len + b;
+                        let data = bytes(a);
+                        let k = ring.write_at(off, &data);
+                        proptest::prop_assert_eq!(k, if off >= CAP { 0 } else { a.min(CAP - off) });
+                        for (i, &x) in data[..k].iter().enumerate() {
+                            while model.len() <= off + i { model.push_back(None); }
+                            model[off + i] = Some(x);
+                        }
+                    }
+                    _ => {
+                        // Commit what was written right after the readable end.
+                        let run = model.iter().skip(len).take_while(|x| x.is_some()).count();
+                        let k = run.min(a);
+                        ring.commit(k);
+                        len += k;
+                    }
+                }
+                proptest::prop_assert_eq!(ring.len(), len);
+                let mut all = vec![0; len];
+                proptest::prop_assert_eq!(ring.read_at(0, &mut all), len);
+                for (i, &x) in all.iter().enumerate() {
+                    proptest::prop_assert_eq!(model[i], Some(x));
+                }
             }
         }
     }
