@@ -198,7 +198,7 @@ fn notes_of(c: &serde_json::Value) -> Vec<String> {
 
 #[test]
 fn analyze_agrees_with_tshark_on_kernel_captures() {
-    let tools = ["python3", "curl", "tshark", "nft", "ethtool"];
+    let tools = ["python3", "curl", "tshark", "nft", "ethtool", "chromium"];
     let Some(mut ns) = Netns::new("analyze_kernel", LIMIT, &tools) else {
         return;
     };
@@ -503,6 +503,7 @@ fn analyze_agrees_with_tshark_on_kernel_captures() {
         assert!(ln.iter().any(|x| x == "sack" || x == "dup_ack"), "{ln:?}");
     }
     // The text in both languages: every line within 80 columns.
+    html_in_chromium(&ns, &pcapng);
     for lang in ["en", "zh"] {
         let out = Command::new(crate::netns::SYNACK)
             .arg("analyze")
@@ -519,6 +520,55 @@ fn analyze_agrees_with_tshark_on_kernel_captures() {
             );
         }
     }
+}
+
+/// `analyze --html` of the kernel's capture in a real browser (headless
+/// Chromium): every segment of the capture is drawn (no rows left out),
+/// and the page's script runs without a console message.
+fn html_in_chromium(ns: &Netns, capture: &Path) {
+    let page = ns.path("kernel.html");
+    let out = Command::new(crate::netns::SYNACK)
+        .arg("analyze")
+        .arg(capture)
+        .args(["--rows", "10000000", "--html"])
+        .arg(&page)
+        .output()
+        .expect("run synack analyze --html");
+    assert!(
+        out.status.success(),
+        "analyze --html: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = analyze_json(capture, "en");
+    let segments = lines.last().unwrap()["capture"]["segments"]
+        .as_u64()
+        .unwrap();
+    let out = Command::new("timeout")
+        .args([
+            "60",
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+        ])
+        .args(["--enable-logging=stderr", "--v=0", "--dump-dom"])
+        .arg(format!("--user-data-dir={}", ns.path("chromium").display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("run chromium");
+    assert!(out.status.success(), "chromium failed or timed out");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        dom.matches("<g class=\"seg ").count() as u64,
+        segments,
+        "one arrow per segment of the capture"
+    );
+    let console: Vec<_> = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| l.contains(":CONSOLE"))
+        .map(str::to_owned)
+        .collect();
+    assert!(console.is_empty(), "console: {console:?}");
 }
 
 /// Display width (CJK characters take two columns).
