@@ -5,6 +5,7 @@
 use crate::conn::Connection;
 use crate::conn::time_wait::TimeWait;
 use crate::time::Instant;
+use core::cell::Cell;
 use core::cmp::Reverse;
 use core::hash::{BuildHasher, Hasher};
 use core::net::SocketAddr;
@@ -122,6 +123,11 @@ pub(crate) struct ConnTable {
     /// itself is read from the slot.
     index: HashTable<IndexEntry>,
     hasher: KeyedHash,
+    /// The last tuple found and its entry: consecutive segments mostly
+    /// belong to one connection, and comparing a tuple costs less than
+    /// hashing it. Cleared whenever an entry leaves the index, so it never
+    /// names an entry the index does not hold.
+    last: Cell<Option<(FourTuple, u32)>>,
     pub live: usize,
 }
 
@@ -142,6 +148,7 @@ impl ConnTable {
             tw_expiry: BinaryHeap::new(),
             index: HashTable::new(),
             hasher: KeyedHash::new(secret),
+            last: Cell::new(None),
             live: 0,
         }
     }
@@ -159,12 +166,21 @@ impl ConnTable {
 
     /// The connection or TIME-WAIT record with this 4-tuple, if indexed.
     pub fn find(&self, key: &FourTuple) -> Option<Found> {
+        if let Some((k, entry)) = self.last.get()
+            && k == *key
+            && self.tuple_of(entry) == Some(k)
+        {
+            return Some(found(entry));
+        }
         let hash = self.hasher.tuple(key);
-        self.index
+        let entry = self
+            .index
             .find(hash, |e| {
                 e.hash == hash && self.tuple_of(e.slot) == Some(*key)
-            })
-            .map(|e| found(e.slot))
+            })?
+            .slot;
+        self.last.set(Some((*key, entry)));
+        Some(found(entry))
     }
 
     /// The slot of the connection with this 4-tuple, if indexed (not a
@@ -230,6 +246,7 @@ impl ConnTable {
         if let Ok(entry) = self.index.find_entry(hash, |e| e.slot == t | TW_TAG) {
             entry.remove();
         }
+        self.last.set(None);
         self.tw_free.push(t);
         self.tw_live -= 1;
         self.live -= 1;
@@ -276,6 +293,7 @@ impl ConnTable {
         if let Ok(entry) = self.index.find_entry(hash, |e| e.slot == slot) {
             entry.remove();
         }
+        self.last.set(None);
     }
 
     /// Reserves a slot; returns (index, generation).
