@@ -1,10 +1,9 @@
 //! English.
 
 use super::{Header, Summary, Texts, isn_list, percent, rel};
-use crate::demo::log::Side;
-use crate::demo::notes::Note;
-use crate::demo::scenarios::{CLOSED_PORT, Plan, SERVER_PORT, SIM_OPEN_PORTS, Scenario};
-use crate::demo::timeline::Recovery;
+use crate::Side;
+use crate::story::notes::Note;
+use crate::story::timeline::Recovery;
 use synack_core::Error;
 use synack_core::conn::Cause;
 use synack_core::trace::{DropReason, RecoveryCause};
@@ -42,53 +41,6 @@ impl Texts for En {
             ),
             "seq/ack below are relative to each side's ISN".to_string(),
         ]
-    }
-
-    fn intro(&self, p: &Plan) -> String {
-        let (n, m) = (p.request, p.answer);
-        match p.scenario {
-            Scenario::Normal => format!(
-                "The client opens a connection (three-way handshake) and sends {n} bytes; the \
-                 server answers with as many; then both close (four-way close) and the client \
-                 waits in TIME-WAIT."
-            ),
-            Scenario::Lossy => format!(
-                "The same exchange ({n} bytes each way) over a link that loses {}% of the \
-                 packets in each direction: lost segments are found from SACK blocks, by time \
-                 (RACK) or by a probe (TLP), and sent again.",
-                percent(p.loss)
-            ),
-            Scenario::SimultaneousOpen => format!(
-                "No listener: both sides connect to each other's port ({} and {}) at the same \
-                 instant. The SYNs cross, and each side answers the other's SYN.",
-                SIM_OPEN_PORTS.0, SIM_OPEN_PORTS.1
-            ),
-            Scenario::SimultaneousClose => format!(
-                "After exchanging {n} bytes each way, both applications close at the same \
-                 instant: the FINs cross and both sides pass through CLOSING."
-            ),
-            Scenario::HalfClose => format!(
-                "The client sends a {n}-byte request and shuts down its sending side \
-                 (half-close); the server reads to the end, answers with {m} bytes, then closes."
-            ),
-            Scenario::Reset => format!(
-                "The client uploads {n} bytes; after reading {} of them the server's \
-                 application aborts the connection.",
-                n.div_ceil(3)
-            ),
-            Scenario::Refused => format!(
-                "The client connects to port {CLOSED_PORT}, where nothing listens (the server \
-                 listens on port {SERVER_PORT} only)."
-            ),
-            Scenario::SynTimeout => "The server's host silently drops every packet (like a \
-                 firewall): the client's SYN is never answered."
-                .to_string(),
-            Scenario::DelayedDuplicateSyn => format!(
-                "RFC 9293 section 3.5, figure 8: the client's new SYN is held up in the network, \
-                 and an old duplicate SYN from an earlier connection (same addresses and ports, \
-                 older sequence number) reaches the server first. Then {n} bytes each way."
-            ),
-        }
     }
 
     fn time_heading(&self) -> &'static str {

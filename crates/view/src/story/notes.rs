@@ -1,8 +1,9 @@
 //! The plain-language explanations: which step of the story each line is,
 //! decided from the timeline alone (the words live in `i18n`).
 
-use super::log::{Side, Trigger};
+use super::log::Trigger;
 use super::timeline::{Item, Recovery, What};
+use crate::Side;
 use synack_core::conn::{Cause, State};
 use synack_core::trace::RecoveryCause;
 use synack_core::{Instant, SeqNum};
@@ -317,7 +318,7 @@ pub fn annotate(items: &[Item], msl_secs: u64, delayed_syn: bool) -> Vec<Vec<Not
                 if f.fin() {
                     s[me].sent_fin = true;
                 }
-                if super::json::is_lost(fate) && !first_loss {
+                if super::wire::is_lost(fate) && !first_loss {
                     first_loss = true;
                     notes.push(Note::FirstLoss);
                 }

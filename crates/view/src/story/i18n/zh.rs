@@ -1,10 +1,9 @@
 //! 简体中文。协议术语（SYN、ACK、FIN、RST、ISN、RTO、MSL 及 RFC 9293 的状态名）保持原样。
 
 use super::{Header, Summary, Texts, isn_list, percent, rel};
-use crate::demo::log::Side;
-use crate::demo::notes::Note;
-use crate::demo::scenarios::{CLOSED_PORT, Plan, SERVER_PORT, SIM_OPEN_PORTS, Scenario};
-use crate::demo::timeline::Recovery;
+use crate::Side;
+use crate::story::notes::Note;
+use crate::story::timeline::Recovery;
 use synack_core::Error;
 use synack_core::conn::Cause;
 use synack_core::trace::{DropReason, RecoveryCause};
@@ -42,49 +41,6 @@ impl Texts for Zh {
             ),
             "下文的 seq/ack 均为相对于各自 ISN 的值".to_string(),
         ]
-    }
-
-    fn intro(&self, p: &Plan) -> String {
-        let (n, m) = (p.request, p.answer);
-        match p.scenario {
-            Scenario::Normal => format!(
-                "客户端发起连接（三次握手）并发送 {n} 字节，服务器回送同样多的字节；随后双方关闭连接\
-                 （四次挥手），客户端在 TIME-WAIT 状态中等待。"
-            ),
-            Scenario::Lossy => format!(
-                "同样的交互（每个方向 {n} 字节），但链路在每个方向上都会丢失 {}% 的报文：\
-                 丢失的报文段通过 SACK 块、按时间（RACK）或借助探测报文（TLP）被发现并重传。",
-                percent(p.loss)
-            ),
-            Scenario::SimultaneousOpen => format!(
-                "没有监听方：双方在同一时刻向对方的端口（{} 和 {}）发起连接。两个 SYN 在途中交错，\
-                 双方各自回应对方的 SYN。",
-                SIM_OPEN_PORTS.0, SIM_OPEN_PORTS.1
-            ),
-            Scenario::SimultaneousClose => format!(
-                "双方各发送 {n} 字节之后，两端的应用程序在同一时刻关闭连接：两个 FIN 在途中交错，\
-                 双方都经过 CLOSING 状态。"
-            ),
-            Scenario::HalfClose => format!(
-                "客户端发送 {n} 字节的请求后关闭自己的发送方向（半关闭）；服务器读到数据末尾，\
-                 回送 {m} 字节后再关闭连接。"
-            ),
-            Scenario::Reset => format!(
-                "客户端上传 {n} 字节；服务器的应用程序读取其中 {} 字节后中止（abort）了连接。",
-                n.div_ceil(3)
-            ),
-            Scenario::Refused => format!(
-                "客户端连接 {CLOSED_PORT} 端口，但那里没有任何程序监听（服务器只监听 {SERVER_PORT} 端口）。"
-            ),
-            Scenario::SynTimeout => {
-                "服务器主机悄无声息地丢弃所有报文（就像防火墙一样）：客户端的 SYN 永远得不到回应。"
-                    .to_string()
-            }
-            Scenario::DelayedDuplicateSyn => format!(
-                "RFC 9293 第 3.5 节图 8：客户端新发出的 SYN 在网络中被耽搁，而一个来自早先连接的\
-                 旧重复 SYN（地址和端口相同，序列号较旧）先到达了服务器。之后双方各发送 {n} 字节。"
-            ),
-        }
     }
 
     fn time_heading(&self) -> &'static str {
