@@ -3,10 +3,10 @@
 //! Values are checked by small parsers that explain what is expected, and
 //! clap's errors are folded into one line by [`one_line_error`].
 
-use crate::demo::i18n::Lang;
 use crate::demo::scenarios::Scenario;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
+use synack_view::Lang;
 
 /// synack: a userspace TCP/IP stack in Rust.
 #[derive(Debug, Parser)]

@@ -2,10 +2,10 @@
 //! (connect, send, receive, shutdown, close, abort) against its endpoint,
 //! reacting to the endpoint's events between simulation steps.
 
-use super::log::Side;
 use core::net::SocketAddr;
 use std::collections::VecDeque;
 use synack_core::{ConnId, Endpoint, Error, Event, EventKind, Instant, ListenerId};
+use synack_view::Side;
 
 /// One step of an application's script.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,9 +2,10 @@
 //! shared log right after every call, so the log of both hosts is in causal
 //! order, and that can play a host that silently drops everything.
 
-use super::log::{Entry, Log, Side, Trigger};
 use synack_core::{Endpoint, Instant};
 use synack_sim::Host;
+use synack_view::Side;
+use synack_view::story::log::{Entry, Log, Trigger};
 
 /// One demo host.
 pub struct DemoHost {

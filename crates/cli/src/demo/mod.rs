@@ -1,30 +1,29 @@
 //! `synack demo`: two hosts in the simulator play a scenario; the trace of
 //! both endpoints becomes a ladder diagram with explanations (English or
-//! Chinese), JSON lines, and optionally a pcap.
+//! Chinese), JSON lines, and optionally a pcap. The telling is
+//! `synack_view::story`'s; this module runs the scenario and hands over
+//! its records.
 
 mod app;
 mod host;
-pub mod i18n;
-mod json;
-pub(crate) mod ladder;
-pub(crate) mod log;
-mod notes;
+mod intro;
 pub mod scenarios;
-pub(crate) mod timeline;
 
 use crate::args::DemoArgs;
 use app::App;
 use core::net::{Ipv4Addr, SocketAddr};
 use core::time::Duration;
 use host::DemoHost;
-use log::{Entry, Log, Side, Trigger};
 use scenarios::{Action, Plan};
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 use synack_core::wire::{self, IpRepr, TcpFlags, TcpOptions, TcpRepr};
 use synack_core::{Endpoint, EndpointConfig, Instant};
-use synack_sim::{HostId, LinkConfig, Sim, WireEvent};
+use synack_sim::{Fate, HostId, LinkConfig, Sim, WireEvent};
+use synack_view::Side;
+use synack_view::story::log::{self, Entry, Log, Trigger};
+use synack_view::story::{Run, Tally, WireRecord, json, ladder, timeline};
 
 /// The client's address (RFC 2544 benchmarking range).
 pub const CLIENT_IP: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 1);
@@ -34,20 +33,6 @@ pub const SERVER_IP: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 2);
 pub const TIME_LIMIT: Duration = Duration::from_secs(3600);
 /// How far back the old duplicate SYN's sequence number lies.
 const OLD_SYN_DISTANCE: u32 = 100_000;
-
-/// What a finished run left behind, for the renderers.
-pub struct Outcome {
-    /// The scenario's parameters.
-    pub plan: Plan,
-    /// Round-trip time.
-    pub rtt_ms: u64,
-    /// Maximum segment lifetime of both endpoints.
-    pub msl: Duration,
-    /// The two applications, client first.
-    pub apps: [App; 2],
-    /// The run stopped at [`TIME_LIMIT`] with work left.
-    pub hit_limit: bool,
-}
 
 /// Runs `synack demo`.
 pub fn run(a: &DemoArgs) -> Result<ExitCode, String> {
@@ -128,38 +113,84 @@ pub fn run(a: &DemoArgs) -> Result<ExitCode, String> {
         }
         write_html(a, page, &bytes)?;
     }
-    let wire: Vec<WireEvent> = std::iter::from_fn(|| sim.poll_wire_event()).collect();
+    let wire: Vec<WireRecord> = std::iter::from_fn(|| sim.poll_wire_event())
+        .filter_map(|w| wire_record(&w, hosts))
+        .collect();
     let entries = log.borrow().entries.clone();
-    let items = timeline::build(&entries, &wire, hosts);
-    let outcome = Outcome {
-        plan,
-        rtt_ms: a.rtt,
-        msl,
-        apps,
-        hit_limit,
-    };
+    let items = timeline::build(&entries, &wire);
     let stdout = std::io::stdout();
     let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let text = if a.json {
         json::render(&items)
     } else {
-        ladder::render(&items, &outcome, a.lang, color)
+        let run = story_run(&plan, a, msl, &apps, hit_limit);
+        ladder::render(&items, &run, a.lang, color)
     };
     let mut out = stdout.lock();
     // A closed pipe (e.g. `| head`) is not an error worth reporting.
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
-    if outcome.hit_limit {
+    if hit_limit {
         eprintln!(
             "synack: the run did not finish within {} s of virtual time",
             TIME_LIMIT.as_secs()
         );
         return Ok(ExitCode::FAILURE);
     }
-    if outcome.apps.iter().any(|a| a.corrupt > 0) {
+    if apps.iter().any(|a| a.corrupt > 0) {
         eprintln!("synack: received data differs from the data sent");
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the story says about the run besides its timeline.
+fn story_run<'a>(
+    plan: &'a Plan,
+    a: &DemoArgs,
+    msl: Duration,
+    apps: &[App; 2],
+    hit_limit: bool,
+) -> Run<'a> {
+    let tally = |app: &App| Tally {
+        sent: app.sent,
+        received: app.received,
+        corrupt: app.corrupt,
+        error: app.error,
+    };
+    Run {
+        scenario: plan.scenario.name(),
+        intro: intro::intro(plan, a.lang),
+        addrs: [CLIENT_IP.into(), SERVER_IP.into()],
+        rtt_ms: a.rtt,
+        loss: plan.loss,
+        seed: plan.seed,
+        msl_secs: msl.as_secs(),
+        delayed_syn: plan.delay_first_packet.is_some(),
+        server_listens: plan
+            .server
+            .contains(&app::Step::Listen(scenarios::SERVER_PORT)),
+        apps: [tally(&apps[0]), tally(&apps[1])],
+        hit_limit: hit_limit.then_some(TIME_LIMIT.as_secs()),
+    }
+}
+
+/// The story's record of a packet one of the two hosts sent (the
+/// simulator's own packets, e.g. injected ones, are not theirs).
+fn wire_record(w: &WireEvent, hosts: [HostId; 2]) -> Option<WireRecord> {
+    let from = match hosts.iter().position(|&h| h == w.from)? {
+        0 => Side::Client,
+        _ => Side::Server,
+    };
+    let fate = match w.fate {
+        Fate::Delivered { at } => synack_view::story::Fate::Delivered { at },
+        Fate::Lost => synack_view::story::Fate::Lost,
+        Fate::Corrupted { at } => synack_view::story::Fate::Corrupted { at },
+        Fate::Duplicated { at, .. } => synack_view::story::Fate::Duplicated { at },
+        Fate::QueueFull => synack_view::story::Fate::QueueFull,
+        Fate::TooBig => synack_view::story::Fate::TooBig,
+        Fate::NoRoute => synack_view::story::Fate::NoRoute,
+    };
+    Some(WireRecord { from, fate })
 }
 
 /// The HTML page of the run: `synack-analyze` reading the run's capture.

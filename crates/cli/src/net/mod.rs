@@ -10,7 +10,6 @@ pub mod args;
 pub mod connect;
 pub mod get;
 mod http;
-mod ladder;
 mod progress;
 pub mod relay;
 pub mod serve;
@@ -18,13 +17,13 @@ mod stream;
 
 use args::TunOpts;
 use core::net::IpAddr;
-use ladder::LiveLadder;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use synack_core::{Config, EndpointConfig};
 use synack_sim::pcap::PcapSink as Capture;
 use synack_tun::{Direction, Driver, DriverConfig, Ending, Observer, TunDevice, iface};
+use synack_view::live::{self, LiveLadder};
 
 /// Buffers every application uses for `recv` and `send`: big enough for
 /// several segments per call, allocated once.
@@ -336,6 +335,10 @@ impl Observer for Tee {
                 .capture_at(wall, packet);
         }
         if let Some(l) = self.ladder.as_mut() {
+            let dir = match dir {
+                Direction::In => live::Direction::In,
+                Direction::Out => live::Direction::Out,
+            };
             l.packet(now, dir, dropped, packet);
         }
     }

@@ -1,15 +1,15 @@
 //! From the raw log to a timeline: every record with its segment's fate on
 //! the link and sequence numbers relative to each side's ISN.
 
-use super::log::{Entry, Side, Trigger};
+use super::log::{Entry, Trigger};
+use super::wire::{Fate, WireRecord};
+pub use crate::Seg;
+use crate::Side;
 use core::net::SocketAddr;
 use synack_core::conn::{Cause, State};
 use synack_core::trace::{DropReason, RecoveryCause, TraceKind};
 use synack_core::wire::TcpRepr;
 use synack_core::{Instant, SeqNum};
-use synack_sim::{Fate, HostId, WireEvent};
-
-pub use synack_view::Seg;
 
 /// What happened.
 #[derive(Clone, Copy, Debug)]
@@ -46,7 +46,7 @@ pub enum What {
         /// Why.
         reason: DropReason,
     },
-    /// The demo injected a crafted segment claiming to come from `side`.
+    /// The driver injected a crafted segment claiming to come from `side`.
     Injected {
         /// The segment.
         seg: Seg,
@@ -122,15 +122,13 @@ pub struct Item {
     pub what: What,
 }
 
-/// Builds the timeline from the log and the simulator's wire events (both
-/// hold each host's packets in send order, so the n-th segment a host sent
-/// is its n-th wire event).
-pub fn build(entries: &[Entry], wire: &[WireEvent], hosts: [HostId; 2]) -> Vec<Item> {
+/// Builds the timeline from the log and the wire's records (both hold
+/// each host's packets in send order, so the n-th segment a host sent is
+/// its n-th wire record).
+pub fn build(entries: &[Entry], wire: &[WireRecord]) -> Vec<Item> {
     let mut fates: [std::collections::VecDeque<Fate>; 2] = Default::default();
     for w in wire {
-        if let Some(i) = hosts.iter().position(|&h| h == w.from) {
-            fates[i].push_back(w.fate);
-        }
+        fates[w.from.index()].push_back(w.fate);
     }
     let mut isn: [Option<SeqNum>; 2] = [None, None];
     // Window scale each side announced in its SYN.
@@ -277,5 +275,117 @@ fn received(
         } else {
             None
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use synack_core::trace::TraceEvent;
+    use synack_core::wire::{TcpFlags, TcpOptions};
+
+    fn out(side: Side, ms: u64, tcp: TcpRepr, len: usize) -> Entry {
+        let (c, s): (SocketAddr, SocketAddr) = (
+            "10.0.0.1:5000".parse().unwrap(),
+            "10.0.0.2:80".parse().unwrap(),
+        );
+        let (local, remote) = match side {
+            Side::Client => (c, s),
+            Side::Server => (s, c),
+        };
+        Entry::Trace {
+            side,
+            ev: TraceEvent {
+                time: Instant::from_millis(ms),
+                local,
+                remote,
+                kind: TraceKind::SegmentOut {
+                    tcp,
+                    len,
+                    retransmission: false,
+                },
+            },
+            trigger: Trigger::App,
+        }
+    }
+
+    fn tcp(flags: TcpFlags, seq: u32, ack: u32, window: u16, ws: Option<u8>) -> TcpRepr {
+        TcpRepr {
+            seq: SeqNum(seq),
+            ack: SeqNum(ack),
+            flags,
+            window,
+            options: TcpOptions {
+                window_scale: ws,
+                ..TcpOptions::default()
+            },
+            ..TcpRepr::default()
+        }
+    }
+
+    /// A segment's relative seq and ack, window in bytes, fate.
+    type Row = (Option<i64>, Option<i64>, usize, Option<Fate>);
+
+    #[test]
+    fn numbers_relative_to_each_isn_with_fates_in_send_order() {
+        let at = |ms| Instant::from_millis(ms);
+        let entries = [
+            out(
+                Side::Client,
+                0,
+                tcp(TcpFlags::SYN, 1000, 0, 100, Some(2)),
+                0,
+            ),
+            out(
+                Side::Server,
+                10,
+                tcp(TcpFlags::SYN | TcpFlags::ACK, 9000, 1001, 200, Some(3)),
+                0,
+            ),
+            out(
+                Side::Client,
+                20,
+                tcp(TcpFlags::ACK, 1001, 9001, 100, None),
+                5,
+            ),
+        ];
+        let wire = [
+            WireRecord {
+                from: Side::Server,
+                fate: Fate::Lost,
+            },
+            WireRecord {
+                from: Side::Client,
+                fate: Fate::Delivered { at: at(10) },
+            },
+            WireRecord {
+                from: Side::Client,
+                fate: Fate::Delivered { at: at(30) },
+            },
+        ];
+        let items = build(&entries, &wire);
+        let segs: Vec<Row> = items
+            .iter()
+            .map(|i| match i.what {
+                What::Out { seg, fate, .. } => (seg.rel_seq, seg.rel_ack, seg.wnd, fate),
+                _ => panic!("not a segment"),
+            })
+            .collect();
+        assert_eq!(
+            segs,
+            [
+                (Some(0), None, 100, Some(Fate::Delivered { at: at(10) })),
+                (Some(0), Some(1), 200, Some(Fate::Lost)),
+                // Scaled by the client's shift once both SYNs carried one.
+                (Some(1), Some(1), 400, Some(Fate::Delivered { at: at(30) })),
+            ]
+        );
+        let json = super::super::json::render(&items);
+        let first: serde_json::Value = serde_json::from_str(json.lines().nth(1).unwrap()).unwrap();
+        assert_eq!(first["kind"], "segment_out");
+        assert_eq!(first["host"], "server");
+        assert_eq!(first["fate"], "lost");
+        assert_eq!(first["lost"], true);
+        assert_eq!(first["rel_ack"], 1);
     }
 }

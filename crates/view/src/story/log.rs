@@ -1,5 +1,5 @@
-//! The raw record of a demo run: both hosts' trace events in causal order,
-//! plus what the demo itself did to the network.
+//! The raw record of a run: both hosts' trace events in causal order, plus
+//! what the driver of the run itself did to the network.
 
 use core::net::SocketAddr;
 use std::cell::RefCell;
@@ -8,7 +8,7 @@ use synack_core::Instant;
 use synack_core::trace::TraceEvent;
 use synack_core::wire::TcpRepr;
 
-pub use synack_view::Side;
+use crate::Side;
 
 /// What a host was reacting to when it produced trace events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,7 +33,7 @@ pub enum Entry {
         /// What the host was reacting to.
         trigger: Trigger,
     },
-    /// A crafted packet the demo put on the wire, claiming to come from `src`.
+    /// A crafted packet the driver put on the wire, claiming to come from `src`.
     Injected {
         /// When.
         time: Instant,
@@ -61,7 +61,7 @@ pub struct LogData {
     triggers: [Trigger; 2],
 }
 
-/// The log shared by the demo's hosts and driver.
+/// The log shared by the run's hosts and driver.
 pub type Log = Rc<RefCell<LogData>>;
 
 /// An empty log.

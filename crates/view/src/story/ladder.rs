@@ -2,36 +2,36 @@
 //! and the server's column), state changes on their side, and plain-language
 //! notes, then a summary.
 
-use super::Outcome;
-use super::i18n::{Flow, Header, Lang, Summary, Texts, texts};
-use super::json::is_lost;
-use super::log::Side;
+use super::i18n::{Lang, Texts, texts};
 use super::notes::{self, Note};
+use super::run::{self, Run};
 use super::timeline::{Item, What};
-use synack_core::Instant;
-use synack_core::conn::State;
-use synack_view::draw::{
+use super::wire::is_lost;
+use crate::Side;
+use crate::draw::{
     INNER, MAX_W, Style, TIME_W, arrow_with_marks, format_time, framed, note_lines as text_notes,
     side_text, state_code,
 };
-use synack_view::label;
-use synack_view::width::{pad, width, wrap};
+use crate::label;
+use crate::width::{pad, width, wrap};
+use synack_core::Instant;
 
 /// Gaps longer than this get a `⋮` line.
 const GAP_US: u64 = 1_000_000;
 
-/// Renders the whole demo output.
-pub fn render(items: &[Item], o: &Outcome, lang: Lang, color: bool) -> String {
+/// Renders the whole story of `run`: header, intro, the ladder with its
+/// notes, summary; in colour if `color`.
+pub fn render(items: &[Item], run: &Run<'_>, lang: Lang, color: bool) -> String {
     let t = texts(lang);
     let st = Style { on: color };
-    let notes = notes::annotate(items, o.msl.as_secs(), o.plan.delay_first_packet.is_some());
+    let notes = notes::annotate(items, run.msl_secs, run.delayed_syn);
     let mut out = Vec::new();
-    for line in t.header(&header(items, o)) {
+    for line in t.header(&run::header(items, run)) {
         for part in wrap_at_dots(&line) {
             out.push(st.paint("1", &part));
         }
     }
-    for line in wrap(&t.intro(&o.plan), TIME_W + INNER + 2) {
+    for line in wrap(&run.intro, TIME_W + INNER + 2) {
         out.push(line);
     }
     out.push(String::new());
@@ -44,7 +44,7 @@ pub fn render(items: &[Item], o: &Outcome, lang: Lang, color: bool) -> String {
         " ".repeat(gap),
         st.side(Side::Server, sname),
     ));
-    let one_way_us = o.rtt_ms * 500;
+    let one_way_us = run.rtt_ms * 500;
     let mut last: Option<Instant> = None;
     for (item, item_notes) in items.iter().zip(&notes) {
         let lines = item_lines(item, t, &st, one_way_us);
@@ -75,7 +75,7 @@ pub fn render(items: &[Item], o: &Outcome, lang: Lang, color: bool) -> String {
         }
     }
     out.push(String::new());
-    for line in t.summary(&summary(items, o)) {
+    for line in t.summary(&run::summary(items, run)) {
         // Wrapped with the line's own indent kept on every piece.
         let text = line.trim_start();
         let indent = &line[..line.len() - text.len()];
@@ -146,95 +146,6 @@ fn item_lines(item: &Item, t: &dyn Texts, st: &Style, one_way_us: u64) -> Vec<St
         What::Swallowed => side_text(item.side, &t.swallowed_line(item.side), st, Some("33")),
         What::Recovery(r) => side_text(item.side, &t.recovery_line(item.side, &r), st, Some("33")),
         What::In { .. } => Vec::new(),
-    }
-}
-
-fn header<'a>(items: &[Item], o: &'a Outcome) -> Header<'a> {
-    let mut isns: [Vec<u32>; 2] = Default::default();
-    let mut addrs: [Option<String>; 2] = [None, None];
-    for item in items {
-        if let What::Out { seg, .. } = item.what {
-            let i = item.side.index();
-            if seg.tcp.flags.syn() && !isns[i].contains(&seg.tcp.seq.0) {
-                isns[i].push(seg.tcp.seq.0);
-            }
-        }
-        if let (Some(l), Some(r), What::Out { .. } | What::State { .. }) =
-            (item.local, item.remote, &item.what)
-        {
-            let i = item.side.index();
-            addrs[i].get_or_insert_with(|| l.to_string());
-            addrs[1 - i].get_or_insert_with(|| r.to_string());
-        }
-    }
-    let [client_isns, server_isns] = isns;
-    let [c, s] = addrs;
-    Header {
-        scenario: o.plan.scenario.name(),
-        client: c.unwrap_or_else(|| super::CLIENT_IP.to_string()),
-        server: s.unwrap_or_else(|| super::SERVER_IP.to_string()),
-        rtt_ms: o.rtt_ms,
-        loss: o.plan.loss,
-        seed: o.plan.seed,
-        client_isns,
-        server_isns,
-    }
-}
-
-fn summary(items: &[Item], o: &Outcome) -> Summary {
-    let mut segments = [0; 2];
-    let mut retransmissions = 0;
-    let mut lost = 0;
-    let mut last_state: [Option<State>; 2] = [None, None];
-    for item in items {
-        match item.what {
-            What::Out {
-                retransmission,
-                fate,
-                ..
-            } => {
-                segments[item.side.index()] += 1;
-                retransmissions += usize::from(retransmission);
-                lost += usize::from(is_lost(fate));
-            }
-            What::State { to, .. } => last_state[item.side.index()] = Some(to),
-            _ => {}
-        }
-    }
-    let [c, s] = &o.apps;
-    let final_state = |i: usize| {
-        let listening = i == 1
-            && o.plan
-                .server
-                .contains(&super::app::Step::Listen(super::scenarios::SERVER_PORT));
-        match last_state[i] {
-            Some(st) => st.name().to_string(),
-            None if listening => State::Listen.name().to_string(),
-            None => State::Closed.name().to_string(),
-        }
-    };
-    Summary {
-        flows: [
-            Flow {
-                from: Side::Client,
-                sent: c.sent,
-                received: s.received,
-                corrupt: s.corrupt,
-            },
-            Flow {
-                from: Side::Server,
-                sent: s.sent,
-                received: c.received,
-                corrupt: c.corrupt,
-            },
-        ],
-        segments,
-        retransmissions,
-        lost,
-        final_states: [final_state(0), final_state(1)],
-        errors: [c.error, s.error],
-        hit_limit: o.hit_limit.then_some(super::TIME_LIMIT.as_secs()),
-        end_secs: items.last().map_or(0, |i| i.time.as_micros()) as f64 / 1e6,
     }
 }
 

@@ -1,18 +1,17 @@
-//! The demo's words in English and Chinese. Protocol terms (SYN, ACK, FIN,
+//! The story's words in English and Chinese. Protocol terms (SYN, ACK, FIN,
 //! RST, ISN, RTO, MSL and the RFC 9293 state names) stay as they are in both.
 
 mod en;
 mod zh;
 
-use super::log::Side;
 use super::notes::Note;
-use super::scenarios::Plan;
 use super::timeline::Recovery;
+use crate::Side;
 use synack_core::Error;
 use synack_core::conn::Cause;
 use synack_core::trace::DropReason;
 
-pub use synack_view::Lang;
+pub use crate::Lang;
 
 /// What the header says.
 pub struct Header<'a> {
@@ -66,14 +65,13 @@ pub struct Summary {
     pub end_secs: f64,
 }
 
-/// Everything the demo says, in one language.
+/// Everything the story says, in one language (the scenario's intro
+/// comes with the [`Run`](super::Run)).
 pub trait Texts {
     /// `client` / `server`.
     fn side(&self, s: Side) -> &'static str;
     /// The header lines.
     fn header(&self, h: &Header<'_>) -> Vec<String>;
-    /// What the scenario is about.
-    fn intro(&self, p: &Plan) -> String;
     /// Column heading of the times.
     fn time_heading(&self) -> &'static str;
     /// Mark of a retransmitted segment.
@@ -117,7 +115,7 @@ pub fn texts(lang: Lang) -> &'static dyn Texts {
 }
 
 /// Loss as a percentage without needless decimals.
-pub(crate) fn percent(p: f64) -> String {
+pub fn percent(p: f64) -> String {
     let v = p * 100.0;
     if (v - v.round()).abs() < 1e-9 {
         format!("{v:.0}")
@@ -135,6 +133,6 @@ pub(crate) fn isn_list(v: &[u32], none: &str, then: &str) -> String {
 }
 
 /// A relative sequence number, or `?` before the ISN is known.
-pub(super) fn rel(n: Option<i64>) -> String {
+pub(crate) fn rel(n: Option<i64>) -> String {
     n.map_or_else(|| "?".to_string(), |v| v.to_string())
 }

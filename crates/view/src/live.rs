@@ -1,19 +1,28 @@
-//! `--trace`: a live ladder diagram on stderr, drawn with the demo's
-//! renderer. synack is the left column, the peer (the kernel side of the
+//! The live ladder of `--trace` (serve, connect, get, relay): drawn as the
+//! endpoint's trace events and the device's packets arrive, on stderr or any
+//! writer, with the demo's primitives. synack is the left column, the peer (the kernel side of the
 //! device) the right one; one line per segment or state change, tagged with
 //! the connection's number (`#1`, with the peer's address the first time).
 //! Sequence numbers are relative to each side's ISN, as in `synack demo`.
 
+use crate::draw::{INNER, Style, TIME_W, arrow, format_time, side_text, state_code};
+use crate::width::{pad, wrap};
+use crate::{Seg, Side, label};
 use core::net::SocketAddr;
 use std::collections::HashMap;
-use std::io::Write;
+use std::io::{Stderr, Write};
 use synack_core::trace::{TraceEvent, TraceKind};
 use synack_core::wire::{self, TcpRepr};
 use synack_core::{Instant, SeqNum, State};
-use synack_tun::Direction;
-use synack_view::draw::{INNER, Style, TIME_W, arrow, format_time, side_text, state_code};
-use synack_view::width::{pad, wrap};
-use synack_view::{Seg, Side, label};
+
+/// Which way a packet crossed the device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// From the peer to synack.
+    In,
+    /// From synack to the peer.
+    Out,
+}
 
 /// Synack's side (left).
 const US: Side = Side::Client;
@@ -36,8 +45,8 @@ struct View {
 /// before they are forgotten.
 const KEEP_CLOSED: usize = 4096;
 
-/// The live ladder.
-pub struct LiveLadder {
+/// The live ladder, writing to `W` (stderr unless made [`with_writer`](Self::with_writer)).
+pub struct LiveLadder<W: Write = Stderr> {
     st: Style,
     views: HashMap<(SocketAddr, SocketAddr), View>,
     next_tag: u64,
@@ -45,19 +54,26 @@ pub struct LiveLadder {
     /// A segment the endpoint sent, waiting for the driver to say whether
     /// the fault injector dropped it.
     pending_out: Option<(TraceEvent, TcpRepr, usize, bool)>,
-    out: std::io::Stderr,
+    out: W,
 }
 
 impl LiveLadder {
     /// A ladder writing to stderr, in colour if `color`.
     pub fn new(color: bool) -> Self {
+        Self::with_writer(std::io::stderr(), color)
+    }
+}
+
+impl<W: Write> LiveLadder<W> {
+    /// A ladder writing to `out`, in colour if `color`.
+    pub fn with_writer(out: W, color: bool) -> Self {
         LiveLadder {
             st: Style { on: color },
             views: HashMap::new(),
             next_tag: 1,
             closed: 0,
             pending_out: None,
-            out: std::io::stderr(),
+            out,
         }
     }
 
@@ -80,7 +96,8 @@ impl LiveLadder {
         self.emit(&lines);
     }
 
-    /// A packet crossed the device (see `synack_tun::Observer`).
+    /// A packet crossed the device; `dropped` if the fault injector dropped
+    /// it. A leaving packet completes the segment of the last trace event.
     pub fn packet(&mut self, now: Instant, dir: Direction, dropped: bool, packet: &[u8]) {
         match dir {
             Direction::Out => {
@@ -272,18 +289,95 @@ impl LiveLadder {
         }
     }
 
+    /// Writes `lines` at once (a failed write is not worth reporting).
     fn emit(&mut self, lines: &[String]) {
-        let mut out = self.out.lock();
+        let mut text = String::new();
         for l in lines {
-            let _ = writeln!(out, "{l}");
+            text.push_str(l);
+            text.push('\n');
         }
+        let _ = self.out.write_all(text.as_bytes());
     }
 }
 
-impl Drop for LiveLadder {
+impl<W: Write> Drop for LiveLadder<W> {
     fn drop(&mut self) {
         if let Some((ev, tcp, len, r)) = self.pending_out.take() {
             self.draw_segment(ev.time, ev.local, ev.remote, US, &tcp, len, r, false);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use synack_core::wire::{IpRepr, TcpFlags};
+
+    fn ev(ms: u64, kind: TraceKind) -> TraceEvent {
+        TraceEvent {
+            time: Instant::from_millis(ms),
+            local: "10.0.0.2:80".parse().unwrap(),
+            remote: "10.0.0.1:5000".parse().unwrap(),
+            kind,
+        }
+    }
+
+    fn tcp(flags: TcpFlags, seq: u32, ack: u32) -> TcpRepr {
+        TcpRepr {
+            src_port: 5000,
+            dst_port: 80,
+            seq: SeqNum(seq),
+            ack: SeqNum(ack),
+            flags,
+            window: 1000,
+            ..TcpRepr::default()
+        }
+    }
+
+    #[test]
+    fn draws_segments_states_and_drops_with_relative_numbers() {
+        let mut out = Vec::new();
+        let mut l = LiveLadder::with_writer(&mut out, false);
+        let syn = tcp(TcpFlags::SYN, 7000, 0);
+        l.trace(&ev(0, TraceKind::SegmentIn { tcp: syn, len: 0 }));
+        l.trace(&ev(
+            0,
+            TraceKind::StateChange {
+                from: State::Listen,
+                to: State::SynReceived,
+                cause: synack_core::conn::Cause::RecvSyn,
+            },
+        ));
+        let mut syn_ack = tcp(TcpFlags::SYN | TcpFlags::ACK, 300, 7001);
+        (syn_ack.src_port, syn_ack.dst_port) = (80, 5000);
+        let out_ev = TraceKind::SegmentOut {
+            tcp: syn_ack,
+            len: 0,
+            retransmission: false,
+        };
+        l.trace(&ev(1, out_ev));
+        l.packet(Instant::from_millis(1), Direction::Out, true, &[]);
+        // An arriving packet the fault injector drops.
+        let ack = tcp(TcpFlags::ACK, 7001, 301);
+        let ip = IpRepr {
+            src: "10.0.0.1".parse().unwrap(),
+            dst: "10.0.0.2".parse().unwrap(),
+            ttl: 64,
+        };
+        let mut buf = [0u8; 64];
+        let n = wire::emit_packet(&ip, &ack, &[], &mut buf).unwrap();
+        l.packet(Instant::from_millis(2), Direction::In, true, &buf[..n]);
+        drop(l);
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 4, "{text}");
+        assert!(lines[0].contains("◀") && lines[0].contains("SYN seq=0 len=0"));
+        assert!(lines[0].ends_with("#1 10.0.0.1:5000"), "{}", lines[0]);
+        assert!(lines[1].contains("LISTEN → SYN-RECEIVED (received SYN)"));
+        assert!(lines[1].ends_with("#1"));
+        assert!(lines[2].contains("SYN+ACK seq=0 ack=1"), "{}", lines[2]);
+        assert!(lines[2].ends_with("#1 dropped by --loss"));
+        assert!(lines[3].contains("✗") && lines[3].contains("ACK seq=1 ack=1 len=0"));
+        assert!(lines[0].starts_with("  0.000 │"), "{}", lines[0]);
     }
 }

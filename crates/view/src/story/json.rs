@@ -1,8 +1,8 @@
 //! `--json`: the trace as JSON lines, one object per event.
 
 use super::timeline::{Item, Recovery, Seg, What};
+use super::wire::is_lost;
 use serde_json::{Map, Value, json};
-use synack_sim::Fate;
 
 /// One JSON object per line for every trace event (segments out and in,
 /// state changes, drops) and every injected segment.
@@ -33,7 +33,7 @@ fn event(item: &Item) -> Option<Value> {
             segment(&mut m, &seg);
             m.insert("retransmission".into(), json!(retransmission));
             m.insert("lost".into(), json!(is_lost(fate)));
-            m.insert("fate".into(), json!(fate.map(fate_name)));
+            m.insert("fate".into(), json!(fate.map(|f| f.name())));
             "segment_out"
         }
         What::In { seg } => {
@@ -98,23 +98,6 @@ fn segment(m: &mut Map<String, Value>, s: &Seg) {
         opts.insert("ts".into(), json!([ts.tsval, ts.tsecr]));
     }
     m.insert("options".into(), Value::Object(opts));
-}
-
-/// Did the link lose it (or drop it for another reason)?
-pub fn is_lost(fate: Option<Fate>) -> bool {
-    fate.is_some_and(|f| f.delivery_time().is_none())
-}
-
-fn fate_name(f: Fate) -> &'static str {
-    match f {
-        Fate::Delivered { .. } => "delivered",
-        Fate::Lost => "lost",
-        Fate::Corrupted { .. } => "corrupted",
-        Fate::Duplicated { .. } => "duplicated",
-        Fate::QueueFull => "queue_full",
-        Fate::TooBig => "too_big",
-        Fate::NoRoute => "no_route",
-    }
 }
 
 /// A loss recovery step's fields; returns its kind.
