@@ -19,6 +19,7 @@
 pub mod capture;
 pub mod conn;
 pub mod decode;
+pub mod filter;
 pub mod html;
 pub mod i18n;
 pub mod json;
@@ -29,6 +30,7 @@ pub mod summary;
 pub mod track;
 
 use conn::Conn;
+pub use filter::Filter;
 use i18n::Totals;
 use std::cell::Cell;
 use std::io::{Read, Write};
@@ -59,6 +61,8 @@ pub struct Options {
     /// Write one self-contained HTML page here (SVG ladders, both
     /// languages) instead of the ladders on `out`.
     pub html: Option<std::path::PathBuf>,
+    /// Only connections this filter picks (`--filter`).
+    pub filter: Option<Filter>,
     /// The HTML page's title (default: `synack analyze: ` and the
     /// capture's name).
     pub title: Option<String>,
@@ -77,6 +81,7 @@ impl Default for Options {
             progress: false,
             html: None,
             title: None,
+            filter: None,
         }
     }
 }
@@ -198,7 +203,10 @@ pub fn analyze_reader(
     };
     let mut html_err: Option<String> = None;
     let mut write = |c: Conn, start: u64, out: &mut dyn Write| {
-        if o.conn.is_some_and(|n| n != c.id) || !out_ok {
+        if o.conn.is_some_and(|n| n != c.id)
+            || o.filter.as_ref().is_some_and(|f| !f.matches(&c))
+            || !out_ok
+        {
             return;
         }
         if let Some(w) = html.as_mut() {

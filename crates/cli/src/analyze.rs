@@ -19,6 +19,7 @@ pub fn run(a: &AnalyzeArgs) -> Result<ExitCode, String> {
         rows: a.rows,
         progress: stderr.is_terminal(),
         html: a.html.clone(),
+        filter: a.filter.clone(),
         ..Options::default()
     };
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());

@@ -56,6 +56,11 @@ pub struct AnalyzeArgs {
     /// Only connection N (numbered from 1 in order of first packet).
     #[arg(long, value_name = "N", value_parser = parse_conn)]
     pub conn: Option<u64>,
+    /// Only the connections EXPR picks: terms that must all hold, `port N`,
+    /// `host ADDR`, `rst`, `retransmissions`, `open`, each may follow
+    /// `not` (e.g. "port 80 and not rst").
+    #[arg(long, value_name = "EXPR", value_parser = parse_filter)]
+    pub filter: Option<synack_analyze::Filter>,
     /// Language of the explanations: en or zh.
     #[arg(long, value_name = "LANG", default_value = "en", value_parser = parse_lang)]
     pub lang: Lang,
@@ -372,6 +377,10 @@ fn parse_conn(s: &str) -> Result<u64, String> {
         Ok(n) if n >= 1 => Ok(n),
         _ => Err("must be a connection number, 1 or more".into()),
     }
+}
+
+fn parse_filter(s: &str) -> Result<synack_analyze::Filter, String> {
+    synack_analyze::Filter::parse(s)
 }
 
 fn parse_rows(s: &str) -> Result<usize, String> {

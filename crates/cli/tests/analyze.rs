@@ -208,3 +208,33 @@ fn html_page_is_self_contained_with_every_segment() {
     let out = synack(&["analyze", p, "--json", "--html", page.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn filter_picks_connections_by_their_figures() {
+    let mut picked = [0usize; 2];
+    for sc in SCENARIOS {
+        let pcap = scratch(&format!("filter-{sc}.pcap"));
+        let p = pcap.to_str().unwrap();
+        ok(&["demo", "--scenario", sc, "--pcap", p]);
+        let all = json_lines(&["analyze", p]);
+        let conns = &all[..all.len() - 1];
+        let count = |filter: &str| json_lines(&["analyze", p, "--filter", filter]).len() - 1;
+        let rst = conns.iter().filter(|c| c["close"] == "rst").count();
+        assert_eq!(count("rst"), rst, "{sc}");
+        assert_eq!(count("not rst"), conns.len() - rst, "{sc}");
+        let port = conns[0]["server"]
+            .as_str()
+            .unwrap()
+            .rsplit(':')
+            .next()
+            .unwrap();
+        assert_eq!(count(&format!("port {port} and rst")), rst, "{sc}");
+        assert_eq!(count("host 192.0.2.1"), 0, "{sc}");
+        picked[usize::from(rst > 0)] += 1;
+    }
+    // Both kinds occur among the scenarios, so both branches were checked.
+    assert!(picked[0] > 0 && picked[1] > 0, "{picked:?}");
+    let out = synack(&["analyze", "x.pcap", "--filter", "port http"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("'http' is not a port"));
+}
