@@ -11,8 +11,12 @@ use std::fmt::Write as _;
 use synack_view::{Lang, Side, label};
 
 // Columns: time (x 4..50), the client's states (right-aligned to its line),
-// the arrows between the two lines, the server's states and marks.
-const WIDTH: u32 = 1010;
+// the arrows between the two lines, the server's states and marks, then
+// each segment's first note (clipped; all of them on hover and click).
+const WIDTH: u32 = 1440;
+const NOTES: u32 = 970;
+/// Display columns of the note beside a segment.
+const NOTE_COLS: usize = 64;
 const LEFT: u32 = 260;
 const RIGHT: u32 = 760;
 const ROW: u32 = 26;
@@ -57,6 +61,8 @@ svg text {{ font-family: monospace; font-size: 12px; }}
 .seg.retx line {{ stroke: #d80; stroke-dasharray: 5 3; }}
 .seg:hover text, .seg.sel text {{ font-weight: bold; }}
 .state {{ fill: #555; font-style: italic; }}
+.beside {{ fill: #475; font-family: sans-serif; }}
+.ladder {{ overflow-x: auto; }}
 .notes li {{ margin: .2em 0; }} .summary {{ background: #f4f4f4; padding: .5em; }}
 #wrap {{ display: flex; align-items: flex-start; gap: 1em; }}
 main {{ flex: 1 1 auto; min-width: 0; }}
@@ -107,7 +113,10 @@ function where() {{
   var q = new URLSearchParams(location.hash.slice(1));
   if (q.get("lang") === "zh") {{ switchLang(); }}
   var g = q.get("seg") && document.getElementById(q.get("seg"));
-  if (g) {{ show(g); g.scrollIntoView(); }}
+  if (g) {{
+    show(g);
+    window.scrollTo(0, g.getBoundingClientRect().top + window.scrollY - 120);
+  }}
 }})();
 </script>
 </body></html>
@@ -134,7 +143,7 @@ pub fn connection(c: &Conn, capture_start_us: u64) -> String {
     let height = ROW * (c.rows.len() as u32 + 2) + 20;
     let _ = writeln!(
         s,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{height}\" viewBox=\"0 0 {WIDTH} {height}\">"
+        "<div class=\"ladder\"><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{height}\" viewBox=\"0 0 {WIDTH} {height}\">"
     );
     s.push_str("<defs><marker id=\"head\" markerWidth=\"8\" markerHeight=\"8\" refX=\"7\" refY=\"4\" orient=\"auto\"><path d=\"M0,0 L8,4 L0,8 z\" fill=\"#444\"/></marker></defs>");
     for (x, side) in [(LEFT, Side::Client), (RIGHT, Side::Server)] {
@@ -205,6 +214,18 @@ pub fn connection(c: &Conn, capture_start_us: u64) -> String {
                         escape(&me.join(" "))
                     );
                 }
+                if let Some(first) = row.notes.first() {
+                    let more = row.notes.len() - 1;
+                    let (a, b) = (en.note(first), zh.note(first));
+                    let _ = write!(
+                        s,
+                        "<text class=\"beside\" x=\"{NOTES}\" y=\"{}\" data-en=\"{}\" data-zh=\"{}\">{}</text>",
+                        y + 10,
+                        escape(&clip(&a, more)),
+                        escape(&clip(&b, more)),
+                        escape(&clip(&a, more))
+                    );
+                }
                 s.push_str("</g>");
             }
             RowKind::State {
@@ -253,7 +274,7 @@ pub fn connection(c: &Conn, capture_start_us: u64) -> String {
             ));
         }
     }
-    s.push_str("</svg>\n<ul class=\"notes\">");
+    s.push_str("</svg></div>\n<ul class=\"notes\">");
     s.push_str(&notes_html);
     for n in &c.end_notes {
         s.push_str(&both("li", "note", &en.note(n), &zh.note(n)));
@@ -310,4 +331,50 @@ fn fields(c: &Conn, from: Side, seg: &synack_view::Seg, t: f64) -> String {
     }
     f.truncate(f.trim_end().len());
     f
+}
+
+/// `note` cut to [`NOTE_COLS`] display columns, with `…` where cut and
+/// `(+N)` when `more` notes follow.
+fn clip(note: &str, more: usize) -> String {
+    let tail = if more > 0 {
+        format!(" (+{more})")
+    } else {
+        String::new()
+    };
+    let room = NOTE_COLS - synack_view::width::width(&tail);
+    if synack_view::width::width(note) <= room {
+        return format!("{note}{tail}");
+    }
+    let mut out = String::new();
+    let mut cols = 0;
+    for c in note.chars() {
+        let w = synack_view::width::char_width(c);
+        if cols + w > room - 1 {
+            break;
+        }
+        out.push(c);
+        cols += w;
+    }
+    out.push('…');
+    out + &tail
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use synack_view::width::width;
+
+    #[test]
+    fn notes_beside_segments_are_clipped_to_their_column() {
+        assert_eq!(clip("short", 0), "short");
+        assert_eq!(clip("short", 2), "short (+2)");
+        let long = "x".repeat(200);
+        assert_eq!(width(&clip(&long, 0)), NOTE_COLS);
+        assert!(clip(&long, 0).ends_with('…'));
+        let zh = "确认".repeat(100);
+        let c = clip(&zh, 3);
+        assert!(width(&c) <= NOTE_COLS && c.ends_with("… (+3)"), "{c}");
+        let exact = "y".repeat(NOTE_COLS);
+        assert_eq!(clip(&exact, 0), exact);
+    }
 }

@@ -176,6 +176,10 @@ fn every_scenario_page_shows_the_whole_connection_in_chromium() {
             "{sc}: one arrow per segment the demo put on the wire"
         );
         assert!(count(&en.dom, "class=\"note\"") > 0, "{sc}: notes");
+        assert!(
+            count(&en.dom, "class=\"beside\"") > 0,
+            "{sc}: notes beside their segments"
+        );
         assert!(en.dom.contains("class=\"sum\""), "{sc}: a summary");
         assert!(!states(&en.dom, "client").is_empty(), "{sc}: client states");
         // The Chinese page with the second segment's panel open, from a link.
