@@ -3,13 +3,15 @@
 //! client side, 198.18.0.2 the server side), captured by tshark (dumpcap)
 //! on the client's end, offloads off so that packets are wire-sized.
 //!
-//! One capture holds five connections: curl fetching a file from python's
+//! One capture holds six connections: curl fetching a file from python's
 //! `http.server`, curl to a port nobody listens on (refused), a Python
 //! client that half-closes and then reads the answer the server writes
 //! after the client's FIN, a reader that stops for two seconds with a small
 //! receive buffer (zero window, probes, the window opening again; tshark's
 //! zero-window frames and probes, which it calls `keep_alive` for Linux's
-//! probe without data, are compared too), and curl downloading 2 MiB while nftables drops
+//! probe without data, are compared too), a server that aborts an
+//! established connection (SO_LINGER 0: a RST), and curl downloading 2 MiB
+//! while nftables drops
 //! 4% of the segments arriving at the client (`numgen random`, nft's
 //! `statistic`; the capture sees them before the drop, so each loss shows
 //! as an original and its retransmission). `synack analyze --json` is then
@@ -79,6 +81,33 @@ s.listen(1)
 c, _ = s.accept()
 c.sendall(b"z" * (2 << 20))
 c.close()
+"#;
+
+/// The aborting peer (server side): reads a little, then closes with
+/// SO_LINGER 0, which sends a RST instead of a FIN.
+const RESET_SERVER: &str = r#"
+import socket, struct, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.listen(1)
+c, _ = s.accept()
+c.recv(100)
+c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+c.close()
+"#;
+
+/// Its client: sends, then reads until the connection is reset.
+const RESET_CLIENT: &str = r#"
+import socket, sys
+c = socket.create_connection((sys.argv[1], int(sys.argv[2])))
+c.sendall(b"hello")
+try:
+    while c.recv(100):
+        pass
+    sys.exit("closed without a reset")
+except ConnectionResetError:
+    pass
 "#;
 
 /// The reader that stops: a small receive buffer, two seconds without
@@ -253,6 +282,16 @@ fn analyze_agrees_with_tshark_on_kernel_captures() {
         "python3",
         &[source_server.to_str().unwrap(), SERVER, "8003"],
     );
+    let reset_server = ns.path("reset_server.py");
+    let reset_client = ns.path("reset_client.py");
+    std::fs::write(&reset_server, RESET_SERVER).unwrap();
+    std::fs::write(&reset_client, RESET_CLIENT).unwrap();
+    let reset = ns.spawn_in(
+        &peer,
+        "reset",
+        "python3",
+        &[reset_server.to_str().unwrap(), SERVER, "8004"],
+    );
     let pcapng = ns.path("kernel.pcapng");
     let cap = ns.spawn(
         "tshark",
@@ -306,7 +345,9 @@ fn analyze_agrees_with_tshark_on_kernel_captures() {
         Some(http),
         |ns| {
             let s = ns.run_in_ok(&peer, "ss", &["-ltnH"]);
-            s.contains(":8000") && s.contains(":8002") && s.contains(":8003")
+            [":8000", ":8002", ":8003", ":8004"]
+                .iter()
+                .all(|p| s.contains(p))
         },
     );
     let url = |f: &str| format!("http://{SERVER}:8000/{f}");
@@ -337,7 +378,10 @@ fn analyze_agrees_with_tshark_on_kernel_captures() {
     // 4. A reader that stops: zero window, probes, the window opens.
     ns.run_ok("python3", &[slow_client.to_str().unwrap(), SERVER, "8003"]);
     ns.wait_ok(source, Duration::from_secs(10));
-    // 5. A download under random loss at the client's input.
+    // 5. A reset: the server aborts an established connection.
+    ns.run_ok("python3", &[reset_client.to_str().unwrap(), SERVER, "8004"]);
+    ns.wait_ok(reset, Duration::from_secs(10));
+    // 6. A download under random loss at the client's input.
     ns.run_ok("nft", &["add", "table", "inet", "lossy"]);
     ns.run_ok(
         "nft",
@@ -491,6 +535,12 @@ fn analyze_agrees_with_tshark_on_kernel_captures() {
             );
         }
         assert_eq!(z["directions"][1]["bytes"], 2 << 20);
+        let a = by_port(":8004");
+        assert_eq!(a["close"], "rst", "{a}");
+        assert_eq!(a["rst_from"], "server", "{a}");
+        assert_eq!(a["rst_why"], "abort", "{a}");
+        assert_eq!(a["directions"][0]["bytes"], 5, "{a}");
+        assert!(notes_of(a).iter().any(|x| x == "rst_abort"), "{a}");
         let lossy = conns.last().unwrap();
         let down = &lossy["directions"][1];
         assert!(down["bytes"].as_u64().unwrap() > 2 << 20, "{down}");
