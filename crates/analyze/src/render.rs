@@ -10,7 +10,7 @@ use synack_view::draw::{
     INNER, MAX_W, Style, TIME_W, arrow_with_marks, format_time, framed, note_lines, side_text,
     state_code,
 };
-use synack_view::width::{pad, width, wrap};
+use synack_view::width::{pad, width, wrap, wrap_at_dots};
 use synack_view::{Seg, Side, label};
 
 /// Gaps longer than this get a `⋮ later` line.
@@ -53,24 +53,6 @@ fn fitted_label(seg: &Seg, absolute: bool) -> String {
         return short;
     }
     short.chars().take(room).collect()
-}
-
-fn wrap_at_dots(line: &str) -> Vec<String> {
-    const DOT: &str = " · ";
-    let mut out: Vec<String> = Vec::new();
-    let mut cur = String::new();
-    for part in line.split(DOT) {
-        if !cur.is_empty() && width(&cur) + width(DOT) + width(part) > MAX_W {
-            out.extend(wrap(&cur, MAX_W));
-            cur.clear();
-        }
-        if !cur.is_empty() {
-            cur.push_str(DOT);
-        }
-        cur.push_str(part);
-    }
-    out.extend(wrap(&cur, MAX_W));
-    out
 }
 
 /// What the header of `c` says.

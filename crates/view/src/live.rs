@@ -155,14 +155,7 @@ impl<W: Write> LiveLadder<W> {
             }
             TraceKind::Dropped { tcp, reason } => {
                 let text = format!("dropped {} ({})", tcp.flags, reason.describe());
-                let mut lines = side_text(US, &text, &self.st, Some("33"));
-                let marks = self.marks(ev.local, ev.remote);
-                if let Some(first) = lines.first_mut() {
-                    first.push(' ');
-                    first.push_str(&marks);
-                }
-                self.stamp(ev.time, &mut lines);
-                self.emit(&lines);
+                self.warn(ev, &text, true);
             }
             TraceKind::Undecodable { error, len } => {
                 let from = if ev.remote.ip().is_unspecified() {
@@ -171,9 +164,7 @@ impl<W: Write> LiveLadder<W> {
                     format!(" from {}", ev.remote.ip())
                 };
                 let text = format!("dropped a packet of {len} bytes{from} ({error})");
-                let mut lines = side_text(US, &text, &self.st, Some("33"));
-                self.stamp(ev.time, &mut lines);
-                self.emit(&lines);
+                self.warn(ev, &text, false);
             }
             TraceKind::Icmp {
                 kind,
@@ -186,17 +177,25 @@ impl<W: Write> LiveLadder<W> {
                     kind.describe(),
                     outcome.describe()
                 );
-                let mut lines = side_text(US, &text, &self.st, Some("33"));
-                let marks = self.marks(ev.local, ev.remote);
-                if let Some(first) = lines.first_mut() {
-                    first.push(' ');
-                    first.push_str(&marks);
-                }
-                self.stamp(ev.time, &mut lines);
-                self.emit(&lines);
+                self.warn(ev, &text, true);
             }
             _ => {}
         }
+    }
+
+    /// A line in warning colour on synack's side (a drop, an ICMP error),
+    /// tagged with the connection's marks when it has one.
+    fn warn(&mut self, ev: &TraceEvent, text: &str, tagged: bool) {
+        let mut lines = side_text(US, text, &self.st, Some("33"));
+        if tagged {
+            let marks = self.marks(ev.local, ev.remote);
+            if let Some(first) = lines.first_mut() {
+                first.push(' ');
+                first.push_str(&marks);
+            }
+        }
+        self.stamp(ev.time, &mut lines);
+        self.emit(&lines);
     }
 
     /// `#N`, with the peer's address the first time.

@@ -109,6 +109,27 @@ fn is_closing(c: char) -> bool {
     )
 }
 
+/// Wraps a header line to [`crate::draw::MAX_W`] columns between its
+/// ` · `-separated parts (a part still too long wraps by itself).
+pub fn wrap_at_dots(line: &str) -> Vec<String> {
+    const DOT: &str = " · ";
+    let max = crate::draw::MAX_W;
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for part in line.split(DOT) {
+        if !cur.is_empty() && width(&cur) + width(DOT) + width(part) > max {
+            out.extend(wrap(&cur, max));
+            cur.clear();
+        }
+        if !cur.is_empty() {
+            cur.push_str(DOT);
+        }
+        cur.push_str(part);
+    }
+    out.extend(wrap(&cur, max));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

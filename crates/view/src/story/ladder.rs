@@ -13,7 +13,7 @@ use crate::draw::{
     side_text, state_code,
 };
 use crate::label;
-use crate::width::{pad, width, wrap};
+use crate::width::{pad, width, wrap, wrap_at_dots};
 use synack_core::Instant;
 
 /// Gaps longer than this get a `⋮` line.
@@ -86,26 +86,6 @@ pub fn render(items: &[Item], run: &Run<'_>, lang: Lang, color: bool) -> String 
     let mut s = out.join("\n");
     s.push('\n');
     s
-}
-
-/// Wraps a header line to [`MAX_W`] between its ` · `-separated parts
-/// (a part still too long wraps by itself).
-fn wrap_at_dots(line: &str) -> Vec<String> {
-    const DOT: &str = " · ";
-    let mut out: Vec<String> = Vec::new();
-    let mut cur = String::new();
-    for part in line.split(DOT) {
-        if !cur.is_empty() && width(&cur) + width(DOT) + width(part) > MAX_W {
-            out.extend(wrap(&cur, MAX_W));
-            cur.clear();
-        }
-        if !cur.is_empty() {
-            cur.push_str(DOT);
-        }
-        cur.push_str(part);
-    }
-    out.extend(wrap(&cur, MAX_W));
-    out
 }
 
 fn item_lines(item: &Item, t: &dyn Texts, st: &Style, one_way_us: u64) -> Vec<String> {
