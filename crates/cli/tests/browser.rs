@@ -46,6 +46,8 @@ fn browse(browser: &str, action: &str, url: &str) -> Loaded {
             // CI runs as root, where Chromium's sandbox cannot start.
             "--no-sandbox",
             "--disable-gpu",
+            // A small /dev/shm (containers) must not crash the renderer.
+            "--disable-dev-shm-usage",
             "--hide-scrollbars",
             "--window-size=1400,1800",
             "--enable-logging=stderr",
