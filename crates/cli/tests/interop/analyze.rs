@@ -600,6 +600,7 @@ fn html_in_chromium(ns: &Netns, capture: &Path) {
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
+            "--disable-dev-shm-usage",
         ])
         .args(["--enable-logging=stderr", "--v=0", "--dump-dom"])
         .arg(format!("--user-data-dir={}", ns.path("chromium").display()))
