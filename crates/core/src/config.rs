@@ -122,6 +122,48 @@ pub struct Config {
     /// default, keeps every segment within one MSS. With more than 1 the
     /// driver's transmit buffer must hold 65,535 bytes, or nothing is sent.
     pub tso_segments: usize,
+    /// Which data segments carry PSH (RFC 9293 3.9.1.2 leaves it to the
+    /// sender): the one that empties the send queue (the default, as
+    /// FreeBSD), or those that end an application write (as Linux).
+    pub push: PushPolicy,
+    /// How slow start grows the congestion window on an ACK.
+    pub slow_start: SlowStart,
+}
+
+/// Where PSH goes on data segments (see [`Config::push`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum PushPolicy {
+    /// PSH on the segment that empties the send queue, and on every
+    /// retransmission (FreeBSD's `tcp_output`: `off + len == sbused`).
+    #[default]
+    QueueEmpty,
+    /// PSH on the segment holding the end of an application write, as
+    /// Linux's `tcp_push` marks the buffer ending each `write()`: the
+    /// connection remembers write ends in a small fixed ring (the two
+    /// newest coalesce when it is full), also marks a point inside a
+    /// write that goes past half the peer's largest window (Linux's
+    /// `forced_push`), and a segment, new or resent, carries PSH when a
+    /// point falls within it. A TSO segment ends at a point.
+    WriteBoundary,
+}
+
+/// How slow start grows cwnd (see [`Config::slow_start`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SlowStart {
+    /// RFC 5681 3.1: cwnd += min(N, SMSS) per ACK, whether or not the
+    /// sender used its window.
+    #[default]
+    Rfc5681,
+    /// RFC 3465 byte counting with an unbounded limit L: cwnd grows by
+    /// every byte an ACK covers (Linux's `tcp_slow_start` counts every
+    /// segment), and, as RFC 7661 asks, only while the sender is
+    /// cwnd-limited (Linux's `tcp_is_cwnd_limited`: the window was full
+    /// when last sent, or, in slow start, cwnd is below twice the largest
+    /// flight of the last round trip). The cwnd-limited rule also holds
+    /// back congestion avoidance.
+    Abc,
 }
 
 /// Congestion control choices.
@@ -175,6 +217,8 @@ impl Default for Config {
             restart_after_idle: true,
             max_persist: Duration::from_secs(60),
             tso_segments: 1,
+            push: PushPolicy::QueueEmpty,
+            slow_start: SlowStart::Rfc5681,
         }
     }
 }

@@ -37,6 +37,7 @@ mod input;
 mod keepalive;
 mod open;
 mod output;
+mod push;
 pub mod prr;
 mod rack;
 mod recovery;
@@ -264,6 +265,16 @@ pub struct Connection {
     loss: [u32; recovery::COUNTERS],
     /// When data was last sent (RFC 5681 4.1 restart after idle).
     last_data_sent: Option<Instant>,
+    /// Write ends that put PSH on segments (`Config::push`).
+    push_points: push::PushPoints,
+    /// The window was full when data was last sent (`Config::slow_start`,
+    /// Linux's `is_cwnd_limited`).
+    cwnd_limited: bool,
+    /// Largest flight in bytes since `cwnd_usage_seq` was sent (Linux's
+    /// `max_packets_out`).
+    max_flight: usize,
+    /// SND.NXT when `max_flight` was last reset (Linux's `cwnd_usage_seq`).
+    cwnd_usage_seq: SeqNum,
     /// Per-segment transmit times (RFC 8985 5.1), grown on demand.
     sent: sentlog::SentLog,
     /// RACK's state (RFC 8985 6.1).
@@ -410,6 +421,10 @@ impl Connection {
             undo: None,
             loss: [0; recovery::COUNTERS],
             last_data_sent: None,
+            push_points: push::PushPoints::new(iss + 1),
+            cwnd_limited: false,
+            max_flight: 0,
+            cwnd_usage_seq: iss,
             sent: sentlog::SentLog::default(),
             rack: rack::Rack::default(),
             tlp_pending: false,

@@ -13,7 +13,7 @@ use super::{Runner, Step, Stop};
 use crate::ast::{EventKind, Expr, Script, TcpOptionSpec};
 use core::time::Duration;
 use synack_core::Config;
-use synack_core::config::Congestion;
+use synack_core::config::{Congestion, PushPolicy, SlowStart};
 
 /// Linux's defaults mapped onto synack's configuration.
 pub fn linux_config() -> Config {
@@ -65,6 +65,12 @@ pub fn linux_config() -> Config {
         // The tun device takes GSO packets up to 64 KiB (the core caps a
         // segment at 65,535 bytes).
         tso_segments: 64,
+        // tcp_push marks the skb ending each write (and forced_push one
+        // past half the peer's largest window).
+        push: PushPolicy::WriteBoundary,
+        // tcp_slow_start: every segment acked counts, while
+        // tcp_is_cwnd_limited.
+        slow_start: SlowStart::Abc,
         ..Config::default()
     }
 }
