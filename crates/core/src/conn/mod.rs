@@ -579,6 +579,27 @@ impl Connection {
         self.in_recovery
     }
 
+    /// The slow-start threshold in bytes.
+    pub fn ssthresh(&self) -> usize {
+        self.cc.ssthresh()
+    }
+
+    /// The sender's loss-recovery state as Linux's `tcpi_ca_state`
+    /// numbers it: 0 open, 1 disorder (duplicate ACKs or SACKed data
+    /// outstanding), 3 recovery (fast recovery), 4 loss (after a
+    /// retransmission timeout, until the data outstanding then is resent).
+    pub fn ca_state(&self) -> u8 {
+        if self.in_recovery {
+            3
+        } else if self.retries > 0 || self.snd_nxt.lt(self.snd_max) {
+            4
+        } else if self.dupacks > 0 || !self.scoreboard.ranges().is_empty() {
+            1
+        } else {
+            0
+        }
+    }
+
     /// Smoothed RTT, once measured.
     pub fn srtt(&self) -> Option<Duration> {
         self.rtt.srtt()

@@ -41,6 +41,12 @@ impl Info for ConnInfo<'_> {
             "TCP_LAST_ACK" => Some(9),
             "TCP_LISTEN" => Some(10),
             "TCP_CLOSING" => Some(11),
+            // include/uapi/linux/tcp.h, enum tcp_ca_state.
+            "TCP_CA_Open" => Some(0),
+            "TCP_CA_Disorder" => Some(1),
+            "TCP_CA_CWR" => Some(2),
+            "TCP_CA_Recovery" => Some(3),
+            "TCP_CA_Loss" => Some(4),
             _ => None,
         };
         if constant.is_some() {
@@ -51,6 +57,16 @@ impl Info for ConnInfo<'_> {
             "tcpi_state" => Some(c.map_or(7, |c| linux_state(c.state()))),
             // Linux counts the window in segments of tcpi_snd_mss.
             "tcpi_snd_cwnd" => c.map(|c| (c.cwnd() / c.payload_mss().max(1)) as i64),
+            "tcpi_snd_ssthresh" => c.map(|c| {
+                // Linux reports "infinite" (TCP_INFINITE_SSTHRESH) as is.
+                let t = c.ssthresh();
+                if t >= 0x7fff_ffff {
+                    0x7fff_ffff
+                } else {
+                    (t / c.payload_mss().max(1)) as i64
+                }
+            }),
+            "tcpi_ca_state" => c.map(|c| i64::from(c.ca_state())),
             "tcpi_snd_mss" => c.map(|c| c.payload_mss() as i64),
             "tcpi_rtt" => c.and_then(|c| c.srtt()).map(|d| d.as_micros() as i64),
             _ => None,
@@ -90,7 +106,14 @@ impl Runner {
                 .find(|c| c.local() == l && c.remote() == r)
         });
         let info = ConnInfo(conn);
-        let fields: Vec<String> = ["tcpi_state", "tcpi_snd_cwnd", "tcpi_snd_mss", "tcpi_rtt"]
+        let fields: Vec<String> = [
+            "tcpi_state",
+            "tcpi_ca_state",
+            "tcpi_snd_cwnd",
+            "tcpi_snd_ssthresh",
+            "tcpi_snd_mss",
+            "tcpi_rtt",
+        ]
             .iter()
             .filter_map(|n| info.value(n).map(|v| format!("{n}={v}")))
             .collect();
