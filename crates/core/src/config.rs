@@ -128,6 +128,11 @@ pub struct Config {
     pub push: PushPolicy,
     /// How slow start grows the congestion window on an ACK.
     pub slow_start: SlowStart,
+    /// A FIN with no data left to send goes out even when cwnd is full
+    /// (the peer's window must still have room), as Linux's
+    /// `tcp_cwnd_test` lets "the final FIN" pass. Off by default: the FIN
+    /// takes its turn in the window like data (RFC 5681 counts it).
+    pub fin_ignores_cwnd: bool,
 }
 
 /// Where PSH goes on data segments (see [`Config::push`]).
@@ -219,6 +224,7 @@ impl Default for Config {
             tso_segments: 1,
             push: PushPolicy::QueueEmpty,
             slow_start: SlowStart::Rfc5681,
+            fin_ignores_cwnd: false,
         }
     }
 }

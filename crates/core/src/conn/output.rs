@@ -178,10 +178,21 @@ impl Connection {
         }
         // The FIN takes a sequence number, so it needs room in the window
         // too; behind a zero window it goes as the persist probe.
-        let fin = self.fin_queued
+        let mut fin = self.fin_queued
             && nxt.le(data_end)
             && nxt + len == data_end
             && (usable > len || self.force_probe);
+        if !fin
+            && self.cfg.fin_ignores_cwnd
+            && self.fin_queued
+            && unsent == 0
+            && nxt == data_end
+            && self.snd_wnd > in_flight
+        {
+            // Config::fin_ignores_cwnd: the final FIN alone passes a full
+            // cwnd (Linux's tcp_cwnd_test), not the peer's window.
+            fin = true;
+        }
         if len == 0 && !fin {
             return None;
         }

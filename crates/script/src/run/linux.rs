@@ -71,6 +71,9 @@ pub fn linux_config() -> Config {
         // tcp_slow_start: every segment acked counts, while
         // tcp_is_cwnd_limited.
         slow_start: SlowStart::Abc,
+        // tcp_cwnd_test: "Don't be strict about the congestion window for
+        // the final FIN."
+        fin_ignores_cwnd: true,
         ..Config::default()
     }
 }
