@@ -376,3 +376,101 @@ fn initial_window_of_ten_segments_and_no_restart_after_idle() {
     h.app_send(&bytes(0, 30 * MSS as usize));
     assert_eq!(h.recv().len(), 11);
 }
+
+/// The data segments sent since the last call: (relative seq, length,
+/// PSH), the PSH bit kept (`Harness::recv` drops it).
+fn sent(h: &mut Harness) -> Vec<(u32, usize, bool)> {
+    let iss = h.iss();
+    h.recv_raw()
+        .into_iter()
+        .filter(|(_, p)| !p.is_empty())
+        .map(|(t, p)| (t.seq.0.wrapping_sub(iss.0), p.len(), t.flags.psh()))
+        .collect()
+}
+
+fn pushed(segs: &[(u32, usize, bool)]) -> Vec<bool> {
+    segs.iter().map(|s| s.2).collect()
+}
+
+#[test]
+fn write_boundary_push_marks_each_write_end_and_resends_keep_it() {
+    use synack_core::PushPolicy;
+    // IW 4 segments: a write of 6 sends 4; a write of 2 more waits; an
+    // ACK of the 4 lets the other 4 go.
+    let two_writes = |policy| {
+        let mut h = sending(0, |c| {
+            c.push = policy;
+            c.tlp = false;
+        });
+        h.app_send(&bytes(0, 6 * MSS as usize));
+        assert_eq!(pushed(&sent(&mut h)), [false; 4]);
+        h.app_send(&bytes(0, 2 * MSS as usize));
+        h.advance(ms(50));
+        h.send(Seg::ack_at(1, seg_start(4)).win(65535));
+        h
+    };
+    // The default (FreeBSD's rule): PSH where the queue empties only.
+    let mut h = two_writes(PushPolicy::QueueEmpty);
+    assert_eq!(pushed(&sent(&mut h)), [false, false, false, true]);
+    // A timeout's resends follow the same rule: the sixth has no PSH.
+    h.advance(ms(250));
+    assert_eq!(sent(&mut h), [(seg_start(4), MSS as usize, false)]);
+    h.send(Seg::ack_at(1, seg_start(5)).win(65535));
+    assert_eq!(sent(&mut h)[0], (seg_start(5), MSS as usize, false));
+    // Linux's: PSH on the segment ending each write.
+    let mut h = two_writes(PushPolicy::WriteBoundary);
+    assert_eq!(pushed(&sent(&mut h)), [false, true, false, true]);
+    // A timeout resends the fifth segment without PSH (its piece had
+    // none), then the sixth with it.
+    h.advance(ms(250));
+    assert_eq!(sent(&mut h), [(seg_start(4), MSS as usize, false)]);
+    h.send(Seg::ack_at(1, seg_start(5)).win(65535));
+    let out = sent(&mut h);
+    assert_eq!(out[0], (seg_start(5), MSS as usize, true));
+    assert!(out[1..].iter().all(|s| s.2 == (s.0 == seg_start(7))), "{out:?}");
+}
+
+#[test]
+fn abc_slow_start_counts_every_segment_while_cwnd_limited() {
+    use synack_core::SlowStart;
+    // cwnd-limited (20 segments queued, IW10): one ACK of 2 segments.
+    let grow = |rule, queued| {
+        let mut h = sending(queued, |c| {
+            c.initial_window = 10;
+            c.slow_start = rule;
+        });
+        h.recv();
+        h.advance(ms(50));
+        h.send(Seg::ack_at(1, seg_start(2)).win(65535));
+        h.ep.connection(h.conn()).unwrap().cwnd() / MSS as usize
+    };
+    // RFC 5681 3.1: at most one SMSS per ACK.
+    assert_eq!(grow(SlowStart::Rfc5681, 20), 11);
+    // RFC 3465 with L unbounded: both segments count.
+    assert_eq!(grow(SlowStart::Abc, 20), 12);
+    // Application-limited at 5 segments: cwnd 10 is already twice the
+    // flight (RFC 7661; Linux's tcp_is_cwnd_limited), no growth...
+    assert_eq!(grow(SlowStart::Abc, 5), 10);
+    // ...which RFC 5681 does not ask.
+    assert_eq!(grow(SlowStart::Rfc5681, 5), 11);
+    // At 6 segments the window grows, to twice the flight at most.
+    assert_eq!(grow(SlowStart::Abc, 6), 12);
+}
+
+#[test]
+fn the_final_fin_may_pass_a_full_cwnd() {
+    let close_full = |ignore| {
+        let mut h = sending(10, |c| {
+            c.initial_window = 10;
+            c.fin_ignores_cwnd = ignore;
+        });
+        assert_eq!(h.recv().len(), 10);
+        h.app_shutdown();
+        h.recv()
+    };
+    assert!(close_full(false).is_empty(), "the FIN waits for cwnd");
+    let out = close_full(true);
+    assert_eq!(out.len(), 1);
+    assert!(out[0].ctl.fin() && out[0].data.is_empty());
+    assert_eq!(out[0].seq, seg_start(10));
+}
