@@ -37,8 +37,8 @@ mod input;
 mod keepalive;
 mod open;
 mod output;
-mod push;
 pub mod prr;
+mod push;
 mod rack;
 mod recovery;
 pub mod ring;
@@ -213,6 +213,10 @@ pub struct Connection {
     fin_queued: bool,
     /// The peer's FIN has been received (in order).
     fin_received: bool,
+    /// Our FIN first went out in a segment of its own (no data): under
+    /// `PushPolicy::WriteBoundary` a tail-loss probe resends it alone, as
+    /// Linux's probe resends its last skb, the FIN's own.
+    fin_sent_alone: bool,
     /// An out-of-order FIN's sequence number, processed once the gap fills.
     ooo_fin: Option<SeqNum>,
 
@@ -394,6 +398,7 @@ impl Connection {
             assembler: Assembler::new(),
             fin_queued: false,
             fin_received: false,
+            fin_sent_alone: false,
             ooo_fin: None,
             timers: Timers::default(),
             rtt: RttEstimator::new(cfg.initial_rto, cfg.min_rto, cfg.max_rto),

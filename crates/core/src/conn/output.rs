@@ -531,6 +531,9 @@ impl Connection {
                 }
             }
         }
+        if plan.flags.fin() && plan.len == 0 && !plan.retransmission {
+            self.fin_sent_alone = true;
+        }
         if consumes && !plan.flags.syn() && self.cfg.slow_start == SlowStart::Abc {
             self.note_cwnd_use();
         }

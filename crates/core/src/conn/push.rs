@@ -196,6 +196,9 @@ mod tests {
         }
         assert_eq!(p.as_slice().len(), PUSH_POINTS);
         assert_eq!(p.as_slice()[0], s(10));
-        assert_eq!(*p.as_slice().last().unwrap(), s((PUSH_POINTS as u32 + 3) * 10));
+        assert_eq!(
+            *p.as_slice().last().unwrap(),
+            s((PUSH_POINTS as u32 + 3) * 10)
+        );
     }
 }

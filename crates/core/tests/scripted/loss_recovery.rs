@@ -427,7 +427,10 @@ fn write_boundary_push_marks_each_write_end_and_resends_keep_it() {
     h.send(Seg::ack_at(1, seg_start(5)).win(65535));
     let out = sent(&mut h);
     assert_eq!(out[0], (seg_start(5), MSS as usize, true));
-    assert!(out[1..].iter().all(|s| s.2 == (s.0 == seg_start(7))), "{out:?}");
+    assert!(
+        out[1..].iter().all(|s| s.2 == (s.0 == seg_start(7))),
+        "{out:?}"
+    );
 }
 
 #[test]
@@ -473,4 +476,41 @@ fn the_final_fin_may_pass_a_full_cwnd() {
     assert_eq!(out.len(), 1);
     assert!(out[0].ctl.fin() && out[0].data.is_empty());
     assert_eq!(out[0].seq, seg_start(10));
+}
+
+#[test]
+fn a_fin_sent_alone_is_probed_alone_under_write_boundary_push() {
+    use synack_core::PushPolicy;
+    let probe = |policy| {
+        let mut h = sending(10, |c| {
+            c.initial_window = 10;
+            c.fin_ignores_cwnd = true;
+            c.push = policy;
+        });
+        assert_eq!(h.recv().len(), 10);
+        h.app_shutdown();
+        assert_eq!(h.recv().len(), 1, "the FIN");
+        // No ACK: the tail-loss probe (RFC 8985 7.3) fires before the RTO.
+        h.advance(ms(200));
+        sent_any(&mut h)
+    };
+    // Linux's probe resends its last skb: the FIN's own.
+    assert_eq!(
+        probe(PushPolicy::WriteBoundary)[0],
+        (seg_start(10), 0, true)
+    );
+    // The default resends the last segment with the FIN.
+    assert_eq!(
+        probe(PushPolicy::QueueEmpty)[0],
+        (seg_start(9), MSS as usize, true)
+    );
+}
+
+/// Every segment sent since the last call: (relative seq, length, FIN).
+fn sent_any(h: &mut Harness) -> Vec<(u32, usize, bool)> {
+    let iss = h.iss();
+    h.recv_raw()
+        .into_iter()
+        .map(|(t, p)| (t.seq.0.wrapping_sub(iss.0), p.len(), t.flags.fin()))
+        .collect()
 }

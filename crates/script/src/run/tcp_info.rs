@@ -114,9 +114,9 @@ impl Runner {
             "tcpi_snd_mss",
             "tcpi_rtt",
         ]
-            .iter()
-            .filter_map(|n| info.value(n).map(|v| format!("{n}={v}")))
-            .collect();
+        .iter()
+        .filter_map(|n| info.value(n).map(|v| format!("{n}={v}")))
+        .collect();
         format!("it does not hold: {}", fields.join(" "))
     }
 }
