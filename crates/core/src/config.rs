@@ -24,6 +24,11 @@ pub struct Config {
     pub min_rto: Duration,
     /// Upper bound on the RTO (RFC 6298 2.5: at least 60 s).
     pub max_rto: Duration,
+    /// RFC 6298's clock granularity G in RTO = SRTT + max(G, 4 * RTTVAR)
+    /// (2.2, 2.3): 1 ms by default. Linux's estimator amounts to G =
+    /// TCP_RTO_MIN (its `rttvar_us` is never below 200 ms), so an RTO of
+    /// at least SRTT + 200 ms.
+    pub rto_granularity: Duration,
     /// SYN / SYN-ACK retransmissions before giving up (RFC 9293 R2 for SYN:
     /// at least 3 minutes of trying is recommended; Linux uses 6).
     pub syn_retries: u32,
@@ -195,6 +200,7 @@ impl Default for Config {
             initial_rto: Duration::from_secs(1),
             min_rto: Duration::from_millis(200),
             max_rto: Duration::from_secs(60),
+            rto_granularity: Duration::from_millis(1),
             syn_retries: 6,
             max_retries: 15,
             orphan_retries: 8,

@@ -109,6 +109,18 @@ impl Connection {
         cwnd < self.cc.ssthresh() && cwnd < 2 * self.max_flight
     }
 
+    /// What a congestion response reduces from (RFC 5681's FlightSize):
+    /// under `SlowStart::Abc` the larger of cwnd and the flight, as Linux's
+    /// `ssthresh()` hooks use cwnd; RFC 9438 4.6 allows cwnd where, as
+    /// with `Abc`'s cwnd-limited rule, cwnd cannot grow past what is used.
+    pub(super) fn reduction_base(&self, flight: usize) -> usize {
+        if self.cfg.slow_start == SlowStart::Abc {
+            self.cc.window().max(flight)
+        } else {
+            flight
+        }
+    }
+
     /// After data went out: the flight and whether cwnd held more back
     /// (Linux's `tcp_cwnd_validate`), for [`Self::is_cwnd_limited`].
     pub(super) fn note_cwnd_use(&mut self) {
@@ -243,7 +255,8 @@ impl Connection {
             // more than `recover` (avoids multiple reductions per window).
             self.in_recovery = true;
             self.recover = self.snd_max;
-            self.cc.on_fast_retransmit(flight, self.payload_mss());
+            let base = self.reduction_base(flight);
+            self.cc.on_fast_retransmit(base, self.payload_mss());
             self.fast_rexmit_pending = true;
             self.rtt_timing = None;
             self.recovery_cause = crate::trace::RecoveryCause::DupAcks;

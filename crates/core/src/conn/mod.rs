@@ -401,7 +401,8 @@ impl Connection {
             fin_sent_alone: false,
             ooo_fin: None,
             timers: Timers::default(),
-            rtt: RttEstimator::new(cfg.initial_rto, cfg.min_rto, cfg.max_rto),
+            rtt: RttEstimator::new(cfg.initial_rto, cfg.min_rto, cfg.max_rto)
+                .with_granularity(cfg.rto_granularity),
             rtt_timing: None,
             retries: 0,
             persist_backoff: 0,

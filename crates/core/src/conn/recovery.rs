@@ -254,7 +254,8 @@ impl Connection {
         self.recover = self.snd_max;
         // (4.2) ssthresh = cwnd = FlightSize / 2 (or the controller's
         // choice), paced by PRR with RecoverFS = FlightSize (RFC 6937 3).
-        let new_ssthresh = self.cc.on_congestion_event(flight, mss);
+        let base = self.reduction_base(flight);
+        let new_ssthresh = self.cc.on_congestion_event(base, mss);
         self.prr = Prr::start(new_ssthresh, flight);
         self.in_recovery = true;
         self.sack_recovery = true;

@@ -514,3 +514,26 @@ fn sent_any(h: &mut Harness) -> Vec<(u32, usize, bool)> {
         .map(|(t, p)| (t.seq.0.wrapping_sub(iss.0), p.len(), t.flags.fin()))
         .collect()
 }
+
+#[test]
+fn abc_reduces_from_cwnd_when_the_flight_is_smaller() {
+    use synack_core::SlowStart;
+    // IW10, one segment in flight, then a timeout: CUBIC's ssthresh is
+    // 0.7 x the base (RFC 9438 4.6/4.8).
+    let ssthresh = |rule| {
+        let mut h = sending(1, |c| {
+            c.initial_window = 10;
+            c.slow_start = rule;
+            c.tlp = false;
+        });
+        assert_eq!(h.recv().len(), 1);
+        h.advance(ms(250));
+        assert_eq!(h.recv().len(), 1, "the timeout's retransmission");
+        // (Rounded: 0.7 x 10 x 536 bytes is 7 segments less a rounding.)
+        (h.ep.connection(h.conn()).unwrap().ssthresh() + MSS as usize / 2) / MSS as usize
+    };
+    // RFC 5681's FlightSize: 1 segment, floored at 2.
+    assert_eq!(ssthresh(SlowStart::Rfc5681), 2);
+    // cwnd (10 segments), as Linux's cubic ssthresh().
+    assert_eq!(ssthresh(SlowStart::Abc), 7);
+}

@@ -30,6 +30,8 @@ pub fn linux_config() -> Config {
         initial_rto: Duration::from_secs(1),
         min_rto: Duration::from_millis(200),
         max_rto: Duration::from_secs(120),
+        // tcp_rtt_estimator keeps rttvar_us >= tcp_rto_min: RFC 6298's G.
+        rto_granularity: Duration::from_millis(200),
         // TCP_DELACK_MIN (ato starts there), after TCP_MAX_QUICKACKS
         // segments acknowledged at once (quick-ack mode).
         delayed_ack: Duration::from_millis(40),
