@@ -53,6 +53,17 @@ pub struct Config {
     /// used to undo spurious recoveries. `false` keeps RFC 6582 NewReno
     /// recovery (one hole per RTT) even with SACK.
     pub sack_recovery: bool,
+    /// RFC 6675 NextSeg rules (3) and (4) in SACK recovery: resend unSACKed
+    /// data not deemed lost, and one rescue retransmission, when no new
+    /// data can go. `false` resends only what is deemed lost (RFC 6675
+    /// IsLost or RACK), as Linux since it dropped "forward retransmission"
+    /// (TLP covers the tail instead).
+    pub sack_forward_retransmit: bool,
+    /// PRR-SSRB (RFC 6937 3) grants its extra MSS per ACK only on ACKs
+    /// that advance SND.UNA (draft-ietf-tcpm-prr-rfc6937bis's SafeACK, as
+    /// Linux since 5.12). `false` (the default) is RFC 6937's rule: every
+    /// ACK.
+    pub prr_safe_ack: bool,
     /// RACK (RFC 8985 section 6) with SACK recovery: segments are deemed
     /// lost by their transmit times (lost retransmissions and tail losses
     /// included), with a reordering window of min_RTT / 4 widened by
@@ -208,6 +219,8 @@ impl Default for Config {
             window_scaling: true,
             sack: true,
             sack_recovery: true,
+            sack_forward_retransmit: true,
+            prr_safe_ack: false,
             rack: true,
             tlp: true,
             timestamps: true,

@@ -66,7 +66,7 @@ impl Connection {
     /// Largest payload of one data segment: the MSS less the options every
     /// segment carries, or with TSO (`Config::tso_segments` > 1) as many
     /// such whole pieces as fit in [`MAX_TSO_PAYLOAD`].
-    fn max_payload(&self) -> usize {
+    pub(super) fn max_payload(&self) -> usize {
         let mss = self.payload_mss();
         if self.cfg.tso_segments <= 1 {
             return mss;

@@ -229,7 +229,9 @@ impl Connection {
         // RFC 6937: DeliveredData = change_in(snd.una) + change_in(SACKd).
         let delivered = (acked + after).saturating_sub(before);
         self.update_pipe();
-        let sndcnt = self.prr.on_ack(delivered, self.pipe, mss);
+        // Config::prr_safe_ack: PRR-SSRB's extra MSS only when SND.UNA moved.
+        let safe_ack = !self.cfg.prr_safe_ack || acked > 0;
+        let sndcnt = self.prr.on_ack_with(delivered, self.pipe, mss, safe_ack);
         self.recovery_cwnd = self.pipe.saturating_add(sndcnt);
     }
 
@@ -369,7 +371,19 @@ impl Connection {
         }
         // (1) the first lost unSACKed octet above HighRxt.
         if let Some(h) = self.scoreboard.next_hole(self.snd_una, high_rxt, mss, true) {
-            let len = clip(h);
+            let mut len = clip(h);
+            if self.cfg.tso_segments > 1 && len == mss {
+                // With TSO the whole lost hole (everything SACKed lies
+                // above all of it) in one segment, in whole MSS within
+                // the budget, as Linux resends a lost skb whole.
+                let hole = h.1.min(data_end).since(h.0);
+                let room = budget.min(self.max_payload()).min(hole);
+                len = if room == hole {
+                    hole
+                } else {
+                    (room - room % mss).max(mss)
+                };
+            }
             if len > 0 {
                 return (budget >= len).then_some(NextSeg::Rexmit(h.0, len, Send::Fast));
             }
@@ -377,6 +391,9 @@ impl Connection {
         // (2) unsent data the receiver's window allows.
         if self.has_unsent() && self.snd_wnd > self.snd_nxt.since(self.snd_una) {
             return Some(NextSeg::NewData);
+        }
+        if !self.cfg.sack_forward_retransmit {
+            return None;
         }
         // (3) any unSACKed octet above HighRxt below the highest SACK.
         if let Some(h) = self

@@ -537,3 +537,79 @@ fn abc_reduces_from_cwnd_when_the_flight_is_smaller() {
     // cwnd (10 segments), as Linux's cubic ssthresh().
     assert_eq!(ssthresh(SlowStart::Abc), 7);
 }
+
+/// Ten segments sent (IW10, no RACK/TLP), then one ACK SACKing segments
+/// 1-3 and 9: segment 0 is lost (RFC 6675 IsLost), 4-8 are holes below
+/// the highest SACK not deemed lost. Returns what goes out on that ACK
+/// and the next one (SACKing segment 8 as well).
+fn forward_case(tweak: impl Fn(&mut synack_core::Config)) -> Vec<Vec<(u32, usize, bool)>> {
+    let mut h = sending(10, |c| {
+        c.initial_window = 10;
+        c.rack = false;
+        c.tlp = false;
+        tweak(c);
+    });
+    assert_eq!(h.recv().len(), 10);
+    h.advance(ms(50));
+    let mut out = Vec::new();
+    let o = sack(
+        &h,
+        &[(seg_start(1), seg_start(4)), (seg_start(9), seg_start(10))],
+    );
+    h.send(Seg::ack_at(1, 1).win(65535).opts(o));
+    out.push(sent(&mut h));
+    let o = sack(
+        &h,
+        &[(seg_start(1), seg_start(4)), (seg_start(8), seg_start(10))],
+    );
+    h.send(Seg::ack_at(1, 1).win(65535).opts(o));
+    out.push(sent(&mut h));
+    out
+}
+
+#[test]
+fn without_forward_retransmission_only_lost_data_is_resent() {
+    let rfc = forward_case(|_| {});
+    let linux = forward_case(|c| c.sack_forward_retransmit = false);
+    // Both resend segment 0 first.
+    assert_eq!(rfc[0][0].0, 1);
+    assert_eq!(linux[0][0].0, 1);
+    let resent = |v: &Vec<Vec<(u32, usize, bool)>>| -> Vec<u32> {
+        v.iter()
+            .flatten()
+            .map(|s| s.0)
+            .filter(|&s| s != 1)
+            .collect()
+    };
+    // RFC 6675 rule (3) resends holes not deemed lost (segment 4 on).
+    assert!(resent(&rfc).contains(&seg_start(4)), "{rfc:?}");
+    // Without it, segments 4-8 wait (for RACK, a timeout or the SACKs).
+    assert!(resent(&linux).is_empty(), "{linux:?}");
+}
+
+#[test]
+fn with_tso_a_lost_range_is_resent_in_one_segment() {
+    let resend = |tso| {
+        let mut h = sending(10, |c| {
+            c.initial_window = 10;
+            c.tso_segments = tso;
+            c.tlp = false;
+            c.sack_forward_retransmit = false;
+        });
+        h.recv();
+        h.advance(ms(50));
+        // The last five pieces arrive: RACK deems the first five lost
+        // (sent no later than the delivered ones) once the reordering
+        // window has passed.
+        let o = sack(&h, &[(seg_start(5), seg_start(10))]);
+        h.send(Seg::ack_at(1, 1).win(65535).opts(o));
+        let mut out = sent(&mut h);
+        h.advance(ms(30));
+        out.extend(sent(&mut h));
+        out
+    };
+    let one_mss = resend(1);
+    assert!(one_mss.iter().all(|s| s.1 <= MSS as usize), "{one_mss:?}");
+    let tso = resend(64);
+    assert!(tso.iter().any(|s| s.1 > MSS as usize), "{tso:?}");
+}

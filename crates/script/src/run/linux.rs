@@ -45,6 +45,11 @@ pub fn linux_config() -> Config {
         window_scaling: true,
         sack: true,
         sack_recovery: true,
+        // tcp_xmit_retransmit_queue resends only what is marked lost (no
+        // forward retransmission since Linux 4.13).
+        sack_forward_retransmit: false,
+        // tcp_cwnd_reduction: sndcnt++ only when SND.UNA advanced.
+        prr_safe_ack: true,
         timestamps: true,
         // tcp_recovery = 1 (RACK), tcp_early_retrans = 3 (TLP).
         rack: true,
