@@ -85,6 +85,10 @@ pub struct Config {
     /// ACK. `false` restores RFC 793's rule (an in-window SYN resets the
     /// connection and is answered with RST), FreeBSD's `insecure_syn`.
     pub syn_challenge: bool,
+    /// A segment acknowledging data never sent (SEG.ACK > SND.NXT) draws an
+    /// ACK before it is dropped, as RFC 9293 3.10.7.4 says (the default).
+    /// `false` drops it silently, as Linux's `tcp_ack()` does.
+    pub ack_unsent_draws_ack: bool,
     /// Drop segments carrying both SYN and FIN (FreeBSD's `drop_synfin`;
     /// RFC 9293 allows them, so off by default).
     pub drop_syn_fin: bool,
@@ -227,6 +231,7 @@ impl Default for Config {
             rst_challenge: true,
             syn_challenge: true,
             drop_syn_fin: false,
+            ack_unsent_draws_ack: true,
             round_recv_buffer_to_mss: false,
             keepalive: false,
             keepalive_idle: Duration::from_secs(2 * 3600),

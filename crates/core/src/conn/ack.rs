@@ -24,9 +24,12 @@ impl Connection {
         payload_len: usize,
     ) -> bool {
         let ack = seg.ack;
-        // RFC 9293: an ACK for something not yet sent draws an ACK and is dropped.
+        // RFC 9293: an ACK for something not yet sent draws an ACK and is
+        // dropped (silently with Config::ack_unsent_draws_ack off).
         if ack.gt(self.snd_max) {
-            self.ack_now = true;
+            if self.cfg.ack_unsent_draws_ack {
+                self.ack_now = true;
+            }
             self.drop_segment(ctx, seg, DropReason::BadAck);
             return false;
         }

@@ -59,6 +59,9 @@ pub fn linux_config() -> Config {
         rst_challenge: true,
         syn_challenge: true,
         drop_syn_fin: false,
+        // tcp_ack(): "If the ack includes data we haven't sent yet,
+        // discard this segment" (no ACK).
+        ack_unsent_draws_ack: false,
         fin_with_every_ack: false,
         round_recv_buffer_to_mss: false,
         // tcp_invalid_ratelimit = 500 ms.
