@@ -64,6 +64,13 @@ pub struct Config {
     /// Linux since 5.12). `false` (the default) is RFC 6937's rule: every
     /// ACK.
     pub prr_safe_ack: bool,
+    /// A SACK block counts only for the sent segments (MSS pieces of
+    /// them with TSO) it covers whole, as Linux's SACK tagging marks
+    /// whole skbs or MSS-aligned parts (`tcp_match_skb_to_sack`): a
+    /// block covering part of one piece leaves the piece unSACKed, and it
+    /// is resent whole. `false` (the default) takes blocks to the byte
+    /// (RFC 2018).
+    pub sack_whole_segments: bool,
     /// RACK (RFC 8985 section 6) with SACK recovery: segments are deemed
     /// lost by their transmit times (lost retransmissions and tail losses
     /// included), with a reordering window of min_RTT / 4 widened by
@@ -225,6 +232,7 @@ impl Default for Config {
             sack_recovery: true,
             sack_forward_retransmit: true,
             prr_safe_ack: false,
+            sack_whole_segments: false,
             rack: true,
             tlp: true,
             timestamps: true,

@@ -13,7 +13,7 @@ use super::scoreboard::DUP_THRESH;
 use super::{Connection, Ctx};
 use crate::seq::SeqNum;
 use crate::trace::{RecoveryCause, TraceKind};
-use crate::wire::TcpRepr;
+use crate::wire::{SackBlocks, TcpRepr};
 
 /// Loss-recovery counters of one connection (the endpoint's
 /// [`crate::Stats`] sums them under the same names).
@@ -148,6 +148,32 @@ impl Connection {
         }
     }
 
+    /// `Config::sack_whole_segments`: each block above `una` shrunk to the
+    /// sent pieces (one MSS each, `sentlog`) it covers whole; a block
+    /// covering none is dropped. D-SACK blocks (below `una`) stay.
+    fn whole_segment_blocks(&self, blocks: &SackBlocks, una: SeqNum) -> SackBlocks {
+        let mut out = SackBlocks::default();
+        for &(l, r) in blocks.as_slice() {
+            if l.lt(una) || self.sent.len() == 0 {
+                out.push(l, r);
+                continue;
+            }
+            let mut left = None;
+            let mut right = None;
+            for i in 0..self.sent.len() {
+                let p = self.sent.get(i);
+                if p.start.ge(l) && p.end.le(r) {
+                    left.get_or_insert(p.start);
+                    right = Some(p.end);
+                }
+            }
+            if let (Some(a), Some(b)) = (left, right) {
+                out.push(a, b);
+            }
+        }
+        out
+    }
+
     /// RFC 6675 section 5: `Update()` with the ACK's SACK blocks, after its
     /// cumulative point. Returns (octets newly SACKed, DeliveredData's
     /// SACK part as RFC 6937 counts it: SACKed after less SACKed before).
@@ -162,9 +188,12 @@ impl Connection {
         };
         let before = self.scoreboard.sacked_bytes();
         self.scoreboard.advance(una);
-        let upd = self
-            .scoreboard
-            .update(seg.options.sack_blocks.as_slice(), una, self.snd_max);
+        let blocks = if self.cfg.sack_whole_segments {
+            self.whole_segment_blocks(&seg.options.sack_blocks, una)
+        } else {
+            seg.options.sack_blocks
+        };
+        let upd = self.scoreboard.update(blocks.as_slice(), una, self.snd_max);
         if let Some((left, right)) = upd.dsack {
             self.count(ctx, Counter::Dsack);
             let kind = TraceKind::DsackReceived { left, right };

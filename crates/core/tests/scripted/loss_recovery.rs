@@ -613,3 +613,29 @@ fn with_tso_a_lost_range_is_resent_in_one_segment() {
     let tso = resend(64);
     assert!(tso.iter().any(|s| s.1 > MSS as usize), "{tso:?}");
 }
+
+#[test]
+fn sack_of_part_of_a_segment_leaves_it_whole_when_configured() {
+    // Four segments; the peer SACKs the last byte of the fourth only.
+    // After a timeout and the ACK of the first three, the fourth is
+    // resent: to the SACKed byte (RFC 2018 blocks to the byte), or whole
+    // (Config::sack_whole_segments, as Linux tags whole skbs).
+    let last = |whole| {
+        let mut h = sending(4, |c| {
+            c.tlp = false;
+            c.sack_whole_segments = whole;
+        });
+        assert_eq!(h.recv().len(), 4);
+        h.advance(ms(50));
+        let o = sack(&h, &[(seg_start(4) - 1, seg_start(4))]);
+        h.send(Seg::ack_at(1, 1).win(65535).opts(o));
+        h.recv();
+        h.advance(ms(250));
+        h.recv();
+        let o = sack(&h, &[(seg_start(4) - 1, seg_start(4))]);
+        h.send(Seg::ack_at(1, seg_start(3)).win(65535).opts(o));
+        sent(&mut h)
+    };
+    assert_eq!(last(false)[0], (seg_start(3), MSS as usize - 1, false));
+    assert_eq!(last(true)[0], (seg_start(3), MSS as usize, true));
+}

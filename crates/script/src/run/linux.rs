@@ -50,6 +50,8 @@ pub fn linux_config() -> Config {
         sack_forward_retransmit: false,
         // tcp_cwnd_reduction: sndcnt++ only when SND.UNA advanced.
         prr_safe_ack: true,
+        // tcp_sacktag_walk tags whole skbs (or MSS-aligned parts).
+        sack_whole_segments: true,
         timestamps: true,
         // tcp_recovery = 1 (RACK), tcp_early_retrans = 3 (TLP).
         rack: true,
