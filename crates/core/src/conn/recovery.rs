@@ -154,7 +154,7 @@ impl Connection {
     fn whole_segment_blocks(&self, blocks: &SackBlocks, una: SeqNum) -> SackBlocks {
         let mut out = SackBlocks::default();
         for &(l, r) in blocks.as_slice() {
-            if l.lt(una) || self.sent.len() == 0 {
+            if l.lt(una) || self.sent.is_empty() {
                 out.push(l, r);
                 continue;
             }
