@@ -269,6 +269,8 @@ pub struct Connection {
     loss: [u32; recovery::COUNTERS],
     /// When data was last sent (RFC 5681 4.1 restart after idle).
     last_data_sent: Option<Instant>,
+    /// When data last arrived (or the handshake completed).
+    last_data_recv: Option<Instant>,
     /// Write ends that put PSH on segments (`Config::push`).
     push_points: push::PushPoints,
     /// The window was full when data was last sent (`Config::slow_start`,
@@ -427,6 +429,7 @@ impl Connection {
             undo: None,
             loss: [0; recovery::COUNTERS],
             last_data_sent: None,
+            last_data_recv: None,
             push_points: push::PushPoints::new(iss + 1),
             cwnd_limited: false,
             max_flight: 0,
@@ -550,6 +553,17 @@ impl Connection {
     /// Bytes queued for sending, unacknowledged ones included.
     pub fn send_queue(&self) -> usize {
         self.send_buf.len()
+    }
+
+    /// The MSS we announced in our SYN (Linux's `tcpi_advmss`).
+    pub fn advertised_mss(&self) -> usize {
+        self.rcv_mss
+    }
+
+    /// When data last arrived, or the connection was established if none
+    /// has (Linux's `lrcvtime`, behind `tcpi_last_data_recv`).
+    pub fn last_data_received(&self) -> Option<Instant> {
+        self.last_data_recv
     }
 
     /// Effective send MSS.
@@ -724,6 +738,7 @@ impl Connection {
                 self.peer_heard(ctx.now);
                 if matches!(from, State::SynSent | State::SynReceived) {
                     self.newly_established = true;
+                    self.last_data_recv = Some(ctx.now);
                     self.emit_event(ctx, EventKind::Connected);
                     if self.syn_retransmitted {
                         self.rtt.syn_was_retransmitted();

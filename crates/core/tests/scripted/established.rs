@@ -771,3 +771,22 @@ fn the_window_reaches_one_segment_past_a_capped_field() {
     h.expect_nothing(); // outside: dropped silently
     assert_eq!(h.ep.state(h.conn()), Ok(State::Established));
 }
+
+#[test]
+fn last_data_received_starts_at_the_handshake_and_follows_data() {
+    let mut h = Harness::new();
+    h.established();
+    let at_open = h.now;
+    let c = h.ep.connection(h.conn()).unwrap();
+    assert_eq!(c.last_data_received(), Some(at_open));
+    assert!(c.advertised_mss() > 0);
+    h.advance(core::time::Duration::from_millis(300));
+    // A pure ACK is not data.
+    h.send(Seg::ack_at(1, 1));
+    let c = h.ep.connection(h.conn()).unwrap();
+    assert_eq!(c.last_data_received(), Some(at_open));
+    h.send(Seg::data(1, 1, b"data"));
+    let now = h.now;
+    let c = h.ep.connection(h.conn()).unwrap();
+    assert_eq!(c.last_data_received(), Some(now));
+}
