@@ -10,6 +10,7 @@
 //! - `output`: deciding what to send and building segments (Nagle, SWS,
 //!   persist probes, delayed ACKs);
 //! - `app`: the application's calls (send, recv, shutdown, close, abort);
+//! - `push`: where PSH goes under `PushPolicy::WriteBoundary`;
 //! - `timer_events`: what each timer does when it fires;
 //! - `keepalive`: RFC 1122 keep-alive probes;
 //! - `timestamps`: RFC 7323 TSval/TSecr, RTTM and PAWS;
