@@ -61,7 +61,7 @@ pub struct Config {
     pub sack_forward_retransmit: bool,
     /// PRR-SSRB (RFC 6937 3) grants its extra MSS per ACK only on ACKs
     /// that advance SND.UNA (draft-ietf-tcpm-prr-rfc6937bis's SafeACK, as
-    /// Linux since 5.12). `false` (the default) is RFC 6937's rule: every
+    /// current Linux). `false` (the default) is RFC 6937's rule: every
     /// ACK.
     pub prr_safe_ack: bool,
     /// A SACK block counts only for the sent segments (MSS pieces of
@@ -149,9 +149,9 @@ pub struct Config {
     /// default, keeps every segment within one MSS. With more than 1 the
     /// driver's transmit buffer must hold 65,535 bytes, or nothing is sent.
     pub tso_segments: usize,
-    /// Which data segments carry PSH (RFC 9293 3.9.1.2 leaves it to the
-    /// sender): the one that empties the send queue (the default, as
-    /// FreeBSD), or those that end an application write (as Linux).
+    /// Which data segments carry PSH (RFC 9293 3.9.1.2): the one that
+    /// empties the send queue (the default, MUST-61, as FreeBSD), or those
+    /// that end an application write, as if every SEND set PUSH (Linux).
     pub push: PushPolicy,
     /// How slow start grows the congestion window on an ACK.
     pub slow_start: SlowStart,

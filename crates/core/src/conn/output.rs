@@ -94,9 +94,10 @@ impl Connection {
     }
 
     /// PSH for data `[seq, seq + len)`: under `PushPolicy::WriteBoundary`
-    /// when a write end falls within it, else `queue_rule` (the default
-    /// policy's answer at the call site). RFC 9293 3.9.1.2: where PSH goes
-    /// is the sender's choice.
+    /// when a write end falls within it (RFC 9293 3.9.1.2 with the PUSH
+    /// flag on every SEND: "the PSH bit will be set in the last TCP segment
+    /// created from the buffer"), else `queue_rule`, the default policy's
+    /// answer at the call site (MUST-61: "the last buffered segment").
     pub(super) fn push_flag(&self, seq: SeqNum, len: usize, queue_rule: bool) -> bool {
         match self.cfg.push {
             PushPolicy::WriteBoundary => self.push_points.any_in(seq, seq + len),

@@ -38,7 +38,7 @@ impl Prr {
 
     /// [`Prr::on_ack`], with PRR-SSRB's extra MSS only when `safe_ack`
     /// (draft-ietf-tcpm-prr-rfc6937bis's SafeACK: the ACK advanced
-    /// SND.UNA; Linux's `tcp_cwnd_reduction` since 5.12); an ACK without
+    /// SND.UNA; as Linux's `tcp_cwnd_reduction` does); an ACK without
     /// it still lets one MSS out while nothing was sent yet, so recovery
     /// starts with a retransmission.
     pub fn on_ack_with(

@@ -2,19 +2,22 @@
 //! numbers that end the application's writes ("push points"), kept the
 //! way Linux keeps PSH on its send-queue buffers (skbs).
 //!
-//! RFC 9293 3.9.1.2 leaves the placement of PSH to the sender ("A sending
-//! TCP is allowed to collapse data from the user to a single segment and
-//! ... set the PUSH flag on the last segment"). The default,
-//! [`PushPolicy::QueueEmpty`], sets it on the segment that empties the
-//! send queue (FreeBSD's `tcp_output`). Linux marks the skb that ends
-//! each `write()` (`tcp_push` → `tcp_mark_push`), and an skb filled in the
-//! middle of a write once the write has gone past half the peer's
-//! largest window since the last mark (`forced_push`); a write that
-//! appends to the unsent last skb first clears that skb's mark; when an
-//! skb is cut (`tcp_fragment`, `tso_fragment`) only the last piece keeps
-//! it, and a retransmission carries its piece's flag. Here an skb's mark
-//! is its end sequence number, and a segment (new or resent) carries PSH
-//! when a push point falls within it: `seq < p <= seq + len`.
+//! RFC 9293 3.9.1.2 gives two placements. Without PUSH flags on SEND the
+//! sender "MUST set the PSH bit in the last buffered segment (i.e., when
+//! there is no more queued data to be sent)" (MUST-61): the default,
+//! [`PushPolicy::QueueEmpty`], also FreeBSD's `tcp_output`. With the PUSH
+//! flag on every SEND, as Linux treats each `write()` (`tcp_push` →
+//! `tcp_mark_push`), "the PSH bit will be set in the last TCP segment
+//! created from the buffer", and "the transmitter SHOULD collapse
+//! successive bits when it packetizes data" (SHLD-27). Linux also marks
+//! an skb filled in the middle of a write once the write has gone past
+//! half the peer's largest window since the last mark (`forced_push`); a
+//! write that appends to the unsent last skb first clears that skb's mark
+//! (the collapse); when an skb is cut (`tcp_fragment`, `tso_fragment`)
+//! only the last piece keeps it, and a retransmission carries its piece's
+//! flag. Here an skb's mark is its end sequence number, and a segment
+//! (new or resent) carries PSH when a push point falls within it:
+//! `seq < p <= seq + len`.
 //!
 //! [`PushPolicy::QueueEmpty`]: crate::config::PushPolicy::QueueEmpty
 //! [`PushPolicy::WriteBoundary`]: crate::config::PushPolicy::WriteBoundary
@@ -23,8 +26,8 @@ use crate::seq::SeqNum;
 
 /// Push points kept at most: a fixed array, so queuing data never
 /// allocates. When full, a new point replaces the newest one (the two
-/// latest writes are coalesced, as if written at once): the points still
-/// to be sent or resent soonest stay exact.
+/// latest writes are collapsed, as if written at once, which SHLD-27
+/// allows): the points still to be sent or resent soonest stay exact.
 pub(crate) const PUSH_POINTS: usize = 16;
 
 /// The push points in increasing sequence order, and the skb bookkeeping

@@ -46,7 +46,7 @@ pub fn linux_config() -> Config {
         sack: true,
         sack_recovery: true,
         // tcp_xmit_retransmit_queue resends only what is marked lost (no
-        // forward retransmission since Linux 4.13).
+        // forward retransmission in current kernels).
         sack_forward_retransmit: false,
         // tcp_cwnd_reduction: sndcnt++ only when SND.UNA advanced.
         prr_safe_ack: true,
