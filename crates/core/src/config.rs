@@ -24,6 +24,11 @@ pub struct Config {
     pub min_rto: Duration,
     /// Upper bound on the RTO (RFC 6298 2.5: at least 60 s).
     pub max_rto: Duration,
+    /// RFC 6298's clock granularity G in RTO = SRTT + max(G, 4 * RTTVAR)
+    /// (2.2, 2.3): 1 ms by default. Linux's estimator amounts to G =
+    /// TCP_RTO_MIN (its `rttvar_us` is never below 200 ms), so an RTO of
+    /// at least SRTT + 200 ms.
+    pub rto_granularity: Duration,
     /// SYN / SYN-ACK retransmissions before giving up (RFC 9293 R2 for SYN:
     /// at least 3 minutes of trying is recommended; Linux uses 6).
     pub syn_retries: u32,
@@ -48,6 +53,24 @@ pub struct Config {
     /// used to undo spurious recoveries. `false` keeps RFC 6582 NewReno
     /// recovery (one hole per RTT) even with SACK.
     pub sack_recovery: bool,
+    /// RFC 6675 NextSeg rules (3) and (4) in SACK recovery: resend unSACKed
+    /// data not deemed lost, and one rescue retransmission, when no new
+    /// data can go. `false` resends only what is deemed lost (RFC 6675
+    /// IsLost or RACK), as Linux since it dropped "forward retransmission"
+    /// (TLP covers the tail instead).
+    pub sack_forward_retransmit: bool,
+    /// PRR-SSRB (RFC 6937 3) grants its extra MSS per ACK only on ACKs
+    /// that advance SND.UNA (draft-ietf-tcpm-prr-rfc6937bis's SafeACK, as
+    /// current Linux). `false` (the default) is RFC 6937's rule: every
+    /// ACK.
+    pub prr_safe_ack: bool,
+    /// A SACK block counts only for the sent segments (MSS pieces of
+    /// them with TSO) it covers whole, as Linux's SACK tagging marks
+    /// whole skbs or MSS-aligned parts (`tcp_match_skb_to_sack`): a
+    /// block covering part of one piece leaves the piece unSACKed, and it
+    /// is resent whole. `false` (the default) takes blocks to the byte
+    /// (RFC 2018).
+    pub sack_whole_segments: bool,
     /// RACK (RFC 8985 section 6) with SACK recovery: segments are deemed
     /// lost by their transmit times (lost retransmissions and tail losses
     /// included), with a reordering window of min_RTT / 4 widened by
@@ -69,6 +92,10 @@ pub struct Config {
     /// ACK. `false` restores RFC 793's rule (an in-window SYN resets the
     /// connection and is answered with RST), FreeBSD's `insecure_syn`.
     pub syn_challenge: bool,
+    /// A segment acknowledging data never sent (SEG.ACK > SND.NXT) draws an
+    /// ACK before it is dropped, as RFC 9293 3.10.7.4 says (the default).
+    /// `false` drops it silently, as Linux's `tcp_ack()` does.
+    pub ack_unsent_draws_ack: bool,
     /// Drop segments carrying both SYN and FIN (FreeBSD's `drop_synfin`;
     /// RFC 9293 allows them, so off by default).
     pub drop_syn_fin: bool,
@@ -122,6 +149,53 @@ pub struct Config {
     /// default, keeps every segment within one MSS. With more than 1 the
     /// driver's transmit buffer must hold 65,535 bytes, or nothing is sent.
     pub tso_segments: usize,
+    /// Which data segments carry PSH (RFC 9293 3.9.1.2): the one that
+    /// empties the send queue (the default, MUST-61, as FreeBSD), or those
+    /// that end an application write, as if every SEND set PUSH (Linux).
+    pub push: PushPolicy,
+    /// How slow start grows the congestion window on an ACK.
+    pub slow_start: SlowStart,
+    /// A FIN with no data left to send goes out even when cwnd is full
+    /// (the peer's window must still have room), as Linux's
+    /// `tcp_cwnd_test` lets "the final FIN" pass. Off by default: the FIN
+    /// takes its turn in the window like data (RFC 5681 counts it).
+    pub fin_ignores_cwnd: bool,
+}
+
+/// Where PSH goes on data segments (see [`Config::push`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum PushPolicy {
+    /// PSH on the segment that empties the send queue, and on every
+    /// retransmission (FreeBSD's `tcp_output`: `off + len == sbused`).
+    #[default]
+    QueueEmpty,
+    /// PSH on the segment holding the end of an application write, as
+    /// Linux's `tcp_push` marks the buffer ending each `write()`: the
+    /// connection remembers write ends in a small fixed ring (the two
+    /// newest coalesce when it is full), also marks a point inside a
+    /// write that goes past half the peer's largest window (Linux's
+    /// `forced_push`), and a segment, new or resent, carries PSH when a
+    /// point falls within it. A TSO segment ends at a point.
+    WriteBoundary,
+}
+
+/// How slow start grows cwnd (see [`Config::slow_start`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SlowStart {
+    /// RFC 5681 3.1: cwnd += min(N, SMSS) per ACK, whether or not the
+    /// sender used its window.
+    #[default]
+    Rfc5681,
+    /// RFC 3465 byte counting with an unbounded limit L: cwnd grows by
+    /// every byte an ACK covers (Linux's `tcp_slow_start` counts every
+    /// segment), and, as RFC 7661 asks, only while the sender is
+    /// cwnd-limited (Linux's `tcp_is_cwnd_limited`: the window was full
+    /// when last sent, or, in slow start, cwnd is below twice the largest
+    /// flight of the last round trip). The cwnd-limited rule also holds
+    /// back congestion avoidance.
+    Abc,
 }
 
 /// Congestion control choices.
@@ -148,6 +222,7 @@ impl Default for Config {
             initial_rto: Duration::from_secs(1),
             min_rto: Duration::from_millis(200),
             max_rto: Duration::from_secs(60),
+            rto_granularity: Duration::from_millis(1),
             syn_retries: 6,
             max_retries: 15,
             orphan_retries: 8,
@@ -155,12 +230,16 @@ impl Default for Config {
             window_scaling: true,
             sack: true,
             sack_recovery: true,
+            sack_forward_retransmit: true,
+            prr_safe_ack: false,
+            sack_whole_segments: false,
             rack: true,
             tlp: true,
             timestamps: true,
             rst_challenge: true,
             syn_challenge: true,
             drop_syn_fin: false,
+            ack_unsent_draws_ack: true,
             round_recv_buffer_to_mss: false,
             keepalive: false,
             keepalive_idle: Duration::from_secs(2 * 3600),
@@ -175,6 +254,9 @@ impl Default for Config {
             restart_after_idle: true,
             max_persist: Duration::from_secs(60),
             tso_segments: 1,
+            push: PushPolicy::QueueEmpty,
+            slow_start: SlowStart::Rfc5681,
+            fin_ignores_cwnd: false,
         }
     }
 }

@@ -174,6 +174,19 @@ fn steady_state_bulk_transfer_does_not_allocate() {
         ..Config::default()
     };
     check("IPv4 with TSO", tso, v4.0, v4.1, 0);
+    // Linux's PSH and slow-start rules (push points in a fixed ring) and
+    // its recovery choices, with TSO and losses.
+    let linux_like = Config {
+        tso_segments: 64,
+        push: synack_core::PushPolicy::WriteBoundary,
+        slow_start: synack_core::SlowStart::Abc,
+        sack_forward_retransmit: false,
+        prr_safe_ack: true,
+        sack_whole_segments: true,
+        fin_ignores_cwnd: true,
+        ..Config::default()
+    };
+    check("IPv4, Linux-like, 5% loss", linux_like, v4.0, v4.1, 19);
     // Every 97th packet lost: duplicate ACKs with SACK blocks, out-of-order
     // data in the receive ring, fast retransmits and recovery.
     check("IPv4, 1% loss", Config::default(), v4.0, v4.1, 97);

@@ -6,6 +6,7 @@
 
 use super::congestion::CongestionControl;
 use super::{Connection, Ctx, timers::Timer};
+use crate::config::SlowStart;
 use crate::endpoint::EventKind;
 use crate::seq::SeqNum;
 use crate::trace::DropReason;
@@ -23,9 +24,12 @@ impl Connection {
         payload_len: usize,
     ) -> bool {
         let ack = seg.ack;
-        // RFC 9293: an ACK for something not yet sent draws an ACK and is dropped.
+        // RFC 9293: an ACK for something not yet sent draws an ACK and is
+        // dropped (silently with Config::ack_unsent_draws_ack off).
         if ack.gt(self.snd_max) {
-            self.ack_now = true;
+            if self.cfg.ack_unsent_draws_ack {
+                self.ack_now = true;
+            }
             self.drop_segment(ctx, seg, DropReason::BadAck);
             return false;
         }
@@ -97,6 +101,44 @@ impl Connection {
     }
 
     /// SND.UNA < ack <= SND.MAX: new data (or our SYN / FIN) acknowledged.
+    /// RFC 7661's rule as Linux's `tcp_is_cwnd_limited`: the window was
+    /// full when data was last sent, or in slow start cwnd is below twice
+    /// the largest flight since then (`Config::slow_start`).
+    fn is_cwnd_limited(&self) -> bool {
+        if self.cwnd_limited {
+            return true;
+        }
+        let cwnd = self.cc.window();
+        cwnd < self.cc.ssthresh() && cwnd < 2 * self.max_flight
+    }
+
+    /// What a congestion response reduces from (RFC 5681's FlightSize):
+    /// under `SlowStart::Abc` the larger of cwnd and the flight, as Linux's
+    /// `ssthresh()` hooks use cwnd; RFC 9438 4.6 allows cwnd where, as
+    /// with `Abc`'s cwnd-limited rule, cwnd cannot grow past what is used.
+    pub(super) fn reduction_base(&self, flight: usize) -> usize {
+        if self.cfg.slow_start == SlowStart::Abc {
+            self.cc.window().max(flight)
+        } else {
+            flight
+        }
+    }
+
+    /// After data went out: the flight and whether cwnd held more back
+    /// (Linux's `tcp_cwnd_validate`), for [`Self::is_cwnd_limited`].
+    pub(super) fn note_cwnd_use(&mut self) {
+        let flight = self.snd_max.since(self.snd_una);
+        let limited = self.has_unsent() && flight + self.payload_mss() > self.cc.window();
+        if self.snd_una.ge(self.cwnd_usage_seq)
+            || limited
+            || (!self.cwnd_limited && flight > self.max_flight)
+        {
+            self.cwnd_limited = limited;
+            self.max_flight = flight;
+            self.cwnd_usage_seq = self.snd_nxt;
+        }
+    }
+
     pub(super) fn on_ack_advance(&mut self, ctx: &mut Ctx<'_>, ack: SeqNum) {
         let old_una = self.snd_una;
         let acked = ack.since(old_una);
@@ -114,6 +156,7 @@ impl Connection {
         self.send_buf.discard(data_acked);
         self.send_buf_seq += data_acked;
         self.snd_una = ack;
+        self.push_points.acked(ack);
         if self.snd_nxt.lt(ack) {
             self.snd_nxt = ack;
         }
@@ -148,8 +191,27 @@ impl Connection {
         } else {
             // Only data counts toward window growth, not SYN or FIN.
             let srtt = self.rtt.srtt();
-            self.cc
-                .on_ack(data_acked, self.payload_mss(), ctx.now, srtt);
+            let mss = self.payload_mss();
+            match self.cfg.slow_start {
+                SlowStart::Abc => {
+                    if self.is_cwnd_limited() {
+                        // RFC 3465 with L unbounded: in slow start every
+                        // SMSS acked counts (one call each, so the
+                        // algorithm's per-ACK cap of one SMSS is per
+                        // segment), as Linux's tcp_slow_start.
+                        let mut left = data_acked;
+                        while left > 0 && self.cc.window() < self.cc.ssthresh() {
+                            let n = left.min(mss);
+                            self.cc.on_ack(n, mss, ctx.now, srtt);
+                            left -= n;
+                        }
+                        if left > 0 {
+                            self.cc.on_ack(left, mss, ctx.now, srtt);
+                        }
+                    }
+                }
+                _ => self.cc.on_ack(data_acked, mss, ctx.now, srtt),
+            }
             // Keep `recover` trailing SND.UNA once passed, or after 2^31
             // bytes without loss the wrapping comparison would disable fast
             // retransmit (RFC 6582 3.2, note on wraparound).
@@ -196,7 +258,8 @@ impl Connection {
             // more than `recover` (avoids multiple reductions per window).
             self.in_recovery = true;
             self.recover = self.snd_max;
-            self.cc.on_fast_retransmit(flight, self.payload_mss());
+            let base = self.reduction_base(flight);
+            self.cc.on_fast_retransmit(base, self.payload_mss());
             self.fast_rexmit_pending = true;
             self.rtt_timing = None;
             self.recovery_cause = crate::trace::RecoveryCause::DupAcks;

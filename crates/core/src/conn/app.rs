@@ -2,6 +2,7 @@
 //! 3.10.4 CLOSE, 3.10.5 ABORT).
 
 use super::{Cause, Connection, Ctx, State};
+use crate::config::PushPolicy;
 use crate::error::Error;
 
 impl Connection {
@@ -19,7 +20,15 @@ impl Connection {
         if self.fin_queued {
             return Err(Error::Closed);
         }
+        let old_end = self.send_data_end();
         let n = self.send_buf.enqueue(data);
+        if n > 0 && self.cfg.push == PushPolicy::WriteBoundary {
+            let unsent = self.snd_max.max(self.send_data_seq());
+            let goal = self.size_goal();
+            let max_window = self.max_snd_wnd;
+            self.push_points
+                .on_write(old_end, old_end + n, unsent, goal, max_window);
+        }
         if n < data.len() {
             self.want_writable = true;
         }

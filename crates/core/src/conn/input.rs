@@ -368,6 +368,7 @@ impl Connection {
         let before = self.rcv_nxt;
 
         if !data.is_empty() {
+            self.last_data_recv = Some(ctx.now);
             let base = self.recv_buf.len();
             if offset == 0 {
                 self.recv_buf.write_at(base, data);

@@ -10,6 +10,7 @@
 //! - `output`: deciding what to send and building segments (Nagle, SWS,
 //!   persist probes, delayed ACKs);
 //! - `app`: the application's calls (send, recv, shutdown, close, abort);
+//! - `push`: where PSH goes under `PushPolicy::WriteBoundary`;
 //! - `timer_events`: what each timer does when it fires;
 //! - `keepalive`: RFC 1122 keep-alive probes;
 //! - `timestamps`: RFC 7323 TSval/TSecr, RTTM and PAWS;
@@ -38,6 +39,7 @@ mod keepalive;
 mod open;
 mod output;
 pub mod prr;
+mod push;
 mod rack;
 mod recovery;
 pub mod ring;
@@ -212,6 +214,10 @@ pub struct Connection {
     fin_queued: bool,
     /// The peer's FIN has been received (in order).
     fin_received: bool,
+    /// Our FIN first went out in a segment of its own (no data): under
+    /// `PushPolicy::WriteBoundary` a tail-loss probe resends it alone, as
+    /// Linux's probe resends its last skb, the FIN's own.
+    fin_sent_alone: bool,
     /// An out-of-order FIN's sequence number, processed once the gap fills.
     ooo_fin: Option<SeqNum>,
 
@@ -264,6 +270,18 @@ pub struct Connection {
     loss: [u32; recovery::COUNTERS],
     /// When data was last sent (RFC 5681 4.1 restart after idle).
     last_data_sent: Option<Instant>,
+    /// When data last arrived (or the handshake completed).
+    last_data_recv: Option<Instant>,
+    /// Write ends that put PSH on segments (`Config::push`).
+    push_points: push::PushPoints,
+    /// The window was full when data was last sent (`Config::slow_start`,
+    /// Linux's `is_cwnd_limited`).
+    cwnd_limited: bool,
+    /// Largest flight in bytes since `cwnd_usage_seq` was sent (Linux's
+    /// `max_packets_out`).
+    max_flight: usize,
+    /// SND.NXT when `max_flight` was last reset (Linux's `cwnd_usage_seq`).
+    cwnd_usage_seq: SeqNum,
     /// Per-segment transmit times (RFC 8985 5.1), grown on demand.
     sent: sentlog::SentLog,
     /// RACK's state (RFC 8985 6.1).
@@ -383,9 +401,11 @@ impl Connection {
             assembler: Assembler::new(),
             fin_queued: false,
             fin_received: false,
+            fin_sent_alone: false,
             ooo_fin: None,
             timers: Timers::default(),
-            rtt: RttEstimator::new(cfg.initial_rto, cfg.min_rto, cfg.max_rto),
+            rtt: RttEstimator::new(cfg.initial_rto, cfg.min_rto, cfg.max_rto)
+                .with_granularity(cfg.rto_granularity),
             rtt_timing: None,
             retries: 0,
             persist_backoff: 0,
@@ -410,6 +430,11 @@ impl Connection {
             undo: None,
             loss: [0; recovery::COUNTERS],
             last_data_sent: None,
+            last_data_recv: None,
+            push_points: push::PushPoints::new(iss + 1),
+            cwnd_limited: false,
+            max_flight: 0,
+            cwnd_usage_seq: iss,
             sent: sentlog::SentLog::default(),
             rack: rack::Rack::default(),
             tlp_pending: false,
@@ -531,6 +556,17 @@ impl Connection {
         self.send_buf.len()
     }
 
+    /// The MSS we announced in our SYN (Linux's `tcpi_advmss`).
+    pub fn advertised_mss(&self) -> usize {
+        self.rcv_mss
+    }
+
+    /// When data last arrived, or the connection was established if none
+    /// has (Linux's `lrcvtime`, behind `tcpi_last_data_recv`).
+    pub fn last_data_received(&self) -> Option<Instant> {
+        self.last_data_recv
+    }
+
     /// Effective send MSS.
     pub fn mss(&self) -> usize {
         self.snd_mss
@@ -562,6 +598,27 @@ impl Connection {
     /// Is the sender in loss recovery (fast recovery or RFC 6675)?
     pub fn in_recovery(&self) -> bool {
         self.in_recovery
+    }
+
+    /// The slow-start threshold in bytes.
+    pub fn ssthresh(&self) -> usize {
+        self.cc.ssthresh()
+    }
+
+    /// The sender's loss-recovery state as Linux's `tcpi_ca_state`
+    /// numbers it: 0 open, 1 disorder (duplicate ACKs or SACKed data
+    /// outstanding), 3 recovery (fast recovery), 4 loss (after a
+    /// retransmission timeout, until the data outstanding then is resent).
+    pub fn ca_state(&self) -> u8 {
+        if self.in_recovery {
+            3
+        } else if self.retries > 0 || self.snd_nxt.lt(self.snd_max) {
+            4
+        } else if self.dupacks > 0 || !self.scoreboard.ranges().is_empty() {
+            1
+        } else {
+            0
+        }
     }
 
     /// Smoothed RTT, once measured.
@@ -682,6 +739,7 @@ impl Connection {
                 self.peer_heard(ctx.now);
                 if matches!(from, State::SynSent | State::SynReceived) {
                     self.newly_established = true;
+                    self.last_data_recv = Some(ctx.now);
                     self.emit_event(ctx, EventKind::Connected);
                     if self.syn_retransmitted {
                         self.rtt.syn_was_retransmitted();

@@ -5,6 +5,7 @@
 use super::congestion::CongestionControl;
 use super::recovery::{Counter, Send};
 use super::{Connection, Ctx, State, timers::Timer};
+use crate::config::{PushPolicy, SlowStart};
 use crate::seq::SeqNum;
 use crate::trace::TraceKind;
 use crate::wire::{self, IpRepr, TcpFlags, TcpOptions, TcpRepr};
@@ -65,13 +66,43 @@ impl Connection {
     /// Largest payload of one data segment: the MSS less the options every
     /// segment carries, or with TSO (`Config::tso_segments` > 1) as many
     /// such whole pieces as fit in [`MAX_TSO_PAYLOAD`].
-    fn max_payload(&self) -> usize {
+    pub(super) fn max_payload(&self) -> usize {
         let mss = self.payload_mss();
         if self.cfg.tso_segments <= 1 {
             return mss;
         }
         let pieces = self.cfg.tso_segments.min(MAX_TSO_PAYLOAD / mss).max(1);
         pieces * mss
+    }
+
+    /// Size of the buffers a write is cut into under
+    /// `PushPolicy::WriteBoundary` (Linux's `tcp_xmit_size_goal`): one MSS
+    /// without TSO; with TSO the largest TSO payload, bounded by half the
+    /// peer's largest window (`tcp_bound_to_half_wnd`), in whole MSS.
+    pub(super) fn size_goal(&self) -> usize {
+        let mss = self.payload_mss();
+        if self.cfg.tso_segments <= 1 {
+            return mss;
+        }
+        let mut goal = self.max_payload();
+        let w = self.max_snd_wnd;
+        let cutoff = if w > 536 { w / 2 } else { w };
+        if cutoff > 0 && goal > cutoff {
+            goal = cutoff;
+        }
+        (goal - goal % mss).max(mss)
+    }
+
+    /// PSH for data `[seq, seq + len)`: under `PushPolicy::WriteBoundary`
+    /// when a write end falls within it (RFC 9293 3.9.1.2 with the PUSH
+    /// flag on every SEND: "the PSH bit will be set in the last TCP segment
+    /// created from the buffer"), else `queue_rule`, the default policy's
+    /// answer at the call site (MUST-61: "the last buffered segment").
+    pub(super) fn push_flag(&self, seq: SeqNum, len: usize, queue_rule: bool) -> bool {
+        match self.cfg.push {
+            PushPolicy::WriteBoundary => self.push_points.any_in(seq, seq + len),
+            _ => queue_rule,
+        }
     }
 
     /// The next data / FIN segment the rules allow, if any.
@@ -125,7 +156,18 @@ impl Connection {
             // (RFC 6675 5.1: use the SACK information of the recovery).
             len = len.min(l.since(nxt));
         }
-        if len > mss && len < unsent {
+        let mut at_point = false;
+        if len > mss
+            && self.cfg.push == PushPolicy::WriteBoundary
+            && let Some(p) = self.push_points.first_inside(nxt, nxt + len)
+            && p.since(nxt) >= mss
+        {
+            // A TSO segment ends at a write end, as Linux's never spans
+            // two skbs.
+            len = p.since(nxt);
+            at_point = true;
+        }
+        if len > mss && len < unsent && !at_point {
             // TSO: whole MSS-sized pieces unless this empties the queue
             // (as Linux's tcp_mss_split_point), so the device does not cut
             // a runt out of the middle of the stream.
@@ -137,10 +179,21 @@ impl Connection {
         }
         // The FIN takes a sequence number, so it needs room in the window
         // too; behind a zero window it goes as the persist probe.
-        let fin = self.fin_queued
+        let mut fin = self.fin_queued
             && nxt.le(data_end)
             && nxt + len == data_end
             && (usable > len || self.force_probe);
+        if !fin
+            && self.cfg.fin_ignores_cwnd
+            && self.fin_queued
+            && unsent == 0
+            && nxt == data_end
+            && self.snd_wnd > in_flight
+        {
+            // Config::fin_ignores_cwnd: the final FIN alone passes a full
+            // cwnd (Linux's tcp_cwnd_test), not the peer's window.
+            fin = true;
+        }
         if len == 0 && !fin {
             return None;
         }
@@ -240,7 +293,7 @@ impl Connection {
             if len > 0 || fin {
                 return Some(Plan {
                     seq: self.snd_una,
-                    flags: data_flags(len, fin, true),
+                    flags: data_flags(len, fin, self.push_flag(self.snd_una, len, true)),
                     len,
                     advance_to: self.snd_una + len + usize::from(fin),
                     retransmission: true,
@@ -266,7 +319,7 @@ impl Connection {
                 if len > 0 || fin {
                     return Some(Plan {
                         seq,
-                        flags: data_flags(len, fin, true),
+                        flags: data_flags(len, fin, self.push_flag(seq, len, true)),
                         len,
                         advance_to: seq + len + usize::from(fin),
                         retransmission: true,
@@ -283,7 +336,7 @@ impl Connection {
             // RFC 6675 (C.1): NextSeg's retransmission.
             return Some(Plan {
                 seq,
-                flags: data_flags(len, false, true),
+                flags: data_flags(len, false, self.push_flag(seq, len, true)),
                 len,
                 advance_to: seq + len,
                 retransmission: true,
@@ -324,7 +377,11 @@ impl Connection {
             let end = seq + len + usize::from(fin);
             return Some(Plan {
                 seq,
-                flags: data_flags(len, fin, seq + len == self.send_data_end()),
+                flags: data_flags(
+                    len,
+                    fin,
+                    self.push_flag(seq, len, seq + len == self.send_data_end()),
+                ),
                 len,
                 advance_to: end,
                 retransmission: seq.lt(self.snd_max),
@@ -386,7 +443,7 @@ impl Connection {
                 let room = self.payload_mss().saturating_sub(extra).max(1);
                 if extra > 0 && plan.len > room {
                     plan.len = room;
-                    plan.flags = data_flags(room, false, false);
+                    plan.flags = data_flags(room, false, self.push_flag(plan.seq, room, false));
                     plan.advance_to = plan.seq + room;
                 }
             }
@@ -474,6 +531,12 @@ impl Connection {
                     self.arm_tlp(ctx.now);
                 }
             }
+        }
+        if plan.flags.fin() && plan.len == 0 && !plan.retransmission {
+            self.fin_sent_alone = true;
+        }
+        if consumes && !plan.flags.syn() && self.cfg.slow_start == SlowStart::Abc {
+            self.note_cwnd_use();
         }
         ctx.trace.record(
             ctx.now,

@@ -33,6 +33,21 @@ impl Prr {
     /// `pipe` RFC 6675's estimate. Returns `sndcnt`, the octets this ACK
     /// allows out (the connection sets cwnd = pipe + sndcnt).
     pub fn on_ack(&mut self, delivered: usize, pipe: usize, mss: usize) -> usize {
+        self.on_ack_with(delivered, pipe, mss, true)
+    }
+
+    /// [`Prr::on_ack`], with PRR-SSRB's extra MSS only when `safe_ack`
+    /// (draft-ietf-tcpm-prr-rfc6937bis's SafeACK: the ACK advanced
+    /// SND.UNA; as Linux's `tcp_cwnd_reduction` does); an ACK without
+    /// it still lets one MSS out while nothing was sent yet, so recovery
+    /// starts with a retransmission.
+    pub fn on_ack_with(
+        &mut self,
+        delivered: usize,
+        pipe: usize,
+        mss: usize,
+        safe_ack: bool,
+    ) -> usize {
         self.delivered += delivered;
         if pipe > self.ssthresh {
             // Proportional Rate Reduction:
@@ -44,8 +59,14 @@ impl Prr {
             target.saturating_sub(self.out).next_multiple_of(mss.max(1))
         } else {
             // PRR-SSRB: limit = MAX(prr_delivered - prr_out, DeliveredData) + MSS.
-            let limit = self.delivered.saturating_sub(self.out).max(delivered) + mss;
-            (self.ssthresh - pipe).min(limit)
+            let extra = if safe_ack { mss } else { 0 };
+            let limit = self.delivered.saturating_sub(self.out).max(delivered) + extra;
+            let sndcnt = (self.ssthresh - pipe).min(limit);
+            if self.out == 0 && !safe_ack {
+                sndcnt.max(mss)
+            } else {
+                sndcnt
+            }
         }
     }
 
@@ -120,5 +141,21 @@ mod tests {
         prr.on_send(3);
         // ceil(4 * 7 / 10) - 3 = 0.
         assert_eq!(prr.on_ack(1, 100, 1), 0);
+    }
+
+    #[test]
+    fn safe_ack_withholds_the_extra_mss() {
+        // pipe 4 below ssthresh 7 (slow-start reduction bound); one
+        // segment delivered, one sent already.
+        let mut rfc = Prr::start(7 * MSS, 10 * MSS);
+        rfc.on_send(MSS);
+        let mut safe = rfc;
+        // RFC 6937: MAX(prr_delivered - prr_out, DeliveredData) + MSS.
+        assert_eq!(rfc.on_ack(MSS, 4 * MSS, MSS), 2 * MSS);
+        // SafeACK (SND.UNA did not move): without the extra MSS.
+        assert_eq!(safe.on_ack_with(MSS, 4 * MSS, MSS, false), MSS);
+        // Before anything was sent, one MSS starts recovery.
+        let mut first = Prr::start(7 * MSS, 10 * MSS);
+        assert_eq!(first.on_ack_with(0, 4 * MSS, MSS, false), MSS);
     }
 }

@@ -243,11 +243,31 @@ impl Connection {
             return None;
         }
         let data_end = self.send_data_end();
-        let s = (0..self.sent.len())
-            .map(|i| self.sent.get(i))
-            .find(|s| s.lost && !s.sacked)?;
+        let i = (0..self.sent.len()).find(|&i| {
+            let s = self.sent.get(i);
+            s.lost && !s.sacked
+        })?;
+        let s = self.sent.get(i);
         let start = s.start.max(self.snd_una);
-        let len = s.end.min(data_end).since(start).min(self.payload_mss());
+        let mss = self.payload_mss();
+        let mut len = s.end.min(data_end).since(start).min(mss);
+        if self.cfg.tso_segments > 1 && len == mss {
+            // With TSO a retransmission takes the lost pieces that follow
+            // too, as far as the budget and one TSO segment go (as Linux
+            // resends a lost skb whole, cwnd permitting).
+            let max = self.max_payload().min(budget);
+            for j in i + 1..self.sent.len() {
+                let n = self.sent.get(j);
+                let piece = n.end.min(data_end).since(n.start);
+                if !n.lost || n.sacked || n.start != start + len || piece != mss {
+                    break;
+                }
+                if len + piece > max {
+                    break;
+                }
+                len += piece;
+            }
+        }
         (len > 0 && budget >= len).then_some(NextSeg::Rexmit(start, len, Send::Rack))
     }
 }

@@ -13,7 +13,7 @@ use super::scoreboard::DUP_THRESH;
 use super::{Connection, Ctx};
 use crate::seq::SeqNum;
 use crate::trace::{RecoveryCause, TraceKind};
-use crate::wire::TcpRepr;
+use crate::wire::{SackBlocks, TcpRepr};
 
 /// Loss-recovery counters of one connection (the endpoint's
 /// [`crate::Stats`] sums them under the same names).
@@ -148,6 +148,32 @@ impl Connection {
         }
     }
 
+    /// `Config::sack_whole_segments`: each block above `una` shrunk to the
+    /// sent pieces (one MSS each, `sentlog`) it covers whole; a block
+    /// covering none is dropped. D-SACK blocks (below `una`) stay.
+    fn whole_segment_blocks(&self, blocks: &SackBlocks, una: SeqNum) -> SackBlocks {
+        let mut out = SackBlocks::default();
+        for &(l, r) in blocks.as_slice() {
+            if l.lt(una) || self.sent.is_empty() {
+                out.push(l, r);
+                continue;
+            }
+            let mut left = None;
+            let mut right = None;
+            for i in 0..self.sent.len() {
+                let p = self.sent.get(i);
+                if p.start.ge(l) && p.end.le(r) {
+                    left.get_or_insert(p.start);
+                    right = Some(p.end);
+                }
+            }
+            if let (Some(a), Some(b)) = (left, right) {
+                out.push(a, b);
+            }
+        }
+        out
+    }
+
     /// RFC 6675 section 5: `Update()` with the ACK's SACK blocks, after its
     /// cumulative point. Returns (octets newly SACKed, DeliveredData's
     /// SACK part as RFC 6937 counts it: SACKed after less SACKed before).
@@ -162,9 +188,12 @@ impl Connection {
         };
         let before = self.scoreboard.sacked_bytes();
         self.scoreboard.advance(una);
-        let upd = self
-            .scoreboard
-            .update(seg.options.sack_blocks.as_slice(), una, self.snd_max);
+        let blocks = if self.cfg.sack_whole_segments {
+            self.whole_segment_blocks(&seg.options.sack_blocks, una)
+        } else {
+            seg.options.sack_blocks
+        };
+        let upd = self.scoreboard.update(blocks.as_slice(), una, self.snd_max);
         if let Some((left, right)) = upd.dsack {
             self.count(ctx, Counter::Dsack);
             let kind = TraceKind::DsackReceived { left, right };
@@ -229,7 +258,9 @@ impl Connection {
         // RFC 6937: DeliveredData = change_in(snd.una) + change_in(SACKd).
         let delivered = (acked + after).saturating_sub(before);
         self.update_pipe();
-        let sndcnt = self.prr.on_ack(delivered, self.pipe, mss);
+        // Config::prr_safe_ack: PRR-SSRB's extra MSS only when SND.UNA moved.
+        let safe_ack = !self.cfg.prr_safe_ack || acked > 0;
+        let sndcnt = self.prr.on_ack_with(delivered, self.pipe, mss, safe_ack);
         self.recovery_cwnd = self.pipe.saturating_add(sndcnt);
     }
 
@@ -254,7 +285,8 @@ impl Connection {
         self.recover = self.snd_max;
         // (4.2) ssthresh = cwnd = FlightSize / 2 (or the controller's
         // choice), paced by PRR with RecoverFS = FlightSize (RFC 6937 3).
-        let new_ssthresh = self.cc.on_congestion_event(flight, mss);
+        let base = self.reduction_base(flight);
+        let new_ssthresh = self.cc.on_congestion_event(base, mss);
         self.prr = Prr::start(new_ssthresh, flight);
         self.in_recovery = true;
         self.sack_recovery = true;
@@ -368,7 +400,19 @@ impl Connection {
         }
         // (1) the first lost unSACKed octet above HighRxt.
         if let Some(h) = self.scoreboard.next_hole(self.snd_una, high_rxt, mss, true) {
-            let len = clip(h);
+            let mut len = clip(h);
+            if self.cfg.tso_segments > 1 && len == mss {
+                // With TSO the whole lost hole (everything SACKed lies
+                // above all of it) in one segment, in whole MSS within
+                // the budget, as Linux resends a lost skb whole.
+                let hole = h.1.min(data_end).since(h.0);
+                let room = budget.min(self.max_payload()).min(hole);
+                len = if room == hole {
+                    hole
+                } else {
+                    (room - room % mss).max(mss)
+                };
+            }
             if len > 0 {
                 return (budget >= len).then_some(NextSeg::Rexmit(h.0, len, Send::Fast));
             }
@@ -376,6 +420,9 @@ impl Connection {
         // (2) unsent data the receiver's window allows.
         if self.has_unsent() && self.snd_wnd > self.snd_nxt.since(self.snd_una) {
             return Some(NextSeg::NewData);
+        }
+        if !self.cfg.sack_forward_retransmit {
+            return None;
         }
         // (3) any unSACKed octet above HighRxt below the highest SACK.
         if let Some(h) = self

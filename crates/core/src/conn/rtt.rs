@@ -15,6 +15,8 @@ pub struct RttEstimator {
     min_rto: u32,
     max_rto: u32,
     samples: u64,
+    /// RFC 6298's clock granularity G, in microseconds.
+    granularity: u32,
 }
 
 /// No SRTT yet.
@@ -50,7 +52,15 @@ impl RttEstimator {
             min_rto,
             max_rto,
             samples: 0,
+            granularity: GRANULARITY,
         }
+    }
+
+    /// Uses `g` as RFC 6298's G in RTO = SRTT + max(G, 4 * RTTVAR)
+    /// (`Config::rto_granularity`).
+    pub fn with_granularity(mut self, g: Duration) -> Self {
+        self.granularity = micros(g).max(1);
+        self
     }
 
     /// Feeds one RTT measurement (RFC 6298 2.2 and 2.3) and clears backoff.
@@ -68,7 +78,7 @@ impl RttEstimator {
         self.srtt = fit(srtt);
         self.rttvar = fit(rttvar);
         // RTO <- SRTT + max(G, K*RTTVAR), K = 4, then clamp (2.4, 2.5).
-        let rto = srtt + (rttvar * 4).max(u64::from(GRANULARITY));
+        let rto = srtt + (rttvar * 4).max(u64::from(self.granularity));
         self.rto = fit(rto).clamp(self.min_rto, self.max_rto);
         self.backoff = 0;
         self.samples += 1;
@@ -146,5 +156,22 @@ mod tests {
         assert_eq!(e.rto(), Duration::from_secs(60));
         e.sample(Duration::from_millis(1));
         assert!(e.rto() < Duration::from_secs(1));
+    }
+
+    #[test]
+    fn granularity_is_the_floor_of_the_variance_term() {
+        // RFC 6298 2.3 with G = 200 ms (Linux's rttvar_us >= rto_min):
+        // RTO = SRTT + max(G, 4 * RTTVAR).
+        let mut r = est().with_granularity(Duration::from_millis(200));
+        r.sample(Duration::from_millis(100));
+        assert_eq!(r.rto(), Duration::from_millis(300));
+        r.sample(Duration::from_millis(100));
+        // RTTVAR 37.5 ms: 4 * RTTVAR = 150 ms < G.
+        assert_eq!(r.rto(), Duration::from_millis(300));
+        // With the default 1 ms, the same samples give 250 ms.
+        let mut r = est();
+        r.sample(Duration::from_millis(100));
+        r.sample(Duration::from_millis(100));
+        assert_eq!(r.rto(), Duration::from_millis(250));
     }
 }

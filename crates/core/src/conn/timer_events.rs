@@ -120,7 +120,8 @@ impl Connection {
             s.sacked = false;
         }
         if timeout {
-            self.cc.on_timeout(flight, self.payload_mss());
+            let base = self.reduction_base(flight);
+            self.cc.on_timeout(base, self.payload_mss());
         }
         self.rtt_timing = None;
         // RFC 6582 section 4: remember the highest sequence sent.

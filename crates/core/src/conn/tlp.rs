@@ -5,6 +5,7 @@
 use super::congestion::CongestionControl;
 use super::recovery::Counter;
 use super::{Connection, Ctx, timers::Timer};
+use crate::config::PushPolicy;
 use crate::seq::SeqNum;
 use crate::time::Instant;
 use crate::trace::TraceKind;
@@ -79,6 +80,10 @@ impl Connection {
     pub(super) fn tlp_last_segment(&self) -> (SeqNum, usize, bool) {
         let data_end = self.send_data_end();
         let fin = self.fin_queued && self.snd_max.gt(data_end);
+        if fin && self.fin_sent_alone && self.cfg.push == PushPolicy::WriteBoundary {
+            // The last buffer Linux would resend is the FIN's own.
+            return (data_end, 0, true);
+        }
         let end = if fin {
             data_end
         } else {

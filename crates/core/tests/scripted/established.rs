@@ -383,6 +383,22 @@ fn ack_of_unsent_data_draws_ack_and_is_dropped() {
 }
 
 #[test]
+fn ack_of_unsent_data_is_dropped_silently_when_configured() {
+    // Config::ack_unsent_draws_ack off (Linux's tcp_ack()): no ACK.
+    let mut h = Harness::with_config(false, |c| c.tcp.ack_unsent_draws_ack = false);
+    h.established();
+    h.app_send(b"abc");
+    h.expect(&[Seg::data(1, 1, b"abc")]);
+    h.send(Seg::data(1, 100, b"data"));
+    h.expect_nothing();
+    assert_eq!(h.app_recv(100), Err(Error::WouldBlock));
+    // The next good segment is taken and acknowledged as usual.
+    h.send(Seg::data(1, 4, b"data"));
+    h.advance(core::time::Duration::from_millis(500));
+    h.expect(&[Seg::ack_at(4, 5)]);
+}
+
+#[test]
 fn too_old_ack_draws_challenge_ack_and_is_dropped() {
     let mut h = Harness::new();
     h.established();
@@ -754,4 +770,23 @@ fn the_window_reaches_one_segment_past_a_capped_field() {
     h.send(Seg::rst(edge));
     h.expect_nothing(); // outside: dropped silently
     assert_eq!(h.ep.state(h.conn()), Ok(State::Established));
+}
+
+#[test]
+fn last_data_received_starts_at_the_handshake_and_follows_data() {
+    let mut h = Harness::new();
+    h.established();
+    let at_open = h.now;
+    let c = h.ep.connection(h.conn()).unwrap();
+    assert_eq!(c.last_data_received(), Some(at_open));
+    assert!(c.advertised_mss() > 0);
+    h.advance(core::time::Duration::from_millis(300));
+    // A pure ACK is not data.
+    h.send(Seg::ack_at(1, 1));
+    let c = h.ep.connection(h.conn()).unwrap();
+    assert_eq!(c.last_data_received(), Some(at_open));
+    h.send(Seg::data(1, 1, b"data"));
+    let now = h.now;
+    let c = h.ep.connection(h.conn()).unwrap();
+    assert_eq!(c.last_data_received(), Some(now));
 }

@@ -376,3 +376,266 @@ fn initial_window_of_ten_segments_and_no_restart_after_idle() {
     h.app_send(&bytes(0, 30 * MSS as usize));
     assert_eq!(h.recv().len(), 11);
 }
+
+/// The data segments sent since the last call: (relative seq, length,
+/// PSH), the PSH bit kept (`Harness::recv` drops it).
+fn sent(h: &mut Harness) -> Vec<(u32, usize, bool)> {
+    let iss = h.iss();
+    h.recv_raw()
+        .into_iter()
+        .filter(|(_, p)| !p.is_empty())
+        .map(|(t, p)| (t.seq.0.wrapping_sub(iss.0), p.len(), t.flags.psh()))
+        .collect()
+}
+
+fn pushed(segs: &[(u32, usize, bool)]) -> Vec<bool> {
+    segs.iter().map(|s| s.2).collect()
+}
+
+#[test]
+fn write_boundary_push_marks_each_write_end_and_resends_keep_it() {
+    use synack_core::PushPolicy;
+    // IW 4 segments: a write of 6 sends 4; a write of 2 more waits; an
+    // ACK of the 4 lets the other 4 go.
+    let two_writes = |policy| {
+        let mut h = sending(0, |c| {
+            c.push = policy;
+            c.tlp = false;
+        });
+        h.app_send(&bytes(0, 6 * MSS as usize));
+        assert_eq!(pushed(&sent(&mut h)), [false; 4]);
+        h.app_send(&bytes(0, 2 * MSS as usize));
+        h.advance(ms(50));
+        h.send(Seg::ack_at(1, seg_start(4)).win(65535));
+        h
+    };
+    // The default (FreeBSD's rule): PSH where the queue empties only.
+    let mut h = two_writes(PushPolicy::QueueEmpty);
+    assert_eq!(pushed(&sent(&mut h)), [false, false, false, true]);
+    // A timeout's resends follow the same rule: the sixth has no PSH.
+    h.advance(ms(250));
+    assert_eq!(sent(&mut h), [(seg_start(4), MSS as usize, false)]);
+    h.send(Seg::ack_at(1, seg_start(5)).win(65535));
+    assert_eq!(sent(&mut h)[0], (seg_start(5), MSS as usize, false));
+    // Linux's: PSH on the segment ending each write.
+    let mut h = two_writes(PushPolicy::WriteBoundary);
+    assert_eq!(pushed(&sent(&mut h)), [false, true, false, true]);
+    // A timeout resends the fifth segment without PSH (its piece had
+    // none), then the sixth with it.
+    h.advance(ms(250));
+    assert_eq!(sent(&mut h), [(seg_start(4), MSS as usize, false)]);
+    h.send(Seg::ack_at(1, seg_start(5)).win(65535));
+    let out = sent(&mut h);
+    assert_eq!(out[0], (seg_start(5), MSS as usize, true));
+    assert!(
+        out[1..].iter().all(|s| s.2 == (s.0 == seg_start(7))),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn abc_slow_start_counts_every_segment_while_cwnd_limited() {
+    use synack_core::SlowStart;
+    // cwnd-limited (20 segments queued, IW10): one ACK of 2 segments.
+    let grow = |rule, queued| {
+        let mut h = sending(queued, |c| {
+            c.initial_window = 10;
+            c.slow_start = rule;
+        });
+        h.recv();
+        h.advance(ms(50));
+        h.send(Seg::ack_at(1, seg_start(2)).win(65535));
+        h.ep.connection(h.conn()).unwrap().cwnd() / MSS as usize
+    };
+    // RFC 5681 3.1: at most one SMSS per ACK.
+    assert_eq!(grow(SlowStart::Rfc5681, 20), 11);
+    // RFC 3465 with L unbounded: both segments count.
+    assert_eq!(grow(SlowStart::Abc, 20), 12);
+    // Application-limited at 5 segments: cwnd 10 is already twice the
+    // flight (RFC 7661; Linux's tcp_is_cwnd_limited), no growth...
+    assert_eq!(grow(SlowStart::Abc, 5), 10);
+    // ...which RFC 5681 does not ask.
+    assert_eq!(grow(SlowStart::Rfc5681, 5), 11);
+    // At 6 segments the window grows, to twice the flight at most.
+    assert_eq!(grow(SlowStart::Abc, 6), 12);
+}
+
+#[test]
+fn the_final_fin_may_pass_a_full_cwnd() {
+    let close_full = |ignore| {
+        let mut h = sending(10, |c| {
+            c.initial_window = 10;
+            c.fin_ignores_cwnd = ignore;
+        });
+        assert_eq!(h.recv().len(), 10);
+        h.app_shutdown();
+        h.recv()
+    };
+    assert!(close_full(false).is_empty(), "the FIN waits for cwnd");
+    let out = close_full(true);
+    assert_eq!(out.len(), 1);
+    assert!(out[0].ctl.fin() && out[0].data.is_empty());
+    assert_eq!(out[0].seq, seg_start(10));
+}
+
+#[test]
+fn a_fin_sent_alone_is_probed_alone_under_write_boundary_push() {
+    use synack_core::PushPolicy;
+    let probe = |policy| {
+        let mut h = sending(10, |c| {
+            c.initial_window = 10;
+            c.fin_ignores_cwnd = true;
+            c.push = policy;
+        });
+        assert_eq!(h.recv().len(), 10);
+        h.app_shutdown();
+        assert_eq!(h.recv().len(), 1, "the FIN");
+        // No ACK: the tail-loss probe (RFC 8985 7.3) fires before the RTO.
+        h.advance(ms(200));
+        sent_any(&mut h)
+    };
+    // Linux's probe resends its last skb: the FIN's own.
+    assert_eq!(
+        probe(PushPolicy::WriteBoundary)[0],
+        (seg_start(10), 0, true)
+    );
+    // The default resends the last segment with the FIN.
+    assert_eq!(
+        probe(PushPolicy::QueueEmpty)[0],
+        (seg_start(9), MSS as usize, true)
+    );
+}
+
+/// Every segment sent since the last call: (relative seq, length, FIN).
+fn sent_any(h: &mut Harness) -> Vec<(u32, usize, bool)> {
+    let iss = h.iss();
+    h.recv_raw()
+        .into_iter()
+        .map(|(t, p)| (t.seq.0.wrapping_sub(iss.0), p.len(), t.flags.fin()))
+        .collect()
+}
+
+#[test]
+fn abc_reduces_from_cwnd_when_the_flight_is_smaller() {
+    use synack_core::SlowStart;
+    // IW10, one segment in flight, then a timeout: CUBIC's ssthresh is
+    // 0.7 x the base (RFC 9438 4.6/4.8).
+    let ssthresh = |rule| {
+        let mut h = sending(1, |c| {
+            c.initial_window = 10;
+            c.slow_start = rule;
+            c.tlp = false;
+        });
+        assert_eq!(h.recv().len(), 1);
+        h.advance(ms(250));
+        assert_eq!(h.recv().len(), 1, "the timeout's retransmission");
+        // (Rounded: 0.7 x 10 x 536 bytes is 7 segments less a rounding.)
+        (h.ep.connection(h.conn()).unwrap().ssthresh() + MSS as usize / 2) / MSS as usize
+    };
+    // RFC 5681's FlightSize: 1 segment, floored at 2.
+    assert_eq!(ssthresh(SlowStart::Rfc5681), 2);
+    // cwnd (10 segments), as Linux's cubic ssthresh().
+    assert_eq!(ssthresh(SlowStart::Abc), 7);
+}
+
+/// Ten segments sent (IW10, no RACK/TLP), then one ACK SACKing segments
+/// 1-3 and 9: segment 0 is lost (RFC 6675 IsLost), 4-8 are holes below
+/// the highest SACK not deemed lost. Returns what goes out on that ACK
+/// and the next one (SACKing segment 8 as well).
+fn forward_case(tweak: impl Fn(&mut synack_core::Config)) -> Vec<Vec<(u32, usize, bool)>> {
+    let mut h = sending(10, |c| {
+        c.initial_window = 10;
+        c.rack = false;
+        c.tlp = false;
+        tweak(c);
+    });
+    assert_eq!(h.recv().len(), 10);
+    h.advance(ms(50));
+    let mut out = Vec::new();
+    let o = sack(
+        &h,
+        &[(seg_start(1), seg_start(4)), (seg_start(9), seg_start(10))],
+    );
+    h.send(Seg::ack_at(1, 1).win(65535).opts(o));
+    out.push(sent(&mut h));
+    let o = sack(
+        &h,
+        &[(seg_start(1), seg_start(4)), (seg_start(8), seg_start(10))],
+    );
+    h.send(Seg::ack_at(1, 1).win(65535).opts(o));
+    out.push(sent(&mut h));
+    out
+}
+
+#[test]
+fn without_forward_retransmission_only_lost_data_is_resent() {
+    let rfc = forward_case(|_| {});
+    let linux = forward_case(|c| c.sack_forward_retransmit = false);
+    // Both resend segment 0 first.
+    assert_eq!(rfc[0][0].0, 1);
+    assert_eq!(linux[0][0].0, 1);
+    let resent = |v: &Vec<Vec<(u32, usize, bool)>>| -> Vec<u32> {
+        v.iter()
+            .flatten()
+            .map(|s| s.0)
+            .filter(|&s| s != 1)
+            .collect()
+    };
+    // RFC 6675 rule (3) resends holes not deemed lost (segment 4 on).
+    assert!(resent(&rfc).contains(&seg_start(4)), "{rfc:?}");
+    // Without it, segments 4-8 wait (for RACK, a timeout or the SACKs).
+    assert!(resent(&linux).is_empty(), "{linux:?}");
+}
+
+#[test]
+fn with_tso_a_lost_range_is_resent_in_one_segment() {
+    let resend = |tso| {
+        let mut h = sending(10, |c| {
+            c.initial_window = 10;
+            c.tso_segments = tso;
+            c.tlp = false;
+            c.sack_forward_retransmit = false;
+        });
+        h.recv();
+        h.advance(ms(50));
+        // The last five pieces arrive: RACK deems the first five lost
+        // (sent no later than the delivered ones) once the reordering
+        // window has passed.
+        let o = sack(&h, &[(seg_start(5), seg_start(10))]);
+        h.send(Seg::ack_at(1, 1).win(65535).opts(o));
+        let mut out = sent(&mut h);
+        h.advance(ms(30));
+        out.extend(sent(&mut h));
+        out
+    };
+    let one_mss = resend(1);
+    assert!(one_mss.iter().all(|s| s.1 <= MSS as usize), "{one_mss:?}");
+    let tso = resend(64);
+    assert!(tso.iter().any(|s| s.1 > MSS as usize), "{tso:?}");
+}
+
+#[test]
+fn sack_of_part_of_a_segment_leaves_it_whole_when_configured() {
+    // Four segments; the peer SACKs the last byte of the fourth only.
+    // After a timeout and the ACK of the first three, the fourth is
+    // resent: to the SACKed byte (RFC 2018 blocks to the byte), or whole
+    // (Config::sack_whole_segments, as Linux tags whole skbs).
+    let last = |whole| {
+        let mut h = sending(4, |c| {
+            c.tlp = false;
+            c.sack_whole_segments = whole;
+        });
+        assert_eq!(h.recv().len(), 4);
+        h.advance(ms(50));
+        let o = sack(&h, &[(seg_start(4) - 1, seg_start(4))]);
+        h.send(Seg::ack_at(1, 1).win(65535).opts(o));
+        h.recv();
+        h.advance(ms(250));
+        h.recv();
+        let o = sack(&h, &[(seg_start(4) - 1, seg_start(4))]);
+        h.send(Seg::ack_at(1, seg_start(3)).win(65535).opts(o));
+        sent(&mut h)
+    };
+    assert_eq!(last(false)[0], (seg_start(3), MSS as usize - 1, false));
+    assert_eq!(last(true)[0], (seg_start(3), MSS as usize, true));
+}

@@ -13,7 +13,7 @@ use super::{Runner, Step, Stop};
 use crate::ast::{EventKind, Expr, Script, TcpOptionSpec};
 use core::time::Duration;
 use synack_core::Config;
-use synack_core::config::Congestion;
+use synack_core::config::{Congestion, PushPolicy, SlowStart};
 
 /// Linux's defaults mapped onto synack's configuration.
 pub fn linux_config() -> Config {
@@ -30,6 +30,8 @@ pub fn linux_config() -> Config {
         initial_rto: Duration::from_secs(1),
         min_rto: Duration::from_millis(200),
         max_rto: Duration::from_secs(120),
+        // tcp_rtt_estimator keeps rttvar_us >= tcp_rto_min: RFC 6298's G.
+        rto_granularity: Duration::from_millis(200),
         // TCP_DELACK_MIN (ato starts there), after TCP_MAX_QUICKACKS
         // segments acknowledged at once (quick-ack mode).
         delayed_ack: Duration::from_millis(40),
@@ -43,6 +45,13 @@ pub fn linux_config() -> Config {
         window_scaling: true,
         sack: true,
         sack_recovery: true,
+        // tcp_xmit_retransmit_queue resends only what is marked lost (no
+        // forward retransmission in current kernels).
+        sack_forward_retransmit: false,
+        // tcp_cwnd_reduction: sndcnt++ only when SND.UNA advanced.
+        prr_safe_ack: true,
+        // tcp_sacktag_walk tags whole skbs (or MSS-aligned parts).
+        sack_whole_segments: true,
         timestamps: true,
         // tcp_recovery = 1 (RACK), tcp_early_retrans = 3 (TLP).
         rack: true,
@@ -52,6 +61,9 @@ pub fn linux_config() -> Config {
         rst_challenge: true,
         syn_challenge: true,
         drop_syn_fin: false,
+        // tcp_ack(): "If the ack includes data we haven't sent yet,
+        // discard this segment" (no ACK).
+        ack_unsent_draws_ack: false,
         fin_with_every_ack: false,
         round_recv_buffer_to_mss: false,
         // tcp_invalid_ratelimit = 500 ms.
@@ -65,6 +77,15 @@ pub fn linux_config() -> Config {
         // The tun device takes GSO packets up to 64 KiB (the core caps a
         // segment at 65,535 bytes).
         tso_segments: 64,
+        // tcp_push marks the skb ending each write (and forced_push one
+        // past half the peer's largest window).
+        push: PushPolicy::WriteBoundary,
+        // tcp_slow_start: every segment acked counts, while
+        // tcp_is_cwnd_limited.
+        slow_start: SlowStart::Abc,
+        // tcp_cwnd_test: "Don't be strict about the congestion window for
+        // the final FIN."
+        fin_ignores_cwnd: true,
         ..Config::default()
     }
 }

@@ -378,7 +378,7 @@ impl Runner {
                     EventKind::Icmp(i) => Err(Stop::skip(
                         self.line,
                         format!(
-                            "ICMP packet `icmp {}` (synack's core takes no ICMP messages)",
+                            "ICMP packet `icmp {}` (the runner builds no ICMP messages yet)",
                             i.icmp_type
                         ),
                     )),

@@ -236,11 +236,24 @@ impl Runner {
         self.fds.get(&fd).ok_or("EBADF")
     }
 
+    /// The descriptor for a new socket: the one the script expects if it
+    /// is free (packetdrill maps the script's descriptor numbers to the
+    /// live ones, so a script may start at 4), else the lowest free one.
+    fn new_fd(&self, s: &SyscallSpec) -> i32 {
+        if let Ok(want) = i32::try_from(s.ret)
+            && want >= 3
+            && !self.fds.contains_key(&want)
+        {
+            return want;
+        }
+        (3..).find(|fd| !self.fds.contains_key(fd)).unwrap_or(3)
+    }
+
     fn sys_socket(&mut self, s: &SyscallSpec) -> Result<Ret, Stop> {
         if self.arg(s, 1).ok().and_then(ident) != Some("SOCK_STREAM") {
             return Err(self.unsupported(s, "only SOCK_STREAM sockets"));
         }
-        let fd = (3..).find(|fd| !self.fds.contains_key(fd)).unwrap_or(3);
+        let fd = self.new_fd(s);
         self.ep();
         self.fds.insert(
             fd,
@@ -317,7 +330,7 @@ impl Runner {
         match ep.accept(lid) {
             Ok(conn) => {
                 let cfg = self.cfg.clone();
-                let new_fd = (3..).find(|fd| !self.fds.contains_key(fd)).unwrap_or(3);
+                let new_fd = self.new_fd(s);
                 self.fds.insert(
                     new_fd,
                     Socket {

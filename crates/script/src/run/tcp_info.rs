@@ -4,8 +4,8 @@
 
 use super::python::{self, Info, PyError};
 use super::{Runner, Step, Stop};
-use synack_core::State;
 use synack_core::conn::Connection;
+use synack_core::{Instant, State};
 
 /// Linux's `TCP_*` state numbers (`include/net/tcp_states.h`).
 fn linux_state(s: State) -> i64 {
@@ -25,7 +25,7 @@ fn linux_state(s: State) -> i64 {
 }
 
 /// The connection under test (or none: CLOSED).
-struct ConnInfo<'a>(Option<&'a Connection>);
+struct ConnInfo<'a>(Option<&'a Connection>, Instant);
 
 impl Info for ConnInfo<'_> {
     fn value(&self, name: &str) -> Option<i64> {
@@ -41,6 +41,12 @@ impl Info for ConnInfo<'_> {
             "TCP_LAST_ACK" => Some(9),
             "TCP_LISTEN" => Some(10),
             "TCP_CLOSING" => Some(11),
+            // include/uapi/linux/tcp.h, enum tcp_ca_state.
+            "TCP_CA_Open" => Some(0),
+            "TCP_CA_Disorder" => Some(1),
+            "TCP_CA_CWR" => Some(2),
+            "TCP_CA_Recovery" => Some(3),
+            "TCP_CA_Loss" => Some(4),
             _ => None,
         };
         if constant.is_some() {
@@ -51,6 +57,21 @@ impl Info for ConnInfo<'_> {
             "tcpi_state" => Some(c.map_or(7, |c| linux_state(c.state()))),
             // Linux counts the window in segments of tcpi_snd_mss.
             "tcpi_snd_cwnd" => c.map(|c| (c.cwnd() / c.payload_mss().max(1)) as i64),
+            "tcpi_snd_ssthresh" => c.map(|c| {
+                // Linux reports "infinite" (TCP_INFINITE_SSTHRESH) as is.
+                let t = c.ssthresh();
+                if t >= 0x7fff_ffff {
+                    0x7fff_ffff
+                } else {
+                    (t / c.payload_mss().max(1)) as i64
+                }
+            }),
+            "tcpi_advmss" => c.map(|c| c.advertised_mss() as i64),
+            // Milliseconds since data last arrived (or the handshake).
+            "tcpi_last_data_recv" => c
+                .and_then(|c| c.last_data_received())
+                .map(|t| self.1.saturating_since(t).as_millis() as i64),
+            "tcpi_ca_state" => c.map(|c| i64::from(c.ca_state())),
             "tcpi_snd_mss" => c.map(|c| c.payload_mss() as i64),
             "tcpi_rtt" => c.and_then(|c| c.srtt()).map(|d| d.as_micros() as i64),
             _ => None,
@@ -68,7 +89,7 @@ impl Runner {
                 .find(|c| c.local() == l && c.remote() == r)
         });
         let mut vars = core::mem::take(&mut self.py_vars);
-        let result = python::exec(code, &mut vars, &ConnInfo(conn));
+        let result = python::exec(code, &mut vars, &ConnInfo(conn, self.now));
         self.py_vars = vars;
         match result {
             Ok(()) => Ok(()),
@@ -89,11 +110,18 @@ impl Runner {
                 .connections()
                 .find(|c| c.local() == l && c.remote() == r)
         });
-        let info = ConnInfo(conn);
-        let fields: Vec<String> = ["tcpi_state", "tcpi_snd_cwnd", "tcpi_snd_mss", "tcpi_rtt"]
-            .iter()
-            .filter_map(|n| info.value(n).map(|v| format!("{n}={v}")))
-            .collect();
+        let info = ConnInfo(conn, self.now);
+        let fields: Vec<String> = [
+            "tcpi_state",
+            "tcpi_ca_state",
+            "tcpi_snd_cwnd",
+            "tcpi_snd_ssthresh",
+            "tcpi_snd_mss",
+            "tcpi_rtt",
+        ]
+        .iter()
+        .filter_map(|n| info.value(n).map(|v| format!("{n}={v}")))
+        .collect();
         format!("it does not hold: {}", fields.join(" "))
     }
 }
