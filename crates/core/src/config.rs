@@ -160,6 +160,35 @@ pub struct Config {
     /// `tcp_cwnd_test` lets "the final FIN" pass. Off by default: the FIN
     /// takes its turn in the window like data (RFC 5681 counts it).
     pub fin_ignores_cwnd: bool,
+    /// What an ICMP error quoting one of the connection's segments does.
+    pub icmp: IcmpRules,
+}
+
+/// How ICMP errors act on a connection (see [`Config::icmp`]). In both,
+/// only a quote of a sequence number in flight counts (RFC 5927 4.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum IcmpRules {
+    /// RFC 1122 4.2.3.9 and RFC 5927 5.2: a hard error (protocol or port
+    /// unreachable, administratively prohibited) aborts a connection in
+    /// SYN-SENT (and an embryonic passive one); every other error, and a
+    /// hard one in a synchronized state, is a soft error told to the
+    /// application. Path MTUs below 576 (IPv4) or 1280 (IPv6) are raised
+    /// to them.
+    #[default]
+    Rfc5927,
+    /// FreeBSD's `tcp_ctlinput` (`tcp_subr.c`) with its defaults
+    /// (`net.inet.tcp.icmp_may_rst=1`, `net.inet.tcp.minmss=216`):
+    /// through `icmp_errmap`, protocol/port unreachable and the
+    /// prohibited codes (ECONNREFUSED) and time exceeded in transit drop
+    /// a connection in SYN-SENT (`tcp_drop_syn_sent`) and do nothing in
+    /// any other state; the other unreachable codes (EHOSTUNREACH) go to
+    /// `tcp_notify`, which ignores them in ESTABLISHED, drops a connection
+    /// not yet established that has retransmitted more than 3 times and
+    /// already had a soft error, and otherwise records a soft error (told
+    /// when the connection times out). A Packet Too Big takes the path MTU
+    /// down to 256 (minmss + 40), 1280 for IPv6.
+    FreeBsd,
 }
 
 /// Where PSH goes on data segments (see [`Config::push`]).
@@ -257,6 +286,7 @@ impl Default for Config {
             push: PushPolicy::QueueEmpty,
             slow_start: SlowStart::Rfc5681,
             fin_ignores_cwnd: false,
+            icmp: IcmpRules::Rfc5927,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! and path-MTU discovery (RFC 1191 for IPv4, RFC 8201 for IPv6).
 
 use super::{Cause, Connection, Ctx, State};
+use crate::config::IcmpRules;
 use crate::endpoint::EventKind;
 use crate::error::Error;
 use crate::seq::SeqNum;
@@ -17,6 +18,16 @@ const MIN_PMTU_V6: usize = 1280;
 
 /// RFC 1191 section 7's plateau table, for a router that reports no MTU.
 const PLATEAUS: [usize; 10] = [32000, 17914, 8166, 4352, 2002, 1492, 1006, 508, 296, 68];
+/// FreeBSD's `mtutab` (`ip_icmp.c`, `ip_next_mtu`).
+const FREEBSD_PLATEAUS: [usize; 11] = [
+    32000, 17914, 8166, 4352, 2002, 1492, 1280, 1006, 508, 296, 68,
+];
+/// FreeBSD's floor for an IPv4 path MTU: `net.inet.tcp.minmss` (216) plus
+/// the 40 bytes of IP and TCP headers.
+const FREEBSD_MIN_PMTU_V4: usize = 256;
+/// What FreeBSD's `tcp6_ctlinput` takes for a Packet Too Big below the
+/// IPv6 minimum (`IPV6_MMTU - 8`).
+const FREEBSD_MIN_PMTU_V6: usize = 1272;
 
 impl Connection {
     /// An ICMP error quoting one of this connection's segments, with
@@ -37,6 +48,9 @@ impl Connection {
         }
         if let IcmpKind::PacketTooBig { mtu } = kind {
             return self.on_packet_too_big(ctx, mtu, quoted_len);
+        }
+        if self.cfg.icmp == IcmpRules::FreeBsd {
+            return self.on_icmp_freebsd(ctx, kind);
         }
         let error = error_of(kind);
         match self.state {
@@ -64,23 +78,87 @@ impl Connection {
         }
     }
 
+    /// FreeBSD's `tcp_ctlinput` after its sequence check (see
+    /// [`IcmpRules::FreeBsd`]).
+    fn on_icmp_freebsd(&mut self, ctx: &mut Ctx<'_>, kind: IcmpKind) -> IcmpOutcome {
+        let opening = matches!(self.state, State::SynSent | State::SynReceived);
+        match kind {
+            // icmp_errmap: ECONNREFUSED, and EHOSTUNREACH from
+            // ICMP_TIMXCEED; with icmp_may_rst both go to
+            // tcp_drop_syn_sent, which drops only a connection in SYN-SENT.
+            IcmpKind::PortUnreachable
+            | IcmpKind::ProtocolUnreachable
+            | IcmpKind::Prohibited
+            | IcmpKind::TimeExceeded => {
+                if self.state == State::SynSent {
+                    let error = match kind {
+                        IcmpKind::TimeExceeded => Error::HostUnreachable,
+                        _ => Error::ConnectionRefused,
+                    };
+                    self.fail(ctx, error, Cause::IcmpError);
+                    ctx.stats.icmp_aborts += 1;
+                    IcmpOutcome::Aborted
+                } else {
+                    IcmpOutcome::Ignored
+                }
+            }
+            // tcp_notify: "Ignore some errors if we are hooked up"
+            // (ESTABLISHED and EHOSTUNREACH); a connection not yet
+            // established that "has retransmitted several times, and
+            // receives a second error" is given up (t_rxtshift > 3 and
+            // t_softerror set; syncache_unreach's rule for an embryonic
+            // passive one is the same); otherwise the error is kept for
+            // the timeout to report.
+            _ => {
+                if self.state == State::Established {
+                    return IcmpOutcome::Ignored;
+                }
+                if opening && self.retries > 3 && self.soft_error.is_some() {
+                    if self.state == State::SynReceived && self.listener.is_some() {
+                        self.set_state(ctx, State::Closed, Cause::IcmpError);
+                    } else {
+                        self.fail(ctx, Error::HostUnreachable, Cause::IcmpError);
+                    }
+                    ctx.stats.icmp_aborts += 1;
+                    return IcmpOutcome::Aborted;
+                }
+                self.soft_error = Some(Error::HostUnreachable);
+                self.emit_event(ctx, EventKind::SoftError);
+                IcmpOutcome::SoftError
+            }
+        }
+    }
+
     /// Fragmentation needed / Packet Too Big: lower the send MSS to fit the
     /// reported MTU (never below the floor, never up: RFC 1191 6.3's
     /// probing upwards is not done) and resend what was in flight at the
     /// new size (RFC 1191 6.5).
     fn on_packet_too_big(&mut self, ctx: &mut Ctx<'_>, mtu: u32, quoted_len: u16) -> IcmpOutcome {
         let v4 = self.local.is_ipv4();
-        let (headers, floor) = if v4 {
-            (super::IPV4_TCP_HEADERS, MIN_PMTU_V4)
-        } else {
-            (super::IPV6_TCP_HEADERS, MIN_PMTU_V6)
+        let freebsd = self.cfg.icmp == IcmpRules::FreeBsd;
+        let (headers, floor) = match (v4, freebsd) {
+            (true, false) => (super::IPV4_TCP_HEADERS, MIN_PMTU_V4),
+            (false, false) => (super::IPV6_TCP_HEADERS, MIN_PMTU_V6),
+            // tcp_ctlinput: at least V_tcp_minmss + sizeof(struct
+            // tcpiphdr); tcp6_ctlinput: below IPV6_MMTU, IPV6_MMTU - 8.
+            (true, true) => (super::IPV4_TCP_HEADERS, FREEBSD_MIN_PMTU_V4),
+            (false, true) => (super::IPV6_TCP_HEADERS, FREEBSD_MIN_PMTU_V6),
         };
         let mut mtu = usize::try_from(mtu).unwrap_or(usize::MAX);
         if mtu == 0 && v4 {
             // A router that predates RFC 1191: the next plateau below the
-            // size of the packet it could not forward (section 7).
+            // size of the packet it could not forward (section 7;
+            // FreeBSD's ip_next_mtu has 1280 among them).
             let sent = usize::from(quoted_len);
-            mtu = PLATEAUS.iter().copied().find(|&p| p < sent).unwrap_or(68);
+            let table: &[usize] = if freebsd {
+                &FREEBSD_PLATEAUS
+            } else {
+                &PLATEAUS
+            };
+            mtu = table.iter().copied().find(|&p| p < sent).unwrap_or(68);
+        }
+        if freebsd && !v4 && mtu < MIN_PMTU_V6 {
+            mtu = FREEBSD_MIN_PMTU_V6;
         }
         let mss = mtu.max(floor) - headers;
         if mss >= self.snd_mss {

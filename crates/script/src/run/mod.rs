@@ -136,6 +136,8 @@ pub fn script_config() -> Config {
         // separate RACK stack's).
         rack: false,
         tlp: false,
+        // FreeBSD's tcp_ctlinput, not RFC 5927's recommendations.
+        icmp: synack_core::IcmpRules::FreeBsd,
         ..Config::default()
     }
 }
@@ -375,13 +377,7 @@ impl Runner {
                     }
                     EventKind::Command(c) => self.command(c),
                     EventKind::Code(c) => self.code(c),
-                    EventKind::Icmp(i) => Err(Stop::skip(
-                        self.line,
-                        format!(
-                            "ICMP packet `icmp {}` (the runner builds no ICMP messages yet)",
-                            i.icmp_type
-                        ),
-                    )),
+                    EventKind::Icmp(i) => self.inject_icmp(i),
                 }?;
                 self.drain()?;
                 self.poll_blocked()

@@ -20,7 +20,7 @@
 //! arbitrary, so only `--strict` checks that it advances as the script's.
 
 use super::{Runner, Step, Stop, instant, micros};
-use crate::ast::{FlagSpec, PacketSpec, TcpOptionSpec};
+use crate::ast::{FlagSpec, IcmpSpec, PacketSpec, TcpOptionSpec};
 use core::fmt::Write as _;
 use synack_core::SeqNum;
 use synack_core::wire::{self, IpRepr, SackBlocks, TcpFlags, TcpOptions, TcpRepr, Timestamps};
@@ -143,6 +143,87 @@ impl Runner {
         })?;
         let now = self.now;
         self.ep().handle_packet(now, &buf[..n]);
+        Ok(())
+    }
+
+    /// A `< icmp ...` line: an ICMP or ICMPv6 error from the peer's
+    /// address quoting one of synack's segments, built as packetdrill
+    /// builds it (`new_icmp_packet`): the quoted IP header and the first 8
+    /// bytes of its TCP header (ports and sequence number), the IP total
+    /// length counting the TCP header and the bracket's payload. The
+    /// bracket's start is relative to synack's ISN (0 when omitted); the
+    /// `mtu` goes in the next-hop MTU field (RFC 1191) or Packet Too Big's
+    /// MTU (RFC 8201).
+    pub(super) fn inject_icmp(&mut self, i: &IcmpSpec) -> Step {
+        let (local, remote) = self.flow.unwrap_or((
+            core::net::SocketAddr::new(self.local_ip(), super::SCRIPT_PORT),
+            core::net::SocketAddr::new(self.remote_ip(), super::REMOTE_PORT),
+        ));
+        let v6 = local.is_ipv6();
+        let Some((ty, code)) = icmp_type_code(v6, &i.icmp_type, i.code.as_deref()) else {
+            return Err(Stop::skip(
+                self.line,
+                format!(
+                    "ICMP{} type `{}` code `{}`",
+                    if v6 { "v6" } else { "" },
+                    i.icmp_type,
+                    i.code.as_deref().unwrap_or("-")
+                ),
+            ));
+        };
+        let (start, len) = match &i.quoted {
+            None => (0, 0),
+            Some(q) => match q.start {
+                Some(st) if q.absolute => (st.wrapping_sub(self.isn()), q.len),
+                Some(st) => (st, q.len),
+                None => {
+                    return Err(Stop::skip(
+                        self.line,
+                        "`...` sequence number in a quoted segment",
+                    ));
+                }
+            },
+        };
+        let tcp = TcpRepr {
+            src_port: local.port(),
+            dst_port: remote.port(),
+            seq: SeqNum(self.isn().wrapping_add(start)),
+            ..TcpRepr::default()
+        };
+        let ip = IpRepr {
+            src: local.ip(),
+            dst: remote.ip(),
+            ttl: 64,
+        };
+        let len = len.min(65_000) as usize;
+        let mut quoted = vec![0u8; 60 + len];
+        let n = wire::emit_headers(&ip, &tcp, len, &mut quoted).map_err(|e| {
+            Stop::skip(
+                self.line,
+                format!("quoted segment synack cannot build ({e:?})"),
+            )
+        })?;
+        let ip_len = n - len - tcp.header_len();
+        let word = i.mtu.unwrap_or(0);
+        let word = if v6 { word } else { word & 0xffff };
+        let mut buf = vec![0u8; 128];
+        let m = wire::icmp::emit_icmp_error(
+            remote.ip(),
+            local.ip(),
+            ty,
+            code,
+            word,
+            &quoted[..ip_len + 8],
+            &mut buf,
+        )
+        .map_err(|e| {
+            Stop::skip(
+                self.line,
+                format!("ICMP message synack cannot build ({e:?})"),
+            )
+        })?;
+        let now = self.now;
+        self.ep().handle_packet(now, &buf[..m]);
         Ok(())
     }
 
@@ -482,4 +563,67 @@ pub(crate) fn describe_spec(p: &PacketSpec) -> String {
 /// Microseconds as seconds with three decimals.
 pub(crate) fn seconds(us: i64) -> String {
     format!("{}.{:03}", us / 1_000_000, (us % 1_000_000) / 1000)
+}
+
+/// packetdrill's ICMP type and code names (its `icmp_packet.c` tables)
+/// as numbers; `type_N` / `code_N` as written; a missing code is 0.
+fn icmp_type_code(v6: bool, ty: &str, code: Option<&str>) -> Option<(u8, u8)> {
+    const V4_UNREACHABLE: [&str; 16] = [
+        "net_unreachable",
+        "host_unreachable",
+        "protocol_unreachable",
+        "port_unreachable",
+        "frag_needed",
+        "source_route_failed",
+        "net_unknown",
+        "host_unknown",
+        "source_host_isolated",
+        "net_prohibited",
+        "host_prohibited",
+        "net_unreachable_for_tos",
+        "host_unreachable_for_tos",
+        "packet_filtered",
+        "precedence_violation",
+        "precedence_cutoff",
+    ];
+    const V4_TIME_EXCEEDED: [&str; 2] = ["ttl_exceeded_in_transit", "frag_reass_exceeded"];
+    const V6_UNREACHABLE: [&str; 5] = [
+        "no_route",
+        "admin_prohibited",
+        "not_neighbour",
+        "address_unreachable",
+        "port_unreachable",
+    ];
+    const V6_TIME_EXCEEDED: [&str; 2] = ["exceeded_hop_limit", "exceeded_frag_time"];
+    const V6_PARAM_PROBLEM: [&str; 3] = ["header_field", "unknown_next_header", "unknown_option"];
+    let (t, codes): (u8, &[&str]) = if let Some(n) = ty.strip_prefix("type_") {
+        (n.parse().ok()?, &[])
+    } else if v6 {
+        match ty {
+            "unreachable" => (1, &V6_UNREACHABLE),
+            "packet_too_big" => (2, &[]),
+            "time_exceeded" => (3, &V6_TIME_EXCEEDED),
+            "parameter_problem" => (4, &V6_PARAM_PROBLEM),
+            _ => return None,
+        }
+    } else {
+        match ty {
+            "echo_reply" => (0, &[]),
+            "unreachable" => (3, &V4_UNREACHABLE),
+            "source_quench" => (4, &[]),
+            "redirect" => (5, &[]),
+            "echo_request" => (8, &[]),
+            "time_exceeded" => (11, &V4_TIME_EXCEEDED),
+            "parameter_problem" => (12, &[]),
+            _ => return None,
+        }
+    };
+    let c = match code {
+        None => 0,
+        Some(c) => match c.strip_prefix("code_") {
+            Some(n) => n.parse().ok()?,
+            None => codes.iter().position(|&k| k == c)? as u8,
+        },
+    };
+    Some((t, c))
 }

@@ -275,7 +275,15 @@ impl Runner {
 }
 
 /// FreeBSD's values of the errno names scripts read back with SO_ERROR.
-const SO_ERRNOS: [(&str, i64); 3] = [("ECONNRESET", 54), ("ECONNREFUSED", 61), ("ETIMEDOUT", 60)];
+/// FreeBSD's errno values (`sys/errno.h`) for SO_ERROR.
+const SO_ERRNOS: [(&str, i64); 6] = [
+    ("ECONNRESET", 54),
+    ("ECONNREFUSED", 61),
+    ("ETIMEDOUT", 60),
+    ("EHOSTUNREACH", 65),
+    ("ENETUNREACH", 51),
+    ("ENOPROTOOPT", 42),
+];
 
 fn errno_value(name: &str) -> Option<i64> {
     SO_ERRNOS.iter().find(|(n, _)| *n == name).map(|&(_, v)| v)

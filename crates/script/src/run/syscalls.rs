@@ -95,6 +95,13 @@ pub(super) fn errno_of(e: Error) -> &'static str {
         Error::Closed => "EPIPE",
         Error::InvalidState => "ENOTCONN",
         Error::InvalidHandle => "EBADF",
+        // ICMP errors, by the names both systems give them (FreeBSD's
+        // icmp_errmap folds net unreachable into EHOSTUNREACH and the
+        // refusals into ECONNREFUSED before synack sees them; see
+        // `IcmpRules::FreeBsd`).
+        Error::HostUnreachable | Error::Prohibited => "EHOSTUNREACH",
+        Error::NetworkUnreachable => "ENETUNREACH",
+        Error::ProtocolUnreachable => "ENOPROTOOPT",
         _ => "EIO",
     }
 }
