@@ -32,6 +32,10 @@ pub struct Config {
     /// SYN / SYN-ACK retransmissions before giving up (RFC 9293 R2 for SYN:
     /// at least 3 minutes of trying is recommended; Linux uses 6).
     pub syn_retries: u32,
+    /// SYN-ACK retransmissions of a passive open before the embryonic
+    /// connection is dropped; `None` (the default): `syn_retries`.
+    /// FreeBSD's `net.inet.tcp.syncache.rexmtlimit` is 3.
+    pub synack_retries: Option<u32>,
     /// Data retransmissions before giving up (R2; Linux uses 15); also the
     /// limit on consecutive zero-window probes that draw no ACK at all.
     pub max_retries: u32,
@@ -162,6 +166,28 @@ pub struct Config {
     pub fin_ignores_cwnd: bool,
     /// What an ICMP error quoting one of the connection's segments does.
     pub icmp: IcmpRules,
+    /// How the SYN and SYN-ACK retransmission timeout grows.
+    pub syn_backoff: SynBackoff,
+    /// An active open still not established after this long is given up
+    /// (`TimedOut`), whatever `syn_retries` allows: FreeBSD's connection
+    /// establishment timer (`net.inet.tcp.keepinit`, `TCP_KEEPINIT`, 75 s
+    /// by default there). `None` (the default): only `syn_retries`
+    /// bounds the handshake.
+    pub connect_timeout: Option<Duration>,
+}
+
+/// The SYN retransmission schedule (see [`Config::syn_backoff`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SynBackoff {
+    /// RFC 6298 5.5: the timeout doubles after each expiry.
+    #[default]
+    Exponential,
+    /// FreeBSD's `tcp_syn_backoff` (`tcp_timer.c`): the initial RTO
+    /// times 1, 1, 1, 1, 1, 2, 4, 8, 16, 32, 64, 64, 64 for the first,
+    /// second... retransmission timeout, as `tcp_timer_rexmt` (SYN-SENT)
+    /// and the syncache (SYN-ACKs) use it.
+    FreeBsd,
 }
 
 /// How ICMP errors act on a connection (see [`Config::icmp`]). In both,
@@ -253,6 +279,7 @@ impl Default for Config {
             max_rto: Duration::from_secs(60),
             rto_granularity: Duration::from_millis(1),
             syn_retries: 6,
+            synack_retries: None,
             max_retries: 15,
             orphan_retries: 8,
             msl: Duration::from_secs(30),
@@ -287,6 +314,8 @@ impl Default for Config {
             slow_start: SlowStart::Rfc5681,
             fin_ignores_cwnd: false,
             icmp: IcmpRules::Rfc5927,
+            syn_backoff: SynBackoff::Exponential,
+            connect_timeout: None,
         }
     }
 }

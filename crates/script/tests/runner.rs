@@ -214,8 +214,8 @@ fn unsupported_constructs_skip_and_name_the_construct() {
     for (body, what) in [
         ("0 `ls /`\n", "command `ls /`"),
         (
-            "0 `sysctl -w net.inet.tcp.keepinit=1`\n",
-            "net.inet.tcp.keepinit",
+            "0 `sysctl -w net.inet.tcp.icmp_may_rst=0`\n",
+            "net.inet.tcp.icmp_may_rst",
         ),
         (
             "0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 3\n",

@@ -37,6 +37,15 @@ impl Connection {
 
     /// The keep-alive timer fired.
     pub(super) fn on_keepalive_timeout(&mut self, ctx: &mut Ctx<'_>) {
+        // The connection establishment timer (`Config::connect_timeout`):
+        // FreeBSD's tcp_timer_keep, "if (TCPS_HAVEESTABLISHED(tp->t_state)
+        // == 0) goto dropit".
+        if matches!(self.state, State::SynSent | State::SynReceived) {
+            if self.cfg.connect_timeout.is_some() {
+                self.fail(ctx, Error::TimedOut, Cause::Timeout);
+            }
+            return;
+        }
         if !self.keepalive_applies() {
             return;
         }

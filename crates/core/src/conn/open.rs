@@ -16,6 +16,11 @@ impl Connection {
         c.app_owned = true;
         c.syn_pending = true;
         c.set_state(ctx, State::SynSent, Cause::AppConnect);
+        // FreeBSD's connection establishment timer rides on its keep
+        // timer (`tcp_connect`: TT_KEEP with TP_KEEPINIT); so here.
+        if let Some(t) = c.cfg.connect_timeout {
+            c.timers.set(Timer::KeepAlive, ctx.now + t);
+        }
         c
     }
 

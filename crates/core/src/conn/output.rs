@@ -524,7 +524,8 @@ impl Connection {
                 }
                 // RFC 6298 5.1: start the timer if it is not running.
                 if !self.timers.is_set(Timer::Retransmit) {
-                    self.timers.set(Timer::Retransmit, ctx.now + self.rtt.rto());
+                    let rto = self.retransmit_timeout(plan.flags.syn());
+                    self.timers.set(Timer::Retransmit, ctx.now + rto);
                 }
                 if !plan.retransmission && !plan.flags.syn() {
                     // RFC 8985 7.2: (re)start the PTO after new data.
@@ -661,4 +662,26 @@ fn data_flags(len: usize, fin: bool, push: bool) -> TcpFlags {
         f = f | TcpFlags::FIN;
     }
     f
+}
+
+/// FreeBSD's `tcp_syn_backoff` (`tcp_timer.c`).
+const FREEBSD_SYN_BACKOFF: [u32; 13] = [1, 1, 1, 1, 1, 2, 4, 8, 16, 32, 64, 64, 64];
+
+impl Connection {
+    /// The retransmission timeout to arm after sending a segment (`syn`: a
+    /// SYN or SYN-ACK): RFC 6298's backed-off RTO, or for a SYN under
+    /// [`crate::config::SynBackoff::FreeBsd`] the initial RTO times
+    /// FreeBSD's factor for the retransmissions so far (at most the
+    /// maximum RTO).
+    fn retransmit_timeout(&self, syn: bool) -> core::time::Duration {
+        if syn && self.cfg.syn_backoff == crate::config::SynBackoff::FreeBsd {
+            let shift = (self.retries as usize).min(FREEBSD_SYN_BACKOFF.len() - 1);
+            return self
+                .cfg
+                .initial_rto
+                .saturating_mul(FREEBSD_SYN_BACKOFF[shift])
+                .min(self.cfg.max_rto);
+        }
+        self.rtt.rto()
+    }
 }

@@ -55,7 +55,10 @@ impl Connection {
         // us to FIN-WAIT-1, RFC 9293 3.10.4): resend it first.
         let handshake =
             matches!(self.state, State::SynSent | State::SynReceived) || self.syn_unacked();
-        let limit = if handshake {
+        let passive = self.state == State::SynReceived && self.listener.is_some();
+        let limit = if passive {
+            self.cfg.synack_retries.unwrap_or(self.cfg.syn_retries)
+        } else if handshake {
             self.cfg.syn_retries
         } else {
             self.cfg.max_retries

@@ -226,3 +226,20 @@ fn syn_window_is_not_scaled_but_later_windows_are() {
     // 250 << 2 = 1000 bytes may be sent.
     h.expect(&[Seg::data(1, 1, &bytes(0, 1000))]);
 }
+
+#[test]
+fn synack_retries_bounds_a_passive_open_apart_from_syn_retries() {
+    // FreeBSD's syncache.rexmtlimit: 3 SYN-ACK retransmissions although an
+    // active open may retransmit its SYN 12 times.
+    let mut h = Harness::with_config(false, |c| {
+        c.tcp.syn_retries = 12;
+        c.tcp.synack_retries = Some(3);
+    });
+    h.listen(1);
+    h.send(Seg::syn(0));
+    assert_eq!(h.recv().len(), 1);
+    h.advance(Duration::from_secs(600));
+    let out = h.recv();
+    assert_eq!(out.len(), 3, "{out:?}");
+    h.assert_no_connection();
+}

@@ -435,3 +435,32 @@ fn syn_ack_carrying_fin_enters_close_wait() {
         vec![EventKind::Connected, EventKind::PeerClosed]
     );
 }
+
+#[test]
+fn freebsd_syn_backoff_and_connection_establishment_timer() {
+    // tcp_syn_backoff: 1, 1, 1, 1, 1, 2, 4, 8, 16, 32 s after the initial
+    // 1 s RTO; keepinit (75 s) ends the attempt before the 11th.
+    let mut h = Harness::with_config(false, |c| {
+        c.tcp.initial_rto = Duration::from_secs(1);
+        c.tcp.syn_backoff = synack_core::SynBackoff::FreeBsd;
+        c.tcp.connect_timeout = Some(Duration::from_secs(75));
+        c.tcp.syn_retries = 12;
+    });
+    let start = h.now;
+    h.syn_sent();
+    h.advance(Duration::from_secs(74));
+    let times: Vec<u64> = h
+        .recv_timed()
+        .into_iter()
+        .map(|(t, s)| {
+            assert_eq!(s.ctl, TcpFlags::SYN);
+            (t - start).as_secs()
+        })
+        .collect();
+    assert_eq!(times, [1, 2, 3, 4, 5, 7, 11, 19, 35, 67]);
+    assert_eq!(h.ep.state(h.conn()), Ok(State::SynSent));
+    h.advance(Duration::from_secs(1));
+    h.expect_nothing();
+    assert_eq!(h.ep.state(h.conn()), Ok(State::Closed));
+    assert_eq!(h.conn_events(), vec![EventKind::TimedOut]);
+}

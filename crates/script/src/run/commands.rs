@@ -51,7 +51,7 @@ impl Runner {
         // (milliseconds), counts up to a million: beyond, a skip.
         let limit = match name {
             "net.inet.tcp.recvspace" | "net.inet.tcp.sendspace" | "kern.ipc.maxsockbuf" => 1 << 30,
-            "net.inet.tcp.keepcnt" => 1_000_000,
+            "net.inet.tcp.keepcnt" | "net.inet.tcp.syncache.rexmtlimit" => 1_000_000,
             _ => 86_400_000,
         };
         if v > limit {
@@ -78,6 +78,14 @@ impl Runner {
             "net.inet.tcp.keepidle" => c.keepalive_idle = Duration::from_millis(v),
             "net.inet.tcp.keepintvl" => c.keepalive_interval = Duration::from_millis(v),
             "net.inet.tcp.keepcnt" => c.keepalive_probes = v as u32,
+            // The connection establishment timer (tcp_timer_keep in
+            // SYN-SENT), and the syncache's SYN-ACK retransmissions.
+            "net.inet.tcp.keepinit" => c.connect_timeout = Some(Duration::from_millis(v)),
+            "net.inet.tcp.syncache.rexmtlimit" => c.synack_retries = Some(v as u32),
+            // The ICMP rules synack follows are these defaults'
+            // (`IcmpRules::FreeBsd`); other values are skips.
+            "net.inet.tcp.icmp_may_rst" if v == 1 => {}
+            "net.inet.tcp.minmss" if v == 216 => {}
             // FreeBSD's floor on the RTO is rexmit_min plus this slop.
             "net.inet.tcp.rexmit_slop" => c.min_rto = Duration::from_millis(v),
             // ECN off, or "answer but never ask" (2): synack neither asks

@@ -138,6 +138,14 @@ pub fn script_config() -> Config {
         tlp: false,
         // FreeBSD's tcp_ctlinput, not RFC 5927's recommendations.
         icmp: synack_core::IcmpRules::FreeBsd,
+        // FreeBSD's SYN schedule (tcp_syn_backoff), its connection
+        // establishment timer (keepinit, 75 s) with TCP_MAXRXTSHIFT (12)
+        // as the retransmission bound behind it, and the syncache's
+        // rexmtlimit (3) for SYN-ACKs.
+        syn_backoff: synack_core::SynBackoff::FreeBsd,
+        connect_timeout: Some(core::time::Duration::from_secs(75)),
+        syn_retries: 12,
+        synack_retries: Some(3),
         ..Config::default()
     }
 }

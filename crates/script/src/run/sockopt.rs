@@ -102,6 +102,9 @@ impl Runner {
                 .sock(fd)
                 .map(|s| s.cfg.keepalive_interval.as_secs() as i64),
             "TCP_KEEPCNT" => self.sock(fd).map(|s| i64::from(s.cfg.keepalive_probes)),
+            "TCP_KEEPINIT" => self
+                .sock(fd)
+                .map(|s| s.cfg.connect_timeout.map_or(0, |t| t.as_secs() as i64)),
             // Linux: the MSS segments are sent with (options other than
             // the fixed ones excluded), or before a connection the value
             // set, else TCP_MSS_DEFAULT (536).
@@ -231,6 +234,20 @@ impl Runner {
                 }
                 Ok(Ok(0))
             }
+            "TCP_KEEPINIT" => {
+                let v = int(&value).unwrap_or(0).max(0) as u64;
+                // FreeBSD: 0 means the system's keepinit again.
+                let system = self.cfg.connect_timeout;
+                let Some(c) = self.fresh_cfg(fd) else {
+                    return Err(self.unsupported(s, "TCP_KEEPINIT after listen/connect"));
+                };
+                c.connect_timeout = if v == 0 {
+                    system
+                } else {
+                    Some(core::time::Duration::from_secs(v))
+                };
+                Ok(Ok(0))
+            }
             "TCP_KEEPIDLE" | "TCP_KEEPINTVL" | "TCP_KEEPCNT" | "SO_RCVBUF" | "SO_SNDBUF" => {
                 let mut v = int(&value).unwrap_or(0).max(1) as u64;
                 if name == "SO_SNDBUF" && self.linux() {
@@ -274,8 +291,8 @@ impl Runner {
     }
 }
 
-/// FreeBSD's values of the errno names scripts read back with SO_ERROR.
-/// FreeBSD's errno values (`sys/errno.h`) for SO_ERROR.
+/// FreeBSD's values (`sys/errno.h`) of the errno names scripts read back
+/// with SO_ERROR.
 const SO_ERRNOS: [(&str, i64); 6] = [
     ("ECONNRESET", 54),
     ("ECONNREFUSED", 61),
