@@ -610,3 +610,33 @@ fn the_python_subset_is_bounded_and_exact() {
         assert!(matches!(ok(&bad), Outcome::Skip { .. }), "{bad}");
     }
 }
+
+#[test]
+fn delayed_ack_sysctls_are_honoured() {
+    // net.inet.tcp.delacktime sets the delay; delayed_ack=0 ACKs at once.
+    let body = |sysctl: &str, wait: &str| {
+        format!(
+            "0.00 `sysctl -w {sysctl}`
++0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++0.1 < S 0:0(0) win 65535 <mss 1460>
++0 > S. 0:0(0) ack 1 <...>
++0.1 < . 1:1(0) ack 1 win 65535
++0 accept(3, ..., ...) = 4
++0 < P. 1:11(10) ack 1 win 65535
++{wait} > . 1:1(0) ack 11
+"
+        )
+    };
+    assert_eq!(
+        run(&body("net.inet.tcp.delacktime=100", "0.1")),
+        Outcome::Pass
+    );
+    assert_eq!(run(&body("net.inet.tcp.delayed_ack=0", "0")), Outcome::Pass);
+    // The default, 40 ms, is not 100.
+    assert!(matches!(
+        run(&body("net.inet.tcp.delacktime=40", "0.1")),
+        Outcome::Fail(_)
+    ));
+}

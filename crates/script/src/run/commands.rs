@@ -82,6 +82,23 @@ impl Runner {
             // SYN-SENT), and the syncache's SYN-ACK retransmissions.
             "net.inet.tcp.keepinit" => c.connect_timeout = Some(Duration::from_millis(v)),
             "net.inet.tcp.syncache.rexmtlimit" => c.synack_retries = Some(v as u32),
+            // Delayed ACKs: the timeout (FreeBSD's TCPTV_DELACK, 40 ms),
+            // and off (ACK at once) or on.
+            "net.inet.tcp.delacktime" => c.delayed_ack = Duration::from_millis(v),
+            "net.inet.tcp.delayed_ack" if !on => c.delayed_ack = Duration::ZERO,
+            "net.inet.tcp.delayed_ack" => {
+                if c.delayed_ack.is_zero() {
+                    c.delayed_ack = Duration::from_millis(40);
+                }
+            }
+            // TIME-WAIT lasts 2 x msl.
+            "net.inet.tcp.msl" => c.msl = Duration::from_millis(v),
+            // RFC 6928's initial window in segments (0: RFC 3390's).
+            "net.inet.tcp.initcwnd_segments" => c.initial_window = v as usize,
+            // Behaviours synack always has: RFC 3390's initial window,
+            // RFC 3042's limited transmit, path MTU discovery (DF set).
+            "net.inet.tcp.rfc3390" | "net.inet.tcp.rfc3042" | "net.inet.tcp.path_mtu_discovery"
+                if on => {}
             // The ICMP rules synack follows are these defaults'
             // (`IcmpRules::FreeBsd`); other values are skips.
             "net.inet.tcp.icmp_may_rst" if v == 1 => {}
