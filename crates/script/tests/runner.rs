@@ -640,3 +640,23 @@ fn delayed_ack_sysctls_are_honoured() {
         Outcome::Fail(_)
     ));
 }
+
+#[test]
+fn mtu_option_sets_the_offered_mss() {
+    let script = |mtu: &str, mss: u32| {
+        format!(
+            "--ip_version=ipv4\n--mtu={mtu}\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
++0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
++0 > S 0:0(0) win 65535 <mss {mss},nop,wscale 6,sackOK,TS val 1 ecr 0>
+"
+        )
+    };
+    let go = |s: String| run_text(&s, &[], &RunOptions::default());
+    assert_eq!(go(script("1000", 960)), Outcome::Pass);
+    assert!(matches!(go(script("1000", 1460)), Outcome::Fail(_)));
+    match go(script("100", 60)) {
+        Outcome::Skip { construct, .. } => assert!(construct.contains("--mtu=100"), "{construct}"),
+        other => panic!("{other}"),
+    }
+}

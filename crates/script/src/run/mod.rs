@@ -454,6 +454,18 @@ impl Runner {
                         self.remote_addr = Some(addr);
                     }
                 }
+                // The MTU of packetdrill's tun device: the MSS synack
+                // offers is derived from it (FreeBSD's tcp_mss: MTU minus
+                // the IP and TCP headers).
+                "mtu" => {
+                    let mtu: usize = v
+                        .parse()
+                        .ok()
+                        .filter(|m| (576..=65_535).contains(m))
+                        .ok_or_else(|| Stop::skip(o.line, format!("--mtu={v}")))?;
+                    self.cfg.mtu = mtu;
+                    self.reconfigure();
+                }
                 // synack's TSval clock ticks once a millisecond.
                 "tcp_ts_tick_usecs" if v == "1000" => {}
                 _ => {
