@@ -174,6 +174,13 @@ pub struct Config {
     /// by default there). `None` (the default): only `syn_retries`
     /// bounds the handshake.
     pub connect_timeout: Option<Duration>,
+    /// From this SYN retransmission on, an active open's SYN carries only
+    /// the MSS (no window scale, timestamps or SACK-permitted), and the
+    /// SYN-ACK's are then not taken up: FreeBSD's
+    /// `net.inet.tcp.rexmit_drop_options=1` (`tcp_timer_rexmt`, from the
+    /// third), for middleboxes that drop segments with unknown options.
+    /// `None` (the default): the options stay.
+    pub syn_drop_options_after: Option<u32>,
 }
 
 /// The SYN retransmission schedule (see [`Config::syn_backoff`]).
@@ -316,6 +323,7 @@ impl Default for Config {
             icmp: IcmpRules::Rfc5927,
             syn_backoff: SynBackoff::Exponential,
             connect_timeout: None,
+            syn_drop_options_after: None,
         }
     }
 }

@@ -61,11 +61,12 @@ impl Connection {
             ..TcpOptions::default()
         };
         let active = self.state == State::SynSent;
-        if (active && self.cfg.window_scaling) || (!active && self.wscale_ok) {
+        let offer = !self.syn_options_dropped();
+        if (active && offer && self.cfg.window_scaling) || (!active && self.wscale_ok) {
             o.window_scale = Some(self.wanted_rcv_wscale());
         }
-        o.sack_permitted = (active && self.cfg.sack) || (!active && self.sack_ok);
-        if active && self.cfg.timestamps {
+        o.sack_permitted = (active && offer && self.cfg.sack) || (!active && self.sack_ok);
+        if active && offer && self.cfg.timestamps {
             // Nothing to echo yet: TSecr is zero (RFC 7323 3.2).
             o.timestamps = Some(crate::wire::Timestamps {
                 tsval: self.ts_val(now),
@@ -75,6 +76,18 @@ impl Connection {
             o.timestamps = self.ts_option(now);
         }
         o
+    }
+
+    /// Our SYN goes without window scale, timestamps and SACK-permitted
+    /// now (`Config::syn_drop_options_after`), so a SYN-ACK's are not
+    /// taken up either (FreeBSD clears TF_REQ_SCALE, TF_REQ_TSTMP and
+    /// TF_SACK_PERMIT).
+    pub(super) fn syn_options_dropped(&self) -> bool {
+        self.state == State::SynSent
+            && self
+                .cfg
+                .syn_drop_options_after
+                .is_some_and(|n| self.retries >= n)
     }
 
     /// Reads the options of the peer's SYN: MSS (MUST-14..16) and window
@@ -94,9 +107,10 @@ impl Connection {
             mss,
             super::congestion::initial_window(mss, self.cfg.initial_window),
         );
-        self.sack_ok = self.cfg.sack && o.sack_permitted;
+        let offered = !self.syn_options_dropped();
+        self.sack_ok = offered && self.cfg.sack && o.sack_permitted;
         match o.window_scale {
-            Some(shift) if self.cfg.window_scaling => {
+            Some(shift) if offered && self.cfg.window_scaling => {
                 self.snd_wscale = shift.min(super::MAX_WSCALE);
                 self.wscale_ok = true;
                 self.rcv_wscale = self.wanted_rcv_wscale();

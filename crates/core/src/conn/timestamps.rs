@@ -40,7 +40,7 @@ impl Connection {
     /// want them (RFC 7323 3.2) and seeds TS.Recent.
     pub(super) fn take_syn_timestamp(&mut self, ts: Option<Timestamps>, now: Instant) {
         match ts {
-            Some(ts) if self.cfg.timestamps => {
+            Some(ts) if self.cfg.timestamps && !self.syn_options_dropped() => {
                 self.ts_ok = true;
                 self.ts_recent = ts.tsval;
                 self.ts_recent_at = now;

@@ -110,8 +110,10 @@ impl Runner {
             "net.inet.tcp.ecn.enable" if v == 0 || v == 2 => {}
             // synack always answers segments for closed ports (no blackhole).
             "net.inet.tcp.blackhole" if v == 0 => {}
-            // synack keeps its SYN options on retransmission, always.
-            "net.inet.tcp.rexmit_drop_options" if v == 0 => {}
+            // From the third SYN retransmission, only the MSS.
+            "net.inet.tcp.rexmit_drop_options" => {
+                c.syn_drop_options_after = on.then_some(3);
+            }
             // The largest buffer auto-tuning may reach; synack's buffers are
             // fixed, so only the window-scale shift would follow it.
             "kern.ipc.maxsockbuf" => {}
