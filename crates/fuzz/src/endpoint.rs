@@ -22,6 +22,7 @@
 //! A panic anywhere, in the stack or here, is a finding.
 
 use crate::input::Input;
+use crate::stream::{self, Stream};
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use core::time::Duration;
 use synack_core::endpoint::{ConnId, Event, EventKind, ListenerId};
@@ -45,16 +46,6 @@ const MTU: usize = 1500;
 const MAX_STEPS: usize = 400;
 /// Connections the harness keeps handles to.
 const MAX_TRACKED: usize = 16;
-
-/// The peer's byte at offset `off` of its stream.
-fn peer_byte(off: u32) -> u8 {
-    (off.wrapping_mul(0x9E37_79B1) >> 24) as u8
-}
-
-/// The application's byte at offset `off` of what it writes.
-fn app_byte(off: u32) -> u8 {
-    ((off ^ 0x5A5A_5A5A).wrapping_mul(0x85EB_CA6B) >> 24) as u8
-}
 
 /// What a step does (the opcode modulo the number of kinds).
 #[derive(Clone, Copy, Debug)]
@@ -297,9 +288,7 @@ impl Harness {
                 let Some(i) = self.pick(input) else { return };
                 let len = usize::from(input.u16()) % (2 * BUFFER);
                 let t = self.conns[i];
-                for (k, b) in self.scratch[..len].iter_mut().enumerate() {
-                    *b = app_byte(t.written.wrapping_add(k as u32));
-                }
+                stream::fill(Stream::App, t.written, &mut self.scratch[..len]);
                 let now = self.now;
                 if let Ok(n) = self.ep.send(now, t.id, &self.scratch[..len]) {
                     assert!(n <= len, "send took more than it was given");
@@ -484,9 +473,11 @@ impl Harness {
         // The payload is the peer's stream at this sequence number.
         let start = seq.0.wrapping_sub(p.isn.0.wrapping_add(1));
         let first = usize::from(flags.syn());
-        for (k, b) in self.scratch[..len].iter_mut().enumerate() {
-            *b = peer_byte(start.wrapping_add((k + first) as u32));
-        }
+        stream::fill(
+            Stream::Peer,
+            start.wrapping_add(first as u32),
+            &mut self.scratch[..len],
+        );
         let n = emit_packet(&ip, &tcp, &self.scratch[..len], &mut self.buf).ok()?;
         if modes & 3 != 3 {
             let end = seq + len + first + usize::from(flags.fin());
@@ -630,13 +621,8 @@ impl Harness {
             .find(|c| c.local() == local && c.remote() == remote && c.state() != State::Closed)
             .unwrap_or_else(|| panic!("data sent for no connection: {:?}", p.tcp));
         let start = t.seq.0.wrapping_sub(conn.iss().0.wrapping_add(1));
-        for (k, &b) in p.payload.iter().enumerate() {
-            let off = start.wrapping_add(k as u32);
-            assert_eq!(
-                b,
-                app_byte(off),
-                "byte {off} of the stream corrupted on the way out"
-            );
+        if let Some(off) = stream::mismatch(Stream::App, start, p.payload) {
+            panic!("byte {off} of the stream corrupted on the way out");
         }
     }
 
@@ -652,13 +638,8 @@ impl Harness {
         if c.irs() != peer.isn || peer.tainted {
             return;
         }
-        for (k, &b) in self.scratch[..n].iter().enumerate() {
-            let off = t.read.wrapping_add(k as u32);
-            assert_eq!(
-                b,
-                peer_byte(off),
-                "byte {off} read is not the byte sent there"
-            );
+        if let Some(off) = stream::mismatch(Stream::Peer, t.read, &self.scratch[..n]) {
+            panic!("byte {off} read is not the byte sent there");
         }
     }
 

@@ -14,4 +14,5 @@ pub mod endpoint;
 pub mod input;
 pub mod mutate;
 pub mod seeds;
+pub mod stream;
 pub mod wire;
