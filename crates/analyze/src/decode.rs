@@ -85,6 +85,7 @@ mod tests {
             src: Ipv4Addr::new(198, 18, 0, 1).into(),
             dst: Ipv4Addr::new(198, 18, 0, 2).into(),
             ttl: 64,
+            ecn: 0,
         };
         let tcp = TcpRepr {
             src_port: 1,

@@ -51,6 +51,7 @@ fn conversation(v6: bool) -> Vec<(u64, Vec<u8>)> {
             src: if from_client { c } else { s },
             dst: if from_client { s } else { c },
             ttl: 64,
+            ecn: 0,
         };
         let tcp = TcpRepr {
             src_port: if from_client { 40000 } else { 80 },

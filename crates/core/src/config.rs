@@ -122,6 +122,13 @@ pub struct Config {
     /// Round the receive buffer up to a whole number of segments once the
     /// MSS is known, as the BSDs do, so the window never ends in a runt.
     pub round_recv_buffer_to_mss: bool,
+    /// How the window we advertise follows the free buffer space.
+    pub window_rule: WindowRule,
+    /// The buffer size the window-scale shift we offer is derived from:
+    /// the least shift that lets the window field cover it (RFC 7323
+    /// 2.3). `None`: the receive buffer. FreeBSD derives it from the
+    /// largest buffer auto-tuning may reach, `kern.ipc.maxsockbuf`.
+    pub window_scale_buffer: Option<usize>,
     /// Challenge ACKs allowed per second (RFC 5961 section 7).
     pub challenge_ack_limit: u32,
     /// Minimum gap between ACKs sent in reply to out-of-window pure ACKs,
@@ -181,6 +188,48 @@ pub struct Config {
     /// third), for middleboxes that drop segments with unknown options.
     /// `None` (the default): the options stay.
     pub syn_drop_options_after: Option<u32>,
+    /// Explicit Congestion Notification (RFC 3168): off (the default),
+    /// answered when a peer asks, or also asked for on our SYNs.
+    pub ecn: Ecn,
+    /// With [`Ecn::On`]: how many SYN retransmissions still ask for ECN
+    /// (RFC 3168 6.1.1.1: a SYN lost to an ECN-hostile middlebox is resent
+    /// without it). FreeBSD's `net.inet.tcp.ecn.maxretries`, 1.
+    pub ecn_syn_retries: u32,
+}
+
+/// How the advertised window follows the free buffer space (see
+/// [`Config::window_rule`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum WindowRule {
+    /// RFC 9293 3.8.6.2.2 receiver SWS avoidance: the right edge moves
+    /// only by at least min(half the buffer, one MSS); the window field is
+    /// the space rounded down to the scale's unit.
+    #[default]
+    HoldBack,
+    /// FreeBSD's `tcp_output`: all the free space, 0 below both a quarter
+    /// of the buffer and one MSS, never shrinking what was offered, and
+    /// rounded up to the scale's unit ("avoid shrinking window with window
+    /// scaling"), so up to 2^shift - 1 bytes beyond the buffer may be
+    /// offered; what does not fit is not acknowledged.
+    FreeBsd,
+}
+
+/// Whether connections use ECN (see [`Config::ecn`]). The modes are
+/// FreeBSD's `net.inet.tcp.ecn.enable` 0, 2 and 1 and Linux's `tcp_ecn`
+/// 0, 2 and 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Ecn {
+    /// No ECN: SYNs do not ask, a peer's request is not answered.
+    #[default]
+    Off,
+    /// An ECN-setup SYN (ECE and CWR) is answered with an ECN-setup
+    /// SYN-ACK (ECE), but our own SYNs do not ask (FreeBSD's and Linux's
+    /// default).
+    Passive,
+    /// As `Passive`, and our SYNs ask too.
+    On,
 }
 
 /// The SYN retransmission schedule (see [`Config::syn_backoff`]).
@@ -324,6 +373,10 @@ impl Default for Config {
             syn_backoff: SynBackoff::Exponential,
             connect_timeout: None,
             syn_drop_options_after: None,
+            ecn: Ecn::Off,
+            ecn_syn_retries: 1,
+            window_rule: WindowRule::HoldBack,
+            window_scale_buffer: None,
         }
     }
 }

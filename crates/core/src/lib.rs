@@ -26,7 +26,9 @@ pub mod time;
 pub mod trace;
 pub mod wire;
 
-pub use config::{Config, EndpointConfig, IcmpRules, PushPolicy, SlowStart, SynBackoff};
+pub use config::{
+    Config, Ecn, EndpointConfig, IcmpRules, PushPolicy, SlowStart, SynBackoff, WindowRule,
+};
 pub use conn::State;
 pub use endpoint::{
     ConnId, Endpoint, Event, EventKind, ListenFilter, ListenOptions, ListenerId, Prefix, Stats,

@@ -33,7 +33,18 @@ fn segment(src: IpAddr, dst: IpAddr, dst_port: u16, flags: TcpFlags) -> Vec<u8> 
         options: TcpOptions::default(),
     };
     let mut buf = vec![0u8; 100];
-    let n = wire::emit_packet(&IpRepr { src, dst, ttl: 64 }, &tcp, &[], &mut buf).unwrap();
+    let n = wire::emit_packet(
+        &IpRepr {
+            src,
+            dst,
+            ttl: 64,
+            ecn: 0,
+        },
+        &tcp,
+        &[],
+        &mut buf,
+    )
+    .unwrap();
     buf.truncate(n);
     buf
 }
@@ -131,6 +142,7 @@ fn backlog_bounds_embryonic_connections() {
                     src: PEER,
                     dst: ME,
                     ttl: 64,
+                    ecn: 0,
                 },
                 &tcp,
                 &[],
@@ -175,6 +187,7 @@ fn passive_open_accepts_data_for_any_client_isn() {
             src: PEER,
             dst: ME,
             ttl: 64,
+            ecn: 0,
         };
         let mut buf = vec![0u8; 200];
         let n = wire::emit_packet(&ip, &syn, &[], &mut buf).unwrap();

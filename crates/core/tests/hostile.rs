@@ -134,6 +134,7 @@ fn forge(template: &[u8], m: &Mutation) -> Option<Vec<u8>> {
         src: pkt.ip.src,
         dst: pkt.ip.dst,
         ttl: 64,
+        ecn: 0,
     };
     let payload = vec![0xa5u8; m.payload];
     let mut out = vec![0u8; 4096];

@@ -44,6 +44,7 @@ fn theirs(bytes: &[u8]) -> Option<Theirs<'_>> {
                 src: IpAddr::V4(h.source_addr()),
                 dst: IpAddr::V4(h.destination_addr()),
                 ttl: h.ttl(),
+                ecn: 0,
             };
             let tcp_sum = tcp.calc_checksum_ipv4(h.source(), h.destination()).ok()?;
             Some(Theirs {
@@ -60,6 +61,7 @@ fn theirs(bytes: &[u8]) -> Option<Theirs<'_>> {
                 src: IpAddr::V6(h.source_addr()),
                 dst: IpAddr::V6(h.destination_addr()),
                 ttl: h.hop_limit(),
+                ecn: 0,
             };
             let tcp_sum = tcp.calc_checksum_ipv6(h.source(), h.destination()).ok()?;
             Some(Theirs {
@@ -258,11 +260,13 @@ fn ip_repr() -> impl Strategy<Value = IpRepr> {
         src: IpAddr::V4(Ipv4Addr::from(s)),
         dst: IpAddr::V4(Ipv4Addr::from(d)),
         ttl,
+        ecn: 0,
     });
     let v6 = any::<(u128, u128, u8)>().prop_map(|(s, d, ttl)| IpRepr {
         src: IpAddr::V6(Ipv6Addr::from(s)),
         dst: IpAddr::V6(Ipv6Addr::from(d)),
         ttl,
+        ecn: 0,
     });
     prop_oneof![v4, v6]
 }
@@ -401,6 +405,7 @@ fn v4() -> IpRepr {
         src: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)),
         dst: IpAddr::V4(Ipv4Addr::new(198, 51, 100, 7)),
         ttl: 64,
+        ecn: 0,
     }
 }
 
@@ -409,6 +414,7 @@ fn v6() -> IpRepr {
         src: IpAddr::V6("2001:db8::a".parse().unwrap()),
         dst: IpAddr::V6("2001:db8:1::b".parse().unwrap()),
         ttl: 255,
+        ecn: 0,
     }
 }
 

@@ -391,6 +391,7 @@ impl Harness {
             src: p.ours.ip(),
             dst: p.addr.ip(),
             ttl: 64,
+            ecn: 0,
         };
         let payload = &self.scratch[..quoted_len];
         let mut quoted = vec![0u8; 1500];
@@ -469,6 +470,7 @@ impl Harness {
             src: p.addr.ip(),
             dst: p.ours.ip(),
             ttl: 64,
+            ecn: 0,
         };
         // The payload is the peer's stream at this sequence number.
         let start = seq.0.wrapping_sub(p.isn.0.wrapping_add(1));

@@ -116,6 +116,7 @@ pub fn wire() -> Vec<Vec<u8>> {
             src: s.parse().expect("address"),
             dst: d.parse().expect("address"),
             ttl: 64,
+            ecn: 0,
         };
         let tcp = TcpRepr {
             src_port: 1000,

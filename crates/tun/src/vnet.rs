@@ -209,7 +209,12 @@ mod tests {
     use synack_core::wire::{self, IpRepr, TcpFlags, TcpOptions, TcpRepr};
 
     fn packet(src: IpAddr, dst: IpAddr, payload: &[u8]) -> Vec<u8> {
-        let ip = IpRepr { src, dst, ttl: 64 };
+        let ip = IpRepr {
+            src,
+            dst,
+            ttl: 64,
+            ecn: 0,
+        };
         let tcp = TcpRepr {
             src_port: 5001,
             dst_port: 40000,

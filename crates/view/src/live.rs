@@ -362,6 +362,7 @@ mod tests {
             src: "10.0.0.1".parse().unwrap(),
             dst: "10.0.0.2".parse().unwrap(),
             ttl: 64,
+            ecn: 0,
         };
         let mut buf = [0u8; 64];
         let n = wire::emit_packet(&ip, &ack, &[], &mut buf).unwrap();

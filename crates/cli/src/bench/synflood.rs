@@ -277,6 +277,7 @@ fn flood_syn(server: &mut Endpoint, now: Instant, r: u64, buf: &mut [u8]) {
         src: IpAddr::V4(src),
         dst: IpAddr::V4(super::pair::SERVER),
         ttl: 64,
+        ecn: 0,
     };
     if let Ok(n) = wire::emit_packet(&ip, &tcp, &[], buf) {
         server.handle_packet(now, &buf[..n]);

@@ -315,6 +315,7 @@ fn act(
                 src: local.ip(),
                 dst: remote.ip(),
                 ttl: 64,
+                ecn: 0,
             };
             let mut buf = [0u8; 128];
             if let Ok(n) = wire::emit_packet(&ip, &tcp, &[], &mut buf)

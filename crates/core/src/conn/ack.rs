@@ -188,6 +188,8 @@ impl Connection {
                 self.cc.on_partial_ack(acked, self.payload_mss());
                 self.fast_rexmit_pending = true;
             }
+        } else if self.ecn_holds_window(ack) {
+            // RFC 3168 6.1.2: reduced for an ECE; no growth this window.
         } else {
             // Only data counts toward window growth, not SYN or FIN.
             let srtt = self.rtt.srtt();

@@ -21,7 +21,9 @@ const MAX_DUP_ACKS_OWED: u32 = 64;
 
 impl Connection {
     /// Entry point for a segment matched to this connection.
-    pub(crate) fn on_segment(&mut self, ctx: &mut Ctx<'_>, seg: &TcpRepr, payload: &[u8]) {
+    /// `ecn` is the IP header's ECN codepoint.
+    pub(crate) fn on_segment(&mut self, ctx: &mut Ctx<'_>, seg: &TcpRepr, payload: &[u8], ecn: u8) {
+        self.ecn.incoming = ecn;
         ctx.trace.record(
             ctx.now,
             self.local,
@@ -221,6 +223,9 @@ impl Connection {
             self.drop_segment(ctx, seg, DropReason::Duplicate);
             return;
         }
+
+        // RFC 3168 6.1.2-6.1.3: ECE, CWR and a CE mark, before the ACK.
+        self.ecn_on_segment(ctx, seg);
 
         // Fifth: ACK.
         if !f.ack() {

@@ -32,6 +32,7 @@ pub mod congestion;
 pub mod controller;
 mod cookie;
 pub mod cubic;
+mod ecn;
 mod hold;
 mod icmp;
 mod input;
@@ -183,6 +184,8 @@ pub struct Connection {
     sack_high: SeqNum,
     /// Both SYNs carried timestamps (RFC 7323 3.2).
     ts_ok: bool,
+    /// ECN negotiation and echo state (RFC 3168).
+    ecn: ecn::EcnState,
     /// Offset of our TSval clock.
     ts_offset: u32,
     /// TS.Recent and when it was recorded (RFC 7323 4.3, 5.5).
@@ -384,6 +387,7 @@ impl Connection {
             sack_latest: None,
             sack_high: iss,
             ts_ok: false,
+            ecn: ecn::EcnState::default(),
             ts_offset,
             ts_recent: 0,
             ts_recent_at: Instant::ZERO,
@@ -616,6 +620,9 @@ impl Connection {
             4
         } else if self.dupacks > 0 || !self.scoreboard.ranges().is_empty() {
             1
+        } else if self.ecn_window_reduced() {
+            // Congestion window reduced for an ECN-Echo (TCP_CA_CWR).
+            2
         } else {
             0
         }
@@ -722,6 +729,16 @@ impl Connection {
         self.sack_ok
     }
 
+    /// Window scaling in use on this connection (RFC 7323 2)?
+    pub fn window_scaling_enabled(&self) -> bool {
+        self.wscale_ok
+    }
+
+    /// ECN agreed in the handshake (RFC 3168 6.1.1)?
+    pub fn ecn_enabled(&self) -> bool {
+        self.ecn.ok
+    }
+
     fn set_state(&mut self, ctx: &mut Ctx<'_>, to: State, cause: Cause) {
         let from = self.state;
         if from == to {
@@ -815,8 +832,19 @@ impl Connection {
     /// buffer (RFC 7323 2.3).
     fn wanted_rcv_wscale(&self) -> u8 {
         let mut shift = 0u8;
-        while shift < MAX_WSCALE && (self.cfg.recv_buffer >> shift) > 65535 {
-            shift += 1;
+        match self.cfg.window_scale_buffer {
+            // FreeBSD's `while (wscale < TCP_MAX_WINSHIFT && (TCP_MAXWIN
+            // << wscale) < sb_max)`.
+            Some(size) => {
+                while shift < MAX_WSCALE && (65535usize << shift) < size {
+                    shift += 1;
+                }
+            }
+            None => {
+                while shift < MAX_WSCALE && (self.cfg.recv_buffer >> shift) > 65535 {
+                    shift += 1;
+                }
+            }
         }
         shift
     }

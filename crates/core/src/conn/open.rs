@@ -45,6 +45,7 @@ impl Connection {
         c.rcv_adv = c.rcv_nxt;
         c.take_syn_timestamp(syn.options.timestamps, ctx.now);
         c.take_syn_options(&syn.options);
+        c.ecn_on_syn(ctx, syn);
         // The SYN's window is never scaled (RFC 7323 2.2).
         c.update_window_from_syn(syn);
         c.syn_pending = true;
@@ -185,6 +186,7 @@ impl Connection {
         if ack_ok {
             // Our SYN is acknowledged: ESTABLISHED.
             self.syn_pending = false;
+            self.ecn_on_syn_ack(ctx, seg);
             self.on_ack_advance(ctx, seg.ack);
             self.update_window_from_syn(seg);
             self.ack_now = true;
@@ -203,6 +205,7 @@ impl Connection {
                 self.assembler.insert(self.rcv_nxt, self.rcv_nxt + len);
             }
             self.update_window_from_syn(seg);
+            self.ecn_on_syn(ctx, seg);
             self.syn_pending = true;
             self.timers.clear(Timer::Retransmit);
             self.set_state(ctx, State::SynReceived, Cause::SimultaneousOpen);

@@ -5,7 +5,7 @@
 use super::congestion::CongestionControl;
 use super::recovery::{Counter, Send};
 use super::{Connection, Ctx, State, timers::Timer};
-use crate::config::{PushPolicy, SlowStart};
+use crate::config::{PushPolicy, SlowStart, WindowRule};
 use crate::seq::SeqNum;
 use crate::trace::TraceKind;
 use crate::wire::{self, IpRepr, TcpFlags, TcpOptions, TcpRepr};
@@ -260,8 +260,10 @@ impl Connection {
         if self.syn_pending {
             self.syn_pending = false;
             let flags = match self.state {
-                State::SynSent => TcpFlags::SYN,
-                State::SynReceived | State::FinWait1 => TcpFlags::SYN | TcpFlags::ACK,
+                State::SynSent => TcpFlags::SYN | self.ecn_syn_flags(),
+                State::SynReceived | State::FinWait1 => {
+                    TcpFlags::SYN | TcpFlags::ACK | self.ecn_syn_ack_flags()
+                }
                 _ => return self.plan(ctx),
             };
             return Some(Plan {
@@ -448,10 +450,12 @@ impl Connection {
                 }
             }
         }
+        let ecn = self.ecn_output(&mut plan.flags, plan.len, plan.retransmission, plan.probe);
         let ip = IpRepr {
             src: self.local.ip(),
             dst: self.remote.ip(),
             ttl: self.ttl,
+            ecn,
         };
         let tcp = TcpRepr {
             src_port: self.local.port(),
@@ -627,13 +631,26 @@ impl Connection {
             return free.min(65535) as u16;
         }
         let current = self.rcv_adv.since(self.rcv_nxt);
-        let step = (self.recv_buf.capacity() / 2).min(self.rcv_mss);
-        let wnd = if free >= current + step {
-            free
-        } else {
-            current
+        let unit = 1usize << self.rcv_wscale;
+        let wnd = match self.cfg.window_rule {
+            WindowRule::HoldBack => {
+                let step = (self.recv_buf.capacity() / 2).min(self.rcv_mss);
+                let wnd = if free >= current + step {
+                    free
+                } else {
+                    current
+                };
+                wnd >> self.rcv_wscale
+            }
+            WindowRule::FreeBsd => {
+                let mut wnd = free.min(65535 << self.rcv_wscale);
+                if wnd < self.recv_buf.capacity() / 4 && wnd < self.snd_mss {
+                    wnd = 0;
+                }
+                wnd.max(current).div_ceil(unit)
+            }
         };
-        (wnd >> self.rcv_wscale).min(65535) as u16
+        wnd.min(65535) as u16
     }
 
     /// Would reading have opened the window enough to tell the peer?
@@ -656,10 +673,10 @@ impl Connection {
 fn data_flags(len: usize, fin: bool, push: bool) -> TcpFlags {
     let mut f = TcpFlags::ACK;
     if len > 0 && push {
-        f = f | TcpFlags::PSH;
+        f |= TcpFlags::PSH;
     }
     if fin {
-        f = f | TcpFlags::FIN;
+        f |= TcpFlags::FIN;
     }
     f
 }

@@ -219,6 +219,7 @@ impl Endpoint {
             src: local.ip(),
             dst: remote.ip(),
             ttl: self.config.ttl,
+            ecn: 0,
         };
         self.control_queue.push_back((ip, tcp));
         self.stats.syn_cookies_sent += 1;
@@ -311,7 +312,9 @@ impl Endpoint {
             self.with_conn_index(now, id.index, |c, ctx| c.wait_for_accept_room(ctx.now));
             return true;
         }
-        self.with_conn_index(now, id.index, |c, ctx| c.on_segment(ctx, tcp, pkt.payload));
+        self.with_conn_index(now, id.index, |c, ctx| {
+            c.on_segment(ctx, tcp, pkt.payload, pkt.ip.ecn)
+        });
         // The ACK made it ESTABLISHED unless the connection's own rules
         // dropped it (no timer runs for a SYN-ACK it never sent): then it
         // goes, as if the ACK had not come.

@@ -119,7 +119,7 @@ impl Endpoint {
                 return self.trace_drop(now, local, remote, &pkt.tcp, DropReason::BacklogFull);
             }
             self.with_conn_index(now, index, |c, ctx| {
-                c.on_segment(ctx, &pkt.tcp, pkt.payload)
+                c.on_segment(ctx, &pkt.tcp, pkt.payload, pkt.ip.ecn)
             });
             return;
         }
@@ -267,6 +267,7 @@ impl Endpoint {
             src: pkt.ip.dst,
             dst: pkt.ip.src,
             ttl: self.config.ttl,
+            ecn: 0,
         };
         let tcp = TcpRepr {
             src_port: pkt.tcp.dst_port,

@@ -157,4 +157,10 @@ pub struct Stats {
     pub active_opens: u64,
     /// Connections opened passively.
     pub passive_opens: u64,
+    /// Connections that agreed on ECN in their handshake (RFC 3168 6.1.1).
+    pub ecn_connections: u64,
+    /// Segments received with the CE codepoint on an ECN connection.
+    pub ecn_ce_received: u64,
+    /// Congestion windows reduced for an ECN-Echo (RFC 3168 6.1.2).
+    pub ecn_reductions: u64,
 }

@@ -333,7 +333,18 @@ mod tests {
             options: TcpOptions::default(),
         };
         let mut b = vec![0u8; 100];
-        let n = emit_packet(&IpRepr { src, dst, ttl: 64 }, &tcp, &[], &mut b).unwrap();
+        let n = emit_packet(
+            &IpRepr {
+                src,
+                dst,
+                ttl: 64,
+                ecn: 0,
+            },
+            &tcp,
+            &[],
+            &mut b,
+        )
+        .unwrap();
         b.truncate(n);
         b
     }

@@ -21,7 +21,7 @@ mod testing;
 
 pub use options::{SackBlocks, TcpOptions, Timestamps};
 pub use packet::{
-    IpRepr, Packet, emit_headers, emit_packet, header_len, parse_packet,
+    IpRepr, Packet, ecn, emit_headers, emit_packet, header_len, parse_packet,
     parse_packet_checksum_trusted, peek_addresses,
 };
 pub use tcp::{TcpFlags, TcpRepr};

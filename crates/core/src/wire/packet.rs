@@ -16,6 +16,21 @@ pub struct IpRepr {
     pub dst: IpAddr,
     /// TTL / hop limit.
     pub ttl: u8,
+    /// The ECN field (RFC 3168 section 5): the low two bits of the IPv4
+    /// TOS / IPv6 traffic class. 0 Not-ECT, 1 ECT(1), 2 ECT(0), 3 CE.
+    pub ecn: u8,
+}
+
+/// ECN codepoints of [`IpRepr::ecn`] (RFC 3168 section 5).
+pub mod ecn {
+    /// Not ECN-capable transport.
+    pub const NOT_ECT: u8 = 0;
+    /// ECN-capable transport, ECT(1).
+    pub const ECT1: u8 = 1;
+    /// ECN-capable transport, ECT(0): what a sender sets (RFC 3168 6.1.2).
+    pub const ECT0: u8 = 2;
+    /// Congestion experienced, set by a router.
+    pub const CE: u8 = 3;
 }
 
 /// A parsed TCP/IP packet borrowing its payload from the input buffer.
@@ -103,6 +118,7 @@ fn parse(bytes: &[u8], verify_tcp: bool) -> Result<Packet<'_>, WireError> {
                 src: IpAddr::V4(p.src_addr()),
                 dst: IpAddr::V4(p.dst_addr()),
                 ttl: p.ttl(),
+                ecn: p.tos() & 3,
             };
             (ip, p.into_payload())
         }
@@ -112,6 +128,7 @@ fn parse(bytes: &[u8], verify_tcp: bool) -> Result<Packet<'_>, WireError> {
                 src: IpAddr::V6(p.src_addr()),
                 dst: IpAddr::V6(p.dst_addr()),
                 ttl: p.hop_limit(),
+                ecn: p.traffic_class() & 3,
             };
             let (next, segment) = ipv6::walk_extensions(p.next_header(), p.into_payload())?;
             if next != ipv6::next_header::TCP {
@@ -163,8 +180,9 @@ pub fn header_len(ip: &IpRepr, options: &TcpOptions) -> usize {
 /// for a payload of `payload_len` bytes that the caller has already placed
 /// right after them, and fills in both checksums. Returns the packet length.
 ///
-/// IPv4: DF set, identification 0, no options. IPv6: traffic class and flow
-/// label 0, no extension headers. TTL / hop limit from `ip.ttl`. The TCP
+/// IPv4: DF set, identification 0, no options, the TOS byte holding only
+/// `ip.ecn`. IPv6: the traffic class holding only `ip.ecn`, flow label 0,
+/// no extension headers. TTL / hop limit from `ip.ttl`. The TCP
 /// fields are written as given (the ack field even without ACK). Errors:
 /// [`WireError::MixedFamilies`], [`WireError::BufferTooSmall`], and
 /// [`WireError::BadLength`] if the packet overflows the IP length field.
@@ -187,7 +205,7 @@ pub fn emit_headers(
             let total16 = u16::try_from(total).map_err(|_| WireError::BadLength)?;
             let mut p = Ipv4Packet::new_unchecked(&mut buf[..ip_len]);
             p.set_version_and_header_len(ip_len);
-            p.set_tos(0);
+            p.set_tos(ip.ecn & 3);
             p.set_total_len(total16);
             p.set_ident(0);
             p.set_fragmentation(true, false, 0);
@@ -200,7 +218,7 @@ pub fn emit_headers(
         (IpAddr::V6(src), IpAddr::V6(dst)) => {
             let len16 = u16::try_from(tcp_len).map_err(|_| WireError::BadLength)?;
             let mut p = Ipv6Packet::new_unchecked(&mut buf[..ip_len]);
-            p.set_version_tc_flow(0, 0);
+            p.set_version_tc_flow(ip.ecn & 3, 0);
             p.set_payload_len(len16);
             p.set_next_header(ipv6::next_header::TCP);
             p.set_hop_limit(ip.ttl);
@@ -245,6 +263,7 @@ mod tests {
             src: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)),
             dst: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)),
             ttl: 64,
+            ecn: 0,
         }
     }
 
@@ -253,6 +272,7 @@ mod tests {
             src: IpAddr::V6("2001:db8::1".parse().unwrap()),
             dst: IpAddr::V6("2001:db8::2".parse().unwrap()),
             ttl: 7,
+            ecn: 0,
         }
     }
 
@@ -313,6 +333,21 @@ mod tests {
             (usize::from(p.payload_len()), p.hop_limit()),
             (b.len() - 40, 7)
         );
+    }
+
+    #[test]
+    fn ecn_field_round_trips_in_both_families() {
+        for point in [ecn::NOT_ECT, ecn::ECT1, ecn::ECT0, ecn::CE] {
+            let ip4 = IpRepr { ecn: point, ..v4() };
+            let b = emit(&ip4, &syn_ack(), b"xy");
+            assert_eq!(ipv4::Ipv4Packet::new_checked(&b[..]).unwrap().tos(), point);
+            assert_eq!(parse_packet(&b).unwrap().ip.ecn, point);
+            let ip6 = IpRepr { ecn: point, ..v6() };
+            let b = emit(&ip6, &syn_ack(), b"xy");
+            let p = ipv6::Ipv6Packet::new_checked(&b[..]).unwrap();
+            assert_eq!(p.traffic_class(), point);
+            assert_eq!(parse_packet(&b).unwrap().ip.ecn, point);
+        }
     }
 
     #[test]

@@ -66,6 +66,20 @@ impl TcpFlags {
     pub const fn psh(self) -> bool {
         self.contains(Self::PSH)
     }
+    /// ECE (ECN-Echo, RFC 3168 6.1) set?
+    pub const fn ece(self) -> bool {
+        self.contains(Self::ECE)
+    }
+    /// CWR (Congestion Window Reduced, RFC 3168 6.1) set?
+    pub const fn cwr(self) -> bool {
+        self.contains(Self::CWR)
+    }
+}
+
+impl core::ops::BitOrAssign for TcpFlags {
+    fn bitor_assign(&mut self, rhs: TcpFlags) {
+        *self = self.with(rhs);
+    }
 }
 
 impl core::ops::BitOr for TcpFlags {

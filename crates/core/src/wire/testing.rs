@@ -64,11 +64,13 @@ pub fn ip_repr() -> impl Strategy<Value = IpRepr> {
         src: IpAddr::V4(Ipv4Addr::from(s)),
         dst: IpAddr::V4(Ipv4Addr::from(d)),
         ttl,
+        ecn: 0,
     });
     let v6 = any::<(u128, u128, u8)>().prop_map(|(s, d, ttl)| IpRepr {
         src: IpAddr::V6(Ipv6Addr::from(s)),
         dst: IpAddr::V6(Ipv6Addr::from(d)),
         ttl,
+        ecn: 0,
     });
     prop_oneof![v4, v6]
 }

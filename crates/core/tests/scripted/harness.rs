@@ -348,7 +348,7 @@ impl Harness {
         let mut flags = seg.ctl;
         let ack = match seg.ack {
             Some(a) => {
-                flags = flags | TcpFlags::ACK;
+                flags |= TcpFlags::ACK;
                 self.iss.map_or(SeqNum(a), |iss| iss + a as usize)
             }
             None => SeqNum(0),
@@ -373,7 +373,12 @@ impl Harness {
 
     /// Builds the IP packet for a segment.
     pub fn packet(&self, src: IpAddr, dst: IpAddr, tcp: &TcpRepr, payload: &[u8]) -> Vec<u8> {
-        let ip = IpRepr { src, dst, ttl: 64 };
+        let ip = IpRepr {
+            src,
+            dst,
+            ttl: 64,
+            ecn: 0,
+        };
         let mut buf = vec![0u8; 2048 + payload.len()];
         let n = wire::emit_packet(&ip, tcp, payload, &mut buf).expect("emit_packet");
         buf.truncate(n);

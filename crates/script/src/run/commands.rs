@@ -105,9 +105,17 @@ impl Runner {
             "net.inet.tcp.minmss" if v == 216 => {}
             // FreeBSD's floor on the RTO is rexmit_min plus this slop.
             "net.inet.tcp.rexmit_slop" => c.min_rto = Duration::from_millis(v),
-            // ECN off, or "answer but never ask" (2): synack neither asks
-            // nor answers, which looks the same unless the peer asks.
-            "net.inet.tcp.ecn.enable" if v == 0 || v == 2 => {}
+            // RFC 3168 ECN: off (0), asked for and answered (1), answered
+            // only (2). 3 and 4 are Accurate ECN, which synack lacks.
+            "net.inet.tcp.ecn.enable" if v <= 2 => {
+                c.ecn = match v {
+                    0 => synack_core::Ecn::Off,
+                    1 => synack_core::Ecn::On,
+                    _ => synack_core::Ecn::Passive,
+                };
+            }
+            // SYN retransmissions that still ask for ECN.
+            "net.inet.tcp.ecn.maxretries" => c.ecn_syn_retries = v as u32,
             // synack always answers segments for closed ports (no blackhole).
             "net.inet.tcp.blackhole" if v == 0 => {}
             // From the third SYN retransmission, only the MSS.
@@ -115,8 +123,8 @@ impl Runner {
                 c.syn_drop_options_after = on.then_some(3);
             }
             // The largest buffer auto-tuning may reach; synack's buffers are
-            // fixed, so only the window-scale shift would follow it.
-            "kern.ipc.maxsockbuf" => {}
+            // fixed, so only the window-scale shift follows it.
+            "kern.ipc.maxsockbuf" => c.window_scale_buffer = Some(v as usize),
             // synack keeps no host cache.
             "net.inet.tcp.hostcache.purgenow" => {}
             _ => return Err(unsupported()),

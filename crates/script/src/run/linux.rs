@@ -189,12 +189,14 @@ fn visit(e: &Expr, f: &mut dyn FnMut(&str)) {
     }
 }
 
-/// Joins `\`-continued lines and drops redirections of the output.
+/// Joins `\`-continued lines and drops comments and redirections of the
+/// output.
 fn shell_lines(cmd: &str) -> Vec<String> {
     cmd.replace("\\\n", " ")
         .lines()
         .map(|l| {
-            l.replace("> /dev/null 2>&1", "")
+            without_comment(l)
+                .replace("> /dev/null 2>&1", "")
                 .replace(">/dev/null 2>&1", "")
                 .replace("2>/dev/null", "")
                 .trim()
@@ -202,6 +204,21 @@ fn shell_lines(cmd: &str) -> Vec<String> {
         })
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .collect()
+}
+
+/// `l` up to a shell comment: a `#` that starts a word, outside quotes.
+fn without_comment(l: &str) -> &str {
+    let mut quoted = false;
+    let mut prev = ' ';
+    for (i, ch) in l.char_indices() {
+        match ch {
+            '"' | '\'' => quoted = !quoted,
+            '#' if !quoted && prev.is_whitespace() => return &l[..i],
+            _ => {}
+        }
+        prev = ch;
+    }
+    l
 }
 
 /// `a=b c="d e"` into pairs (quotes removed).
@@ -348,7 +365,7 @@ impl Runner {
             "tcp_reordering" if num()? == 3 => {}
             // Settings with no effect on synack as the scripts run it:
             // synack's D-SACK and FACK handling are fixed, it does not
-            // pace, sends no ECN (0) and leaves the peer's alone (2), keeps
+            // pace, keeps
             // no Fast Open state (the TFO constructs are skips of their
             // own) and sends SYN cookies only under a SYN flood.
             "tcp_dsack"
@@ -361,10 +378,17 @@ impl Runner {
             | "tcp_fastopen_key"
             | "tcp_syncookies" => {}
             "tcp_notsent_lowat" if num()? >= u64::from(u32::MAX) => {}
-            // 0: off; 2: answer a peer that asks, never ask. synack
-            // neither asks nor answers, the same unless the peer asks
-            // (then the script sees the difference).
-            "tcp_ecn" if matches!(num()?, 0 | 2) => {}
+            // RFC 3168 ECN: 0 off, 1 ask and answer, 2 answer only. Linux
+            // resends a lost SYN without ECE and CWR
+            // (tcp_ecn_fallback, `ecn_syn_retries` 0).
+            "tcp_ecn" if num()? <= 2 => {
+                c.ecn = match num()? {
+                    0 => synack_core::Ecn::Off,
+                    1 => synack_core::Ecn::On,
+                    _ => synack_core::Ecn::Passive,
+                };
+                c.ecn_syn_retries = 0;
+            }
             "tcp_ecn_option" => {}
             // F-RTO (RFC 5682) is not implemented in synack; the setting is
             // accepted because every test's defaults.sh sets it, and

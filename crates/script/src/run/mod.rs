@@ -123,6 +123,10 @@ pub fn script_config() -> Config {
         recv_buffer: 65536,
         send_buffer: 32768,
         round_recv_buffer_to_mss: true,
+        // FreeBSD's tcp_output rounds the window up to the scale's unit,
+        // and offers the shift kern.ipc.maxsockbuf (2 MiB) needs: 6.
+        window_rule: synack_core::WindowRule::FreeBsd,
+        window_scale_buffer: Some(2 * 1024 * 1024),
         fin_with_every_ack: true,
         // FreeBSD does not rate-limit ACKs to out-of-window segments.
         oow_ack_interval: core::time::Duration::ZERO,
@@ -146,6 +150,9 @@ pub fn script_config() -> Config {
         connect_timeout: Some(core::time::Duration::from_secs(75)),
         syn_retries: 12,
         synack_retries: Some(3),
+        // FreeBSD's net.inet.tcp.ecn.enable default (2): an ECN-setup SYN
+        // is answered, ours do not ask.
+        ecn: synack_core::Ecn::Passive,
         ..Config::default()
     }
 }

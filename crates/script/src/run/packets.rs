@@ -13,10 +13,10 @@
 //! | options (no list written) | not compared | none allowed |
 //! | time | within the tolerance | within the tolerance |
 //!
-//! The window-scale shift is left to `--strict` because FreeBSD derives it
-//! from the largest buffer auto-tuning may reach (`kern.ipc.maxsockbuf`),
-//! which synack does not have; no script's peer negotiates scaling, so the
-//! shift never decides a window. TSval is a clock reading: its origin is
+//! The window-scale shift is left to `--strict`: FreeBSD derives it from
+//! the largest buffer auto-tuning may reach (`kern.ipc.maxsockbuf`), which
+//! synack follows (`Config::window_scale_buffer`) but Linux and other
+//! stacks derive otherwise. TSval is a clock reading: its origin is
 //! arbitrary, so only `--strict` checks that it advances as the script's.
 
 use super::{Runner, Step, Stop, instant, micros};
@@ -79,7 +79,7 @@ impl Runner {
                 format!("UDP encapsulation /udp({} > {})", u.src_port, u.dst_port),
             ));
         }
-        if p.ip.tos.is_some() || p.ip.flow_label.is_some() || p.ip.ecn.is_some_and(|e| e != 0) {
+        if p.ip.tos.is_some() || p.ip.flow_label.is_some() {
             return Err(Stop::skip(
                 self.line,
                 "IP traffic class / flow label on an inbound packet",
@@ -125,6 +125,7 @@ impl Runner {
             src: remote.ip(),
             dst: local.ip(),
             ttl: p.ip.ttl.unwrap_or(64),
+            ecn: p.ip.ecn.unwrap_or(0),
         };
         // Larger than any IP packet: say so before allocating it.
         if p.seq.len > 65_535 {
@@ -194,6 +195,7 @@ impl Runner {
             src: local.ip(),
             dst: remote.ip(),
             ttl: 64,
+            ecn: 0,
         };
         let len = len.min(65_000) as usize;
         let mut quoted = vec![0u8; 60 + len];

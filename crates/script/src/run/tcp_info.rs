@@ -47,6 +47,12 @@ impl Info for ConnInfo<'_> {
             "TCP_CA_CWR" => Some(2),
             "TCP_CA_Recovery" => Some(3),
             "TCP_CA_Loss" => Some(4),
+            // tcpi_options bits (the same in FreeBSD's netinet/tcp.h and
+            // Linux's uapi/linux/tcp.h).
+            "TCPI_OPT_TIMESTAMPS" => Some(1),
+            "TCPI_OPT_SACK" => Some(2),
+            "TCPI_OPT_WSCALE" => Some(4),
+            "TCPI_OPT_ECN" => Some(8),
             _ => None,
         };
         if constant.is_some() {
@@ -73,6 +79,18 @@ impl Info for ConnInfo<'_> {
                 .map(|t| self.1.saturating_since(t).as_millis() as i64),
             "tcpi_ca_state" => c.map(|c| i64::from(c.ca_state())),
             "tcpi_snd_mss" => c.map(|c| c.payload_mss() as i64),
+            "tcpi_options" => c.map(|c| {
+                [
+                    (c.timestamps_enabled(), 1),
+                    (c.sack_enabled(), 2),
+                    (c.window_scaling_enabled(), 4),
+                    (c.ecn_enabled(), 8),
+                ]
+                .iter()
+                .filter(|(on, _)| *on)
+                .map(|(_, bit)| bit)
+                .sum()
+            }),
             "tcpi_rtt" => c.and_then(|c| c.srtt()).map(|d| d.as_micros() as i64),
             _ => None,
         }

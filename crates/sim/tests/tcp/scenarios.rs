@@ -282,6 +282,7 @@ fn delayed_duplicate_syn_is_refused_by_the_three_way_handshake() {
         src: local.ip(),
         dst: remote.ip(),
         ttl: 64,
+        ecn: 0,
     };
     let mut buf = [0u8; 128];
     let n = emit_packet(&ip, &old, &[], &mut buf).unwrap();
