@@ -31,7 +31,7 @@ use synack_core::wire::{
     IpRepr, SackBlocks, TcpFlags, TcpOptions, TcpRepr, Timestamps, checksum, emit_packet, icmp,
     parse_packet,
 };
-use synack_core::{Config, Endpoint, EndpointConfig, Instant, SeqNum, State};
+use synack_core::{Config, Ecn, Endpoint, EndpointConfig, Instant, SeqNum, State};
 
 const US4: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 2);
 const PEER4: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 1);
@@ -193,6 +193,12 @@ impl Harness {
             window_scaling: knobs & 4 == 0,
             nagle: knobs & 8 == 0,
             keepalive: knobs & 16 != 0,
+            // ECN as the backlog's bits choose: off, answered, asked.
+            ecn: match knobs >> 6 {
+                0 => Ecn::Off,
+                1 => Ecn::Passive,
+                _ => Ecn::On,
+            },
             ..Config::default()
         };
         let mut ep = Endpoint::new(EndpointConfig {
@@ -470,7 +476,8 @@ impl Harness {
             src: p.addr.ip(),
             dst: p.ours.ip(),
             ttl: 64,
-            ecn: 0,
+            // A router's ECN mark, any of the four (RFC 3168 5).
+            ecn: modes >> 4 & 3,
         };
         // The payload is the peer's stream at this sequence number.
         let start = seq.0.wrapping_sub(p.isn.0.wrapping_add(1));
