@@ -57,6 +57,7 @@ const TS_OK: u8 = 1;
 const WSCALE_OK: u8 = 2;
 const SACK_OK: u8 = 4;
 const QUEUED: u8 = 8;
+const ECN_OK: u8 = 16;
 
 impl Connection {
     /// The record of this connection if it may be kept as one: TIME-WAIT,
@@ -78,6 +79,7 @@ impl Connection {
             (self.wscale_ok, WSCALE_OK),
             (self.sack_ok, SACK_OK),
             (self.queued_for_accept, QUEUED),
+            (self.ecn.ok, ECN_OK),
         ] {
             if on {
                 flags |= bit;
@@ -157,6 +159,9 @@ impl Connection {
         c.ts_ok = tw.flags & TS_OK != 0;
         c.wscale_ok = tw.flags & WSCALE_OK != 0;
         c.sack_ok = tw.flags & SACK_OK != 0;
+        // ECN's agreement stays (a pending CE echo does not: a TIME-WAIT
+        // ACK carries no data to mark).
+        c.ecn.ok = tw.flags & ECN_OK != 0;
         c.ts_recent = tw.ts_recent;
         c.ts_recent_at = tw.ts_recent_at;
         c.challenge_count = tw.challenge_count;
