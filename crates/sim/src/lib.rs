@@ -2,7 +2,8 @@
 //!
 //! A deterministic network simulator for sans-I/O hosts such as
 //! [`synack_core::Endpoint`]: virtual time, point-to-point links with latency,
-//! jitter, rate limits, queues, loss, duplication, reordering and corruption,
+//! jitter, rate limits, queues, loss, duplication, reordering, corruption and
+//! ECN marking (CE on ECN-capable packets),
 //! a per-packet log of what happened, and pcap capture.
 //!
 //! ```

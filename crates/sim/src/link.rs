@@ -36,6 +36,11 @@ pub struct LinkConfig {
     /// Probability that one bit of the delivered copy is flipped (always within
     /// bytes an IPv4 header or TCP/UDP checksum covers, so receivers can detect it).
     pub corrupt: f64,
+    /// Probability that an ECN-capable packet (ECT(0) or ECT(1)) is marked
+    /// Congestion Experienced instead of going through unmarked: a router
+    /// with an ECN-marking queue (RFC 3168 section 5). Not-ECT packets pass
+    /// untouched.
+    pub ce_mark: f64,
     /// Largest packet the link carries; longer ones are dropped.
     pub mtu: usize,
 }
@@ -52,6 +57,7 @@ impl Default for LinkConfig {
             reorder: 0.0,
             reorder_delay: Duration::ZERO,
             corrupt: 0.0,
+            ce_mark: 0.0,
             mtu: 65535,
         }
     }
@@ -106,6 +112,12 @@ impl LinkConfig {
         self
     }
 
+    /// Sets `ce_mark`.
+    pub fn ce_mark(mut self, p: f64) -> Self {
+        self.ce_mark = p;
+        self
+    }
+
     /// Sets `corrupt`.
     pub fn corrupt(mut self, p: f64) -> Self {
         self.corrupt = p;
@@ -132,6 +144,8 @@ pub(crate) enum Transit {
         /// Bit index to flip in the delivered copy.
         flip: Option<usize>,
         reordered: bool,
+        /// The delivered copy is marked CE (it was ECN-capable).
+        ce: bool,
     },
 }
 
@@ -191,6 +205,7 @@ impl LinkState {
         } else {
             None
         };
+        let ce = flip.is_none() && ecn_capable(packet) && chance(rng, cfg.ce_mark);
         let duplicated = flip.is_none() && chance(rng, cfg.duplicate);
         let jitter = micros(cfg.jitter);
         let extra = if jitter > 0 {
@@ -211,7 +226,40 @@ impl LinkState {
             again: duplicated.then_some(at),
             flip,
             reordered,
+            ce,
         }
+    }
+}
+
+/// Is `packet` an IP packet with an ECT codepoint (RFC 3168 section 5)?
+fn ecn_capable(packet: &[u8]) -> bool {
+    let ecn = match packet.first().map(|b| b >> 4) {
+        Some(4) => packet.get(1).map(|b| b & 3),
+        Some(6) => packet.get(1).map(|b| (b >> 4) & 3),
+        _ => None,
+    };
+    matches!(ecn, Some(1 | 2))
+}
+
+/// Sets the CE codepoint in `packet` (ECN-capable, checked by
+/// [`ecn_capable`]), keeping an IPv4 header checksum valid (RFC 1624
+/// incremental update).
+pub(crate) fn mark_ce(packet: &mut [u8]) {
+    match packet.first().map(|b| b >> 4) {
+        Some(4) if packet.len() >= 20 => {
+            let old = u16::from_be_bytes([packet[0], packet[1]]);
+            packet[1] |= 3;
+            let new = u16::from_be_bytes([packet[0], packet[1]]);
+            let sum = u16::from_be_bytes([packet[10], packet[11]]);
+            // HC' = ~(~HC + ~m + m') (RFC 1624 eq. 3).
+            let mut acc = u32::from(!sum) + u32::from(!old) + u32::from(new);
+            while acc > 0xffff {
+                acc = (acc & 0xffff) + (acc >> 16);
+            }
+            packet[10..12].copy_from_slice(&(!(acc as u16)).to_be_bytes());
+        }
+        Some(6) if packet.len() >= 2 => packet[1] |= 3 << 4,
+        _ => {}
     }
 }
 
@@ -291,6 +339,33 @@ mod tests {
                 panic!("expected a corrupted arrival");
             };
             assert!((64..48 * 8).contains(&bit));
+        }
+    }
+
+    #[test]
+    fn ce_marks_only_ecn_capable_packets_and_keeps_the_checksum() {
+        use synack_core::wire::{IpRepr, TcpRepr, ecn, emit_packet, parse_packet};
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let mut link = LinkState::new(LinkConfig::default().ce_mark(1.0));
+        for point in [ecn::NOT_ECT, ecn::ECT1, ecn::ECT0] {
+            let ip = IpRepr {
+                src: "198.18.0.1".parse().unwrap(),
+                dst: "198.18.0.2".parse().unwrap(),
+                ttl: 64,
+                ecn: point,
+            };
+            let mut buf = [0u8; 100];
+            let n = emit_packet(&ip, &TcpRepr::default(), b"x", &mut buf).unwrap();
+            let Transit::Arrive { ce, .. } = link.transit(Instant::ZERO, &buf[..n], &mut rng)
+            else {
+                panic!("delivered");
+            };
+            assert_eq!(ce, point != ecn::NOT_ECT);
+            if ce {
+                mark_ce(&mut buf[..n]);
+                let p = parse_packet(&buf[..n]).expect("checksums still valid");
+                assert_eq!(p.ip.ecn, ecn::CE);
+            }
         }
     }
 

@@ -192,11 +192,16 @@ impl<H: Host> Sim<H> {
                     again,
                     flip,
                     reordered,
+                    ce,
                 } => {
                     self.stats.reordered += u64::from(reordered);
                     let mut data = packet.to_vec();
                     if let Some(bit) = flip {
                         data[bit / 8] ^= 1 << (bit % 8);
+                    }
+                    if ce {
+                        crate::link::mark_ce(&mut data);
+                        self.stats.ce_marked += 1;
                     }
                     self.queue.push(at, dest, data);
                     match (flip, again) {

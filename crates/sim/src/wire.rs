@@ -77,6 +77,8 @@ pub struct SimStats {
     pub lost: u64,
     /// Packets delivered with a flipped bit.
     pub corrupted: u64,
+    /// Packets delivered marked Congestion Experienced (`LinkConfig::ce_mark`).
+    pub ce_marked: u64,
     /// Packets delivered twice.
     pub duplicated: u64,
     /// Packets held back by `reorder_delay` (they may or may not get overtaken).
