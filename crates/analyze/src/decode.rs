@@ -16,6 +16,8 @@ pub struct Segment {
     pub tcp: TcpRepr,
     /// Payload length.
     pub len: usize,
+    /// The IP header's ECN codepoint (RFC 3168 5; 3 is CE).
+    pub ecn: u8,
 }
 
 /// Why an IP packet gave no segment.
@@ -51,6 +53,7 @@ pub fn segment(time_us: u64, ip: &[u8], cut: bool) -> Result<Segment, Skip> {
             dst: SocketAddr::new(p.ip.dst, p.tcp.dst_port),
             tcp: p.tcp,
             len: p.payload.len(),
+            ecn: p.ip.ecn,
         }),
         Err(WireError::NotTcp | WireError::Fragment) => Err(Skip::NotTcp),
         Err(e) => Err(Skip::Damaged(e)),

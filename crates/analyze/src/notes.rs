@@ -135,6 +135,31 @@ pub enum Note {
         /// Blocks (relative, left inclusive, right exclusive).
         blocks: Vec<(i64, i64)>,
     },
+    /// `side`'s SYN asks for ECN (ECE and CWR, RFC 3168 6.1.1).
+    EcnAsk {
+        /// Who.
+        side: Side,
+    },
+    /// `side`'s SYN+ACK agrees to ECN (ECE without CWR).
+    EcnAgree {
+        /// Who.
+        side: Side,
+    },
+    /// `side`'s packet arrived marked Congestion Experienced by a router.
+    CeMark {
+        /// Whose packet.
+        side: Side,
+    },
+    /// `side` starts echoing a congestion mark (ECE).
+    EcnEcho {
+        /// Who.
+        side: Side,
+    },
+    /// `side` says it reduced its congestion window (CWR).
+    Cwr {
+        /// Who.
+        side: Side,
+    },
     /// `side` advertises a zero window: its receive buffer is full.
     ZeroWindow {
         /// Who.
@@ -221,6 +246,11 @@ impl Note {
             Note::Gap { .. } => "gap",
             Note::DupAck { .. } => "dup_ack",
             Note::Sack { .. } => "sack",
+            Note::EcnAsk { .. } => "ecn_ask",
+            Note::EcnAgree { .. } => "ecn_agree",
+            Note::CeMark { .. } => "ce_mark",
+            Note::EcnEcho { .. } => "ecn_echo",
+            Note::Cwr { .. } => "cwr",
             Note::ZeroWindow { .. } => "zero_window",
             Note::WindowProbe { .. } => "window_probe",
             Note::WindowOpen { .. } => "window_open",

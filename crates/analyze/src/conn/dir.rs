@@ -90,6 +90,8 @@ pub struct Dir {
     pub sack_above: Option<u32>,
     /// The sender's window was zero last time it spoke.
     pub zero: bool,
+    /// Its segments carry ECE (an echo of congestion, RFC 3168 6.1.3).
+    pub ece: bool,
     /// The sender's state, as inferred.
     pub state: State,
     /// Holes: ranges before `next` the capture never saw.
@@ -137,6 +139,7 @@ impl Dir {
             dup_run: 0,
             sack_above: None,
             zero: false,
+            ece: false,
             state,
             holes: Vec::new(),
             pending: VecDeque::new(),

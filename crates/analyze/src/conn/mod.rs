@@ -455,6 +455,25 @@ impl Conn {
                     });
                 }
             }
+            // ECN (RFC 3168): the setup, router marks, the echo, CWR.
+            if f.syn() && f.ece() && f.cwr() && !f.ack() {
+                notes.push(Note::EcnAsk { side: from });
+            } else if f.syn() && f.ack() && f.ece() && !f.cwr() {
+                notes.push(Note::EcnAgree { side: from });
+            }
+            if s.ecn == synack_core::wire::ecn::CE {
+                notes.push(Note::CeMark { side: from });
+            }
+            if !f.syn() {
+                let dir = &mut self.dirs[d];
+                if f.ece() && !dir.ece {
+                    notes.push(Note::EcnEcho { side: from });
+                }
+                dir.ece = f.ece();
+                if f.cwr() {
+                    notes.push(Note::Cwr { side: from });
+                }
+            }
             if self.dirs.iter().all(|x| x.fin_acked) {
                 self.ending = Ending::Fin;
             }

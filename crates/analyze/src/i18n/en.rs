@@ -177,6 +177,26 @@ impl Texts for En {
                 "SACK: besides everything before {ack}, the receiver holds bytes {}; the sender needs to resend only the holes",
                 blocks(b)
             ),
+            Note::EcnAsk { side } => format!(
+                "ECN-setup SYN: the {} sets ECE and CWR to ask for Explicit Congestion Notification (RFC 3168): routers may then mark packets instead of dropping them",
+                self.side(*side)
+            ),
+            Note::EcnAgree { side } => format!(
+                "ECN-setup SYN+ACK: the {} answers with ECE and no CWR, so both ends use ECN: their data packets go out ECN-capable (ECT)",
+                self.side(*side)
+            ),
+            Note::CeMark { side } => format!(
+                "CE mark: a router marked this packet of the {} Congestion Experienced instead of dropping it; the receiver echoes it with ECE",
+                self.side(*side)
+            ),
+            Note::EcnEcho { side } => format!(
+                "ECE: the {} echoes a congestion mark it received; the sender halves its window as for a loss, but nothing needs resending",
+                self.side(*side)
+            ),
+            Note::Cwr { side } => format!(
+                "CWR: the {} has reduced its congestion window; the receiver stops echoing ECE",
+                self.side(*side)
+            ),
             Note::ZeroWindow { side } => format!(
                 "zero window: the {}'s receive buffer is full (its application is not reading); the peer must stop and probe now and then",
                 self.side(*side)

@@ -174,6 +174,26 @@ impl Texts for Zh {
                 "SACK：除了 {ack} 之前的全部字节，接收方还收到了 {}；发送方只需重发缺口",
                 blocks(b)
             ),
+            Note::EcnAsk { side } => format!(
+                "ECN 协商 SYN：{}设置 ECE 和 CWR，请求使用显式拥塞通知（RFC 3168）：路由器可以标记数据包而不是丢弃它们",
+                self.side(*side)
+            ),
+            Note::EcnAgree { side } => format!(
+                "ECN 协商 SYN+ACK：{}以 ECE（不带 CWR）回答，双方都使用 ECN：数据包以支持 ECN（ECT）的方式发出",
+                self.side(*side)
+            ),
+            Note::CeMark { side } => format!(
+                "CE 标记：途中的路由器把{}的这个包标记为“经历拥塞”，而不是丢弃；接收方用 ECE 回显",
+                self.side(*side)
+            ),
+            Note::EcnEcho { side } => format!(
+                "ECE：{}回显收到的拥塞标记；发送方像丢包时一样把窗口减半，但不需要重传",
+                self.side(*side)
+            ),
+            Note::Cwr { side } => format!(
+                "CWR：{}已减小拥塞窗口；接收方停止回显 ECE",
+                self.side(*side)
+            ),
             Note::ZeroWindow { side } => format!(
                 "零窗口：{}的接收缓冲区满了（其应用没有读取）；对方必须停止发送，并不时探测",
                 self.side(*side)
