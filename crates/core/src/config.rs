@@ -124,6 +124,8 @@ pub struct Config {
     pub round_recv_buffer_to_mss: bool,
     /// How the window we advertise follows the free buffer space.
     pub window_rule: WindowRule,
+    /// How a segment reaching TIME-WAIT is answered.
+    pub time_wait_rules: TimeWaitRules,
     /// The buffer size the window-scale shift we offer is derived from:
     /// the least shift that lets the window field cover it (RFC 7323
     /// 2.3). `None`: the receive buffer. FreeBSD derives it from the
@@ -212,6 +214,23 @@ pub enum WindowRule {
     /// rounded up to the scale's unit ("avoid shrinking window with window
     /// scaling"), so up to 2^shift - 1 bytes beyond the buffer may be
     /// offered; what does not fit is not acknowledged.
+    FreeBsd,
+}
+
+/// How TIME-WAIT answers segments (see [`Config::time_wait_rules`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum TimeWaitRules {
+    /// RFC 9293 3.10.7.4: an unacceptable segment draws an ACK, an
+    /// acceptable pure ACK none, a retransmitted FIN its ACK (and 2 x MSL
+    /// again); RFC 1337: RSTs are ignored.
+    #[default]
+    Rfc9293,
+    /// FreeBSD's `tcp_twcheck()`: a segment without ACK is dropped before
+    /// any window check, and every segment that carries data, another flag
+    /// or numbers other than RCV.NXT / SND.NXT is acknowledged ("Acknowledge
+    /// the segment if it has data or is not a duplicate ACK"). RSTs and
+    /// SYNs as in `Rfc9293`.
     FreeBsd,
 }
 
@@ -376,6 +395,7 @@ impl Default for Config {
             ecn: Ecn::Off,
             ecn_syn_retries: 1,
             window_rule: WindowRule::HoldBack,
+            time_wait_rules: TimeWaitRules::Rfc9293,
             window_scale_buffer: None,
         }
     }

@@ -5,6 +5,7 @@
 
 use super::timestamps::TsVerdict;
 use super::{Cause, Connection, Ctx, State, timers::Timer};
+use crate::config::TimeWaitRules;
 use crate::endpoint::EventKind;
 use crate::error::Error;
 use crate::seq::SeqNum;
@@ -121,6 +122,27 @@ impl Connection {
             self.set_state(ctx, State::Established, Cause::RecvSynAck);
             self.take_queued_syn_text(ctx);
             return;
+        }
+        if self.state == State::TimeWait
+            && self.cfg.time_wait_rules == TimeWaitRules::FreeBsd
+            && !f.rst()
+            && !f.syn()
+        {
+            // FreeBSD's tcp_twcheck (tcp_timewait.c), before any window
+            // check: "Drop the segment if it does not contain an ACK".
+            if !f.ack() {
+                self.drop_segment(ctx, seg, DropReason::BadAck);
+                return;
+            }
+            // "Acknowledge the segment if it has data or is not a
+            // duplicate ACK".
+            if f != TcpFlags::ACK
+                || !payload.is_empty()
+                || seg.seq != self.rcv_nxt
+                || seg.ack != self.snd_nxt
+            {
+                self.ack_now = true;
+            }
         }
         let seg_len = payload.len() + usize::from(f.syn()) + usize::from(f.fin());
 

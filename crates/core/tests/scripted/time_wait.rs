@@ -209,3 +209,49 @@ fn the_compact_record_answers_exactly_as_the_connection_would() {
         }
     }
 }
+
+fn freebsd_time_wait() -> Harness {
+    let mut h = Harness::with_config(false, |c| {
+        c.tcp.time_wait_rules = synack_core::TimeWaitRules::FreeBsd;
+    });
+    h.time_wait();
+    h
+}
+
+#[test]
+fn freebsd_rules_drop_a_segment_without_ack_before_the_window_check() {
+    // RFC 9293: an unacceptable segment (here a FIN without ACK far
+    // outside the window) draws an ACK.
+    let mut h = Harness::new();
+    h.time_wait();
+    let stray_fin = Seg {
+        ctl: TcpFlags::FIN,
+        seq: 100_000,
+        ack: None,
+        ..Seg::default()
+    };
+    h.send(stray_fin.clone());
+    h.expect(&[Seg::ack_at(2, 2)]);
+    // FreeBSD's tcp_twcheck drops it silently: no ACK bit.
+    let mut h = freebsd_time_wait();
+    h.send(stray_fin);
+    h.expect_nothing();
+    h.assert_state(State::TimeWait);
+}
+
+#[test]
+fn freebsd_rules_answer_an_acceptable_ack_that_is_not_a_duplicate() {
+    // In the window but not at RCV.NXT: RFC 9293 has nothing to say.
+    let mut h = Harness::new();
+    h.time_wait();
+    h.send(Seg::ack_at(5, 2));
+    h.expect_nothing();
+    // FreeBSD acknowledges it ("not a duplicate ACK"); the exact
+    // duplicate (seq RCV.NXT, ack SND.NXT, no data) stays unanswered.
+    let mut h = freebsd_time_wait();
+    h.send(Seg::ack_at(5, 2));
+    h.expect(&[Seg::ack_at(2, 2)]);
+    h.send(Seg::ack_at(2, 2));
+    h.expect_nothing();
+    h.assert_state(State::TimeWait);
+}

@@ -126,6 +126,8 @@ pub fn script_config() -> Config {
         // FreeBSD's tcp_output rounds the window up to the scale's unit,
         // and offers the shift kern.ipc.maxsockbuf (2 MiB) needs: 6.
         window_rule: synack_core::WindowRule::FreeBsd,
+        // FreeBSD's tcp_twcheck() in TIME-WAIT.
+        time_wait_rules: synack_core::TimeWaitRules::FreeBsd,
         window_scale_buffer: Some(2 * 1024 * 1024),
         fin_with_every_ack: true,
         // FreeBSD does not rate-limit ACKs to out-of-window segments.
