@@ -5,6 +5,7 @@ use clap::Args;
 use core::net::SocketAddr;
 use core::str::FromStr;
 use std::path::PathBuf;
+use synack_core::Ecn;
 use synack_core::config::SynCookies;
 use synack_tun::iface::AddrPrefix;
 
@@ -51,6 +52,20 @@ pub struct TunOpts {
     /// while traffic flows. Off by default.
     #[arg(long, value_name = "US", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub busy_poll: Option<u64>,
+    /// Explicit Congestion Notification (RFC 3168): off, passive (answer
+    /// a peer that asks, as Linux and FreeBSD do by default) or on (ask
+    /// too).
+    #[arg(long, value_name = "MODE", default_value = "off", value_parser = parse_ecn)]
+    pub ecn: Ecn,
+}
+
+fn parse_ecn(s: &str) -> Result<Ecn, String> {
+    match s {
+        "off" => Ok(Ecn::Off),
+        "passive" => Ok(Ecn::Passive),
+        "on" => Ok(Ecn::On),
+        _ => Err("expected off, passive or on".into()),
+    }
 }
 
 /// Options of `synack serve`.

@@ -149,6 +149,7 @@ pub fn open_device(opts: &TunOpts, command: &str) -> Result<Opened, Failure> {
             mtu,
             // The device cuts super-segments into MSS-sized ones.
             tso_segments: if offloads { 64 } else { 1 },
+            ecn: opts.ecn,
             ..Config::default()
         },
         addresses: vec![ours.addr],

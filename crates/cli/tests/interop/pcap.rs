@@ -237,6 +237,7 @@ fn captured_transfer(
     synack_sends: bool,
     bytes: u64,
     extra: &[&str],
+    kernel_sysctls: &[&str],
 ) -> Option<(Netns, std::path::PathBuf)> {
     let tools = ["python3", "tshark"];
     let mut ns = if extra.contains(&"--loss") {
@@ -244,6 +245,9 @@ fn captured_transfer(
     } else {
         Netns::new(test, LIMIT, &tools)?
     };
+    for setting in kernel_sysctls {
+        ns.run_ok("sysctl", &["-q", "-w", setting]);
+    }
     let pcap = ns.path("capture.pcap");
     let pcap_s = pcap.to_str().unwrap().to_string();
     let mut args = vec!["--max-conns", "1", "--pcap", pcap_s.as_str()];
@@ -299,7 +303,7 @@ fn check_clean(test: &str, cap: &Capture) {
 fn pcap_of_loss_free_transfers_is_clean() {
     let test = "pcap_of_loss_free_transfers_is_clean";
     for synack_sends in [true, false] {
-        let Some((ns, pcap)) = captured_transfer(test, synack_sends, 16 * MIB, &[]) else {
+        let Some((ns, pcap)) = captured_transfer(test, synack_sends, 16 * MIB, &[], &[]) else {
             return;
         };
         let cap = read_capture(&pcap);
@@ -375,6 +379,7 @@ fn lossy_capture_explains_every_flag() {
             synack_sends,
             8 * MIB,
             &["--loss", "0.02", "--seed", "11"],
+            &[],
         ) else {
             return;
         };
@@ -511,5 +516,93 @@ fn lossy_capture_explains_every_flag() {
             "segments without a timestamp: {without_ts}"
         );
         drop(ns);
+    }
+}
+
+/// (sender, TCP flags, IP ECN codepoint, payload length) of every TCP
+/// frame, as tshark dissects them.
+fn ecn_fields(file: &Path) -> Vec<(String, u16, u8, u64)> {
+    let out = Command::new("tshark")
+        .args(["-r", file.to_str().unwrap(), "-Y", "tcp", "-T", "fields"])
+        .args(["-E", "separator=\t", "-e", "ip.src", "-e", "tcp.flags"])
+        .args(["-e", "ip.dsfield.ecn", "-e", "tcp.len"])
+        .output()
+        .expect("tshark runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            let flags = u16::from_str_radix(f[1].trim_start_matches("0x"), 16).unwrap();
+            (
+                f[0].to_string(),
+                flags,
+                f[2].parse().unwrap(),
+                f[3].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// ECN with the kernel (its `tcp_ecn=1` asks): `serve --ecn passive`
+/// answers the ECN-setup SYN (ECE and CWR) with ECE, and then both ends
+/// send their data ECT(0), pure ACKs Not-ECT (RFC 3168 6.1.1, 6.1.2), as
+/// tshark reads the capture; with synack's default (`--ecn off`) the
+/// SYN-ACK carries no ECE and nothing is ECN-capable.
+#[test]
+fn ecn_is_negotiated_with_the_kernel() {
+    let test = "ecn_is_negotiated_with_the_kernel";
+    const ECE: u16 = 0x40;
+    const CWR: u16 = 0x80;
+    const SYN: u16 = 0x02;
+    const ACK: u16 = 0x10;
+    for (synack_sends, mode) in [(true, "passive"), (false, "passive"), (true, "off")] {
+        let on = mode == "passive";
+        let Some((_ns, pcap)) = captured_transfer(
+            test,
+            synack_sends,
+            4 * MIB,
+            &["--ecn", mode],
+            &["net.ipv4.tcp_ecn=1"],
+        ) else {
+            return;
+        };
+        let frames = ecn_fields(&pcap);
+        let syn = frames
+            .iter()
+            .find(|f| f.1 & (SYN | ACK) == SYN)
+            .expect("a SYN");
+        assert_eq!(
+            (syn.0.as_str(), syn.1 & (ECE | CWR)),
+            (KERNEL_IP, ECE | CWR),
+            "the kernel asks"
+        );
+        let syn_ack = frames
+            .iter()
+            .find(|f| f.1 & (SYN | ACK) == SYN | ACK)
+            .expect("a SYN-ACK");
+        assert_eq!(syn_ack.0, SYNACK_IP);
+        assert_eq!(syn_ack.1 & (ECE | CWR), if on { ECE } else { 0 }, "{mode}");
+        assert_eq!(syn_ack.2, 0, "a SYN-ACK is not ECN-capable");
+        let sender = if synack_sends { SYNACK_IP } else { KERNEL_IP };
+        let data: Vec<_> = frames.iter().filter(|f| f.0 == sender && f.3 > 0).collect();
+        assert!(data.len() > 100, "{} data frames", data.len());
+        let want = if on { 2 } else { 0 };
+        let odd: Vec<_> = data.iter().filter(|f| f.2 != want).collect();
+        assert!(
+            odd.is_empty(),
+            "{mode}: data not ECT {want}: {:?}",
+            &odd[..odd.len().min(5)]
+        );
+        let pure_acks = frames
+            .iter()
+            .filter(|f| f.0 != sender && f.3 == 0 && f.1 & SYN == 0);
+        assert!(pure_acks.clone().count() > 0);
+        assert!(pure_acks.clone().all(|f| f.2 == 0), "pure ACKs are Not-ECT");
     }
 }

@@ -333,6 +333,7 @@ fn inside(a: &TunArgs) -> Result<ExitCode, String> {
             mtu: Some(1500),
             no_offload: !offloads,
             busy_poll: a.busy_poll,
+            ecn: synack_core::Ecn::Off,
         };
         if a.api != "async" {
             let mut session = match Session::open(&opts, "bench tun") {
