@@ -591,7 +591,8 @@ fn ecn_is_negotiated_with_the_kernel() {
         assert_eq!(syn_ack.2, 0, "a SYN-ACK is not ECN-capable");
         let sender = if synack_sends { SYNACK_IP } else { KERNEL_IP };
         let data: Vec<_> = frames.iter().filter(|f| f.0 == sender && f.3 > 0).collect();
-        assert!(data.len() > 100, "{} data frames", data.len());
+        // (With the offloads a frame may be a TSO super-packet of 64 KiB.)
+        assert!(data.len() > 10, "{} data frames", data.len());
         let want = if on { 2 } else { 0 };
         let odd: Vec<_> = data.iter().filter(|f| f.2 != want).collect();
         assert!(
