@@ -251,12 +251,8 @@ pub(crate) fn mark_ce(packet: &mut [u8]) {
             packet[1] |= 3;
             let new = u16::from_be_bytes([packet[0], packet[1]]);
             let sum = u16::from_be_bytes([packet[10], packet[11]]);
-            // HC' = ~(~HC + ~m + m') (RFC 1624 eq. 3).
-            let mut acc = u32::from(!sum) + u32::from(!old) + u32::from(new);
-            while acc > 0xffff {
-                acc = (acc & 0xffff) + (acc >> 16);
-            }
-            packet[10..12].copy_from_slice(&(!(acc as u16)).to_be_bytes());
+            let sum = synack_core::wire::checksum::update(sum, old, new);
+            packet[10..12].copy_from_slice(&sum.to_be_bytes());
         }
         Some(6) if packet.len() >= 2 => packet[1] |= 3 << 4,
         _ => {}

@@ -188,7 +188,7 @@ impl Connection {
                 self.cc.on_partial_ack(acked, self.payload_mss());
                 self.fast_rexmit_pending = true;
             }
-        } else if self.ecn_holds_window(ack) {
+        } else if self.ecn_holds_window() {
             // RFC 3168 6.1.2: reduced for an ECE; no growth this window.
         } else {
             // Only data counts toward window growth, not SYN or FIN.

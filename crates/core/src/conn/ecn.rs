@@ -62,10 +62,8 @@ impl Connection {
     /// The peer's SYN: ECE and CWR both set ask for ECN (6.1.1), which we
     /// grant unless ECN is off.
     pub(super) fn ecn_on_syn(&mut self, ctx: &mut Ctx<'_>, syn: &TcpRepr) {
-        let asked = syn.flags.ece() && syn.flags.cwr();
-        if asked && self.cfg.ecn != Ecn::Off && !self.ecn.ok {
-            self.ecn.ok = true;
-            ctx.stats.ecn_connections += 1;
+        if syn.flags.ece() && syn.flags.cwr() && self.cfg.ecn != Ecn::Off {
+            self.ecn_agree(ctx);
         }
     }
 
@@ -73,6 +71,12 @@ impl Connection {
     /// asked.
     pub(super) fn ecn_on_syn_ack(&mut self, ctx: &mut Ctx<'_>, seg: &TcpRepr) {
         if self.ecn.syn_asked && seg.flags.ece() && !seg.flags.cwr() {
+            self.ecn_agree(ctx);
+        }
+    }
+
+    fn ecn_agree(&mut self, ctx: &mut Ctx<'_>) {
+        if !self.ecn.ok {
             self.ecn.ok = true;
             ctx.stats.ecn_connections += 1;
         }
@@ -124,18 +128,17 @@ impl Connection {
         ctx.stats.ecn_reductions += 1;
     }
 
-    /// Whether the window stays as the last ECE left it for an ACK of
-    /// `ack`: no growth until the data sent before the reduction is
-    /// acknowledged (FreeBSD grows no window in TF_CONGRECOVERY).
-    pub(super) fn ecn_holds_window(&mut self, ack: SeqNum) -> bool {
-        match self.ecn.reduced_until {
-            Some(r) if ack.lt(r) => true,
-            Some(_) => {
-                self.ecn.reduced_until = None;
-                false
-            }
-            None => false,
+    /// Whether the window stays as the last ECE left it, SND.UNA just
+    /// advanced: no growth until the data sent before the reduction is
+    /// acknowledged (FreeBSD grows no window in TF_CONGRECOVERY). Once it
+    /// is, the mark is dropped (a stale one would compare wrongly after
+    /// the sequence space wraps).
+    pub(super) fn ecn_holds_window(&mut self) -> bool {
+        let held = self.ecn_window_reduced();
+        if !held {
+            self.ecn.reduced_until = None;
         }
+        held
     }
 
     /// Is the window reduced for an ECE, the data sent before it not yet

@@ -831,20 +831,15 @@ impl Connection {
     /// Window scale shift we offer: the smallest that covers the receive
     /// buffer (RFC 7323 2.3).
     fn wanted_rcv_wscale(&self) -> u8 {
-        let mut shift = 0u8;
-        match self.cfg.window_scale_buffer {
+        let too_small = |shift: u8| match self.cfg.window_scale_buffer {
             // FreeBSD's `while (wscale < TCP_MAX_WINSHIFT && (TCP_MAXWIN
             // << wscale) < sb_max)`.
-            Some(size) => {
-                while shift < MAX_WSCALE && (65535usize << shift) < size {
-                    shift += 1;
-                }
-            }
-            None => {
-                while shift < MAX_WSCALE && (self.cfg.recv_buffer >> shift) > 65535 {
-                    shift += 1;
-                }
-            }
+            Some(size) => (65535usize << shift) < size,
+            None => (self.cfg.recv_buffer >> shift) > 65535,
+        };
+        let mut shift = 0u8;
+        while shift < MAX_WSCALE && too_small(shift) {
+            shift += 1;
         }
         shift
     }
