@@ -107,13 +107,7 @@ impl Runner {
             "net.inet.tcp.rexmit_slop" => c.min_rto = Duration::from_millis(v),
             // RFC 3168 ECN: off (0), asked for and answered (1), answered
             // only (2). 3 and 4 are Accurate ECN, which synack lacks.
-            "net.inet.tcp.ecn.enable" if v <= 2 => {
-                c.ecn = match v {
-                    0 => synack_core::Ecn::Off,
-                    1 => synack_core::Ecn::On,
-                    _ => synack_core::Ecn::Passive,
-                };
-            }
+            "net.inet.tcp.ecn.enable" if v <= 2 => c.ecn = ecn_mode(v),
             // SYN retransmissions that still ask for ECN.
             "net.inet.tcp.ecn.maxretries" => c.ecn_syn_retries = v as u32,
             // synack always answers segments for closed ports (no blackhole).
@@ -240,5 +234,16 @@ impl Runner {
             let _ = ep.drop_connection_at(now, l, r);
         }
         Ok(())
+    }
+}
+
+/// The ECN mode of an `ecn.enable` (FreeBSD) or `tcp_ecn` (Linux) value:
+/// both number RFC 3168 ECN 0 off, 1 asked for and answered, 2 answered
+/// only.
+pub(super) fn ecn_mode(v: u64) -> synack_core::Ecn {
+    match v {
+        0 => synack_core::Ecn::Off,
+        1 => synack_core::Ecn::On,
+        _ => synack_core::Ecn::Passive,
     }
 }

@@ -382,11 +382,7 @@ impl Runner {
             // resends a lost SYN without ECE and CWR
             // (tcp_ecn_fallback, `ecn_syn_retries` 0).
             "tcp_ecn" if num()? <= 2 => {
-                c.ecn = match num()? {
-                    0 => synack_core::Ecn::Off,
-                    1 => synack_core::Ecn::On,
-                    _ => synack_core::Ecn::Passive,
-                };
+                c.ecn = super::commands::ecn_mode(num()?);
                 c.ecn_syn_retries = 0;
             }
             "tcp_ecn_option" => {}
