@@ -101,4 +101,6 @@ fn time_wait_connections_are_compact_records() {
     let per_slot = full.slots / 1000;
     eprintln!("TIME-WAIT record {per_record} bytes, connection slot {per_slot} bytes");
     assert!(per_record * 3 < per_slot, "{per_record} vs {per_slot}");
+    // 136 bytes of record, 16 of expiry entry, 4 of free list.
+    assert!(per_record <= 160, "{per_record} bytes per TIME-WAIT record");
 }

@@ -530,13 +530,13 @@ fn lossy_capture_explains_every_flag() {
     }
 }
 
-/// (sender, TCP flags, IP ECN codepoint, payload length) of every TCP
-/// frame, as tshark dissects them.
-fn ecn_fields(file: &Path) -> Vec<(String, u16, u8, u64)> {
+/// (sender, TCP flags, IP ECN codepoint, payload length, absolute
+/// sequence number) of every TCP frame, as tshark dissects them.
+fn ecn_fields(file: &Path) -> Vec<(String, u16, u8, u64, u32)> {
     let out = Command::new("tshark")
         .args(["-r", file.to_str().unwrap(), "-Y", "tcp", "-T", "fields"])
         .args(["-E", "separator=\t", "-e", "ip.src", "-e", "tcp.flags"])
-        .args(["-e", "ip.dsfield.ecn", "-e", "tcp.len"])
+        .args(["-e", "ip.dsfield.ecn", "-e", "tcp.len", "-e", "tcp.seq_raw"])
         .output()
         .expect("tshark runs");
     assert!(
@@ -555,6 +555,7 @@ fn ecn_fields(file: &Path) -> Vec<(String, u16, u8, u64)> {
                 flags,
                 f[2].parse().unwrap(),
                 f[3].parse().unwrap(),
+                f[4].parse().unwrap(),
             )
         })
         .collect()
@@ -601,15 +602,34 @@ fn ecn_is_negotiated_with_the_kernel() {
         assert_eq!(syn_ack.1 & (ECE | CWR), if on { ECE } else { 0 }, "{mode}");
         assert_eq!(syn_ack.2, 0, "a SYN-ACK is not ECN-capable");
         let sender = if synack_sends { SYNACK_IP } else { KERNEL_IP };
-        let data: Vec<_> = frames.iter().filter(|f| f.0 == sender && f.3 > 0).collect();
+        // New data, and data sent again (a retransmission or a loss
+        // probe, which RFC 3168 6.1.5 sends Not-ECT, as Linux does).
+        let (mut new, mut resent) = (Vec::new(), Vec::new());
+        let mut sent_to: Option<u32> = None;
+        for f in frames.iter().filter(|f| f.0 == sender && f.3 > 0) {
+            let end = f.4.wrapping_add(f.3 as u32);
+            let before = |a: u32, b: u32| (a.wrapping_sub(b) as i32) < 0;
+            match sent_to {
+                Some(high) if !before(high, end) => resent.push(f),
+                Some(high) if before(f.4, high) => {} // partly both
+                _ => new.push(f),
+            }
+            if sent_to.is_none_or(|high| before(high, end)) {
+                sent_to = Some(end);
+            }
+        }
         // (With the offloads a frame may be a TSO super-packet of 64 KiB.)
-        assert!(data.len() > 10, "{} data frames", data.len());
+        assert!(new.len() > 10, "{} data frames", new.len());
         let want = if on { 2 } else { 0 };
-        let odd: Vec<_> = data.iter().filter(|f| f.2 != want).collect();
+        let odd: Vec<_> = new.iter().filter(|f| f.2 != want).collect();
         assert!(
             odd.is_empty(),
-            "{mode}: data not ECT {want}: {:?}",
+            "{mode}: new data not ECT {want}: {:?}",
             &odd[..odd.len().min(5)]
+        );
+        assert!(
+            resent.iter().all(|f| f.2 == 0),
+            "{mode}: data sent again is Not-ECT: {resent:?}"
         );
         let pure_acks = frames
             .iter()

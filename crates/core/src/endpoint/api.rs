@@ -572,7 +572,7 @@ impl Endpoint {
         self.conns
             .tw
             .iter()
-            .filter_map(|s| s.record.as_ref().map(|r| (r.local, r.remote)))
+            .filter_map(|s| s.record.as_ref().map(|r| (r.local(), r.remote())))
     }
 
     /// [`Endpoint::drop_connection`] by 4-tuple: for connections the

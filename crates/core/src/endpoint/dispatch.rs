@@ -52,7 +52,7 @@ impl Endpoint {
             }
             Found::TimeWait(t) => {
                 let r = self.conns.tw[t as usize].record.as_ref()?;
-                Some((r.local, r.remote, State::TimeWait))
+                Some((r.local(), r.remote(), State::TimeWait))
             }
         })
     }

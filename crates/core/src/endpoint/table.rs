@@ -85,11 +85,12 @@ pub(crate) struct Slot {
     pub in_table: bool,
 }
 
-/// A TIME-WAIT record's place (its generation tells a stale expiry
-/// entry from a current one).
+/// A TIME-WAIT record's place. An expiry entry names a place and a
+/// deadline; it applies to the record there only if that record expires
+/// then (a later record at the place has its own entry, and one that
+/// expires at the same moment is due anyway).
 #[derive(Debug)]
 pub(crate) struct TwSlot {
-    generation: u32,
     pub record: Option<TimeWait>,
 }
 
@@ -115,9 +116,9 @@ pub(crate) struct ConnTable {
     tw_free: Vec<u32>,
     /// TIME-WAIT records held.
     pub tw_live: usize,
-    /// When each record expires: (deadline, place, generation), earliest
-    /// first; entries of records gone are skipped.
-    tw_expiry: BinaryHeap<Reverse<(Instant, u32, u32)>>,
+    /// When each record expires: (deadline, place), earliest first;
+    /// entries of records gone are skipped.
+    tw_expiry: BinaryHeap<Reverse<(Instant, u32)>>,
     /// The 4-tuple index: each entry is a slot number and the key's hash
     /// (16 bytes, not the 68 of a tuple and a slot number); the tuple
     /// itself is read from the slot.
@@ -201,7 +202,7 @@ impl ConnTable {
             Found::TimeWait(t) => self.tw[t as usize]
                 .record
                 .as_ref()
-                .map(|r| (r.local, r.remote)),
+                .map(|r| (r.local(), r.remote())),
         }
     }
 
@@ -212,21 +213,16 @@ impl ConnTable {
 
     /// Keeps `record` in a place of its own, indexed under its tuple.
     pub fn tw_insert(&mut self, record: TimeWait) {
-        let key = (record.local, record.remote);
+        let key = (record.local(), record.remote());
         let expires = record.expires;
         let t = if let Some(t) = self.tw_free.pop() {
             t
         } else {
-            self.tw.push(TwSlot {
-                generation: 0,
-                record: None,
-            });
+            self.tw.push(TwSlot { record: None });
             (self.tw.len() - 1) as u32
         };
-        let s = &mut self.tw[t as usize];
-        s.record = Some(record);
-        let generation = s.generation;
-        self.tw_expiry.push(Reverse((expires, t, generation)));
+        self.tw[t as usize].record = Some(record);
+        self.tw_expiry.push(Reverse((expires, t)));
         let hash = self.hasher.tuple(&key);
         let entry = IndexEntry {
             hash,
@@ -241,8 +237,7 @@ impl ConnTable {
     pub fn tw_remove(&mut self, t: u32) -> Option<TimeWait> {
         let s = &mut self.tw[t as usize];
         let record = s.record.take()?;
-        s.generation = s.generation.wrapping_add(1);
-        let hash = self.hasher.tuple(&(record.local, record.remote));
+        let hash = self.hasher.tuple(&(record.local(), record.remote()));
         if let Ok(entry) = self.index.find_entry(hash, |e| e.slot == t | TW_TAG) {
             entry.remove();
         }
@@ -256,17 +251,21 @@ impl ConnTable {
     /// The earliest TIME-WAIT expiry (maybe of a record gone: then an
     /// early wake-up that finds nothing).
     pub fn tw_next_expiry(&self) -> Option<Instant> {
-        self.tw_expiry.peek().map(|Reverse((t, _, _))| *t)
+        self.tw_expiry.peek().map(|Reverse((t, _))| *t)
     }
 
     /// Takes the next record whose 2 x MSL has run out by `now`.
     pub fn tw_pop_expired(&mut self, now: Instant) -> Option<TimeWait> {
-        while let Some(&Reverse((at, t, generation))) = self.tw_expiry.peek() {
+        while let Some(&Reverse((at, t))) = self.tw_expiry.peek() {
             if at > now {
                 return None;
             }
             self.tw_expiry.pop();
-            if self.tw[t as usize].generation == generation {
+            if self.tw[t as usize]
+                .record
+                .as_ref()
+                .is_some_and(|r| r.expires == at)
+            {
                 return self.tw_remove(t);
             }
         }
@@ -277,7 +276,7 @@ impl ConnTable {
     pub fn tw_bytes(&self) -> usize {
         self.tw.capacity() * core::mem::size_of::<TwSlot>()
             + self.tw_free.capacity() * 4
-            + self.tw_expiry.capacity() * core::mem::size_of::<Reverse<(Instant, u32, u32)>>()
+            + self.tw_expiry.capacity() * core::mem::size_of::<Reverse<(Instant, u32)>>()
     }
 
     /// Indexes `slot` under `key` (its connection's tuple).

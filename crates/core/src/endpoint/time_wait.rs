@@ -47,7 +47,7 @@ impl Endpoint {
                 to: State::Closed,
                 cause: Cause::TimeWaitExpired,
             };
-            self.tracer.record(now, r.local, r.remote, kind);
+            self.tracer.record(now, r.local(), r.remote(), kind);
         }
     }
 }
