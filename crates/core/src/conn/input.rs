@@ -317,8 +317,13 @@ impl Connection {
         }
         if !self.app_owned && !data.is_empty() && self.listener.is_none() {
             // RFC 1122 4.2.2.13: data after the application closed is lost;
-            // say so with RST.
-            self.rst_pending = true;
+            // say so with RST. It is <SEQ=SEG.ACK><CTL=RST>, the peer's
+            // RCV.NXT exactly, so RFC 5961 3.2 takes it even if our FIN was
+            // not received (SND.NXT would be one past and draw a challenge
+            // ACK); FreeBSD (`tcp_input`'s `rcvafterclose`, `dropwithreset`)
+            // and Linux (`tcp_rcv_state_process`, then `tcp_v4_send_reset`)
+            // answer so.
+            self.reply_rst = Some(seg.ack);
             self.fail(ctx, Error::ConnectionReset, Cause::AppClose);
             return;
         }

@@ -331,6 +331,24 @@ fn data_after_close_draws_rst() {
     h.assert_no_connection();
 }
 
+/// The RST for data after close is <SEQ=SEG.ACK><CTL=RST>: with our FIN
+/// not yet acknowledged (FIN-WAIT-1), SEG.ACK is one below SND.NXT, and
+/// only that sequence number is the peer's RCV.NXT, which RFC 5961 3.2
+/// accepts without a challenge.
+#[test]
+fn data_after_close_in_fin_wait_1_resets_at_the_peers_rcv_nxt() {
+    let mut h = Harness::new();
+    h.fin_wait_1();
+    h.ep.close(h.now, h.conn()).unwrap();
+    // Data that does not acknowledge our FIN (SND.NXT is 2).
+    h.send(Seg::data(1, 1, b"nobody reads this"));
+    let out = h.recv();
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert!(out[0].ctl.rst(), "{out:?}");
+    assert_eq!((out[0].seq, out[0].ack), (1, None), "{out:?}");
+    h.assert_no_connection();
+}
+
 #[test]
 fn closing_retransmitted_fin_is_acked() {
     let mut h = Harness::new();
