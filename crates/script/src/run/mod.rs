@@ -166,6 +166,9 @@ pub(crate) struct Runner {
     pub ep: Option<Endpoint>,
     pub v6: bool,
     pub tolerance: i64,
+    /// Each `>` line is one segment, never joined from several
+    /// (`--strict_segments`).
+    pub strict_segments: bool,
     /// Errors of system calls do not end the run (`--non_fatal=syscall`).
     pub syscalls_non_fatal: bool,
     /// Virtual now.
@@ -207,6 +210,7 @@ impl Runner {
             ep: None,
             v6: false,
             tolerance: DEFAULT_TOLERANCE_US,
+            strict_segments: false,
             syscalls_non_fatal: false,
             now: Instant::ZERO,
             last_time: 0,
@@ -452,6 +456,7 @@ impl Runner {
                         .ok_or_else(|| Stop::skip(o.line, format!("--tolerance_usecs={v}")))?;
                 }
                 "non_fatal" if v == "syscall" => self.syscalls_non_fatal = true,
+                "strict_segments" if o.value.is_none() => self.strict_segments = true,
                 "local_ip" | "remote_ip" => {
                     let addr: IpAddr = v
                         .parse()

@@ -250,15 +250,58 @@ impl Runner {
                 format!("sent nothing by {}", seconds(micros(limit))),
             ));
         }
-        let (t, bytes) = self.sent.pop_front().expect("advance_until_sent saw one");
-        let pkt = wire::parse_packet(&bytes).map_err(|e| {
+        let (mut t, mut bytes) = self.sent.pop_front().expect("advance_until_sent saw one");
+        let unparsable = |line, e: wire::WireError| {
             Stop::fail(
-                self.line,
+                line,
                 format!("`{expected}`"),
                 format!("an unparsable packet ({e:?})"),
             )
-        })?;
-        let tcp = pkt.tcp;
+        };
+        let pkt = wire::parse_packet(&bytes).map_err(|e| unparsable(self.line, e))?;
+        let mut tcp = pkt.tcp;
+        let mut payload_len = pkt.payload.len();
+        // packetdrill (`do_outbound_script_packet`, unless
+        // --strict_segments) joins consecutive segments until they carry
+        // the script's payload, so a script written against TSO matches
+        // a stack that sends smaller segments: each segment after the
+        // first must continue the previous one with the same header
+        // (but PSH, FIN and CWR), and all but the last must be as long as
+        // the one before; the joined segment has the first's sequence
+        // number and CWR and the last's other fields (`aggregate_packets`).
+        let want_len = p.seq.len as usize;
+        let mut piece_len = payload_len;
+        while !self.strict_segments && payload_len > 0 && payload_len < want_len {
+            if !self.advance_until_sent(limit)? {
+                break;
+            }
+            let (t2, bytes2) = self.sent.pop_front().expect("advance_until_sent saw one");
+            let next = wire::parse_packet(&bytes2).map_err(|e| unparsable(self.line, e))?;
+            let loose = TcpFlags::PSH | TcpFlags::FIN | TcpFlags::CWR;
+            let n = next.payload.len();
+            let continues = next.tcp.seq.0 == tcp.seq.0.wrapping_add(payload_len as u32)
+                && next.tcp.flags.without(loose) == tcp.flags.without(loose)
+                && next.tcp.ack == tcp.ack
+                && next.tcp.window == tcp.window
+                && option_kinds(&bytes2).len() == option_kinds(&bytes).len()
+                && (payload_len + n >= want_len || n == piece_len);
+            if !continues {
+                // Not a piece of this one: left for the next line.
+                self.sent.push_front((t2, bytes2));
+                break;
+            }
+            let first = tcp;
+            tcp = next.tcp;
+            tcp.seq = first.seq;
+            tcp.flags = if first.flags.cwr() {
+                tcp.flags.with(TcpFlags::CWR)
+            } else {
+                tcp.flags.without(TcpFlags::CWR)
+            };
+            payload_len += n;
+            piece_len = n;
+            (t, bytes) = (t2, bytes2);
+        }
         if tcp.flags.syn() {
             // Learn (or relearn, after a new incarnation) synack's ISN.
             let rel = if p.seq.absolute {
@@ -274,7 +317,7 @@ impl Runner {
         {
             self.ts_shift = Some(ts.tsval.wrapping_sub(val));
         }
-        let actual = self.describe_actual(&tcp, pkt.payload.len());
+        let actual = self.describe_actual(&tcp, payload_len);
         let at = micros(t);
         let mismatch = |what: &str| {
             Stop::fail(
@@ -292,7 +335,7 @@ impl Runner {
         if tcp.flags != flags_of(&p.flags) {
             return Err(mismatch("flags"));
         }
-        if pkt.payload.len() != p.seq.len as usize {
+        if payload_len != want_len {
             return Err(mismatch("payload length"));
         }
         if let Some(start) = p.seq.start {
