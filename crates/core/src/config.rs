@@ -39,6 +39,13 @@ pub struct Config {
     /// Data retransmissions before giving up (R2; Linux uses 15); also the
     /// limit on consecutive zero-window probes that draw no ACK at all.
     pub max_retries: u32,
+    /// RFC 5482's user timeout (RFC 9293 3.8.3's R2 given as a time, as
+    /// Linux's `TCP_USER_TIMEOUT`): a connection whose data or FIN stays
+    /// unacknowledged, or whose zero-window probes go unanswered, this
+    /// long is aborted with [`crate::Error::TimedOut`], however many
+    /// retransmissions that is. `None` (the default): only `max_retries`
+    /// and `syn_retries` count. Per connection: `Endpoint::set_user_timeout`.
+    pub user_timeout: Option<Duration>,
     /// Zero-window probes in a row allowed for a connection the application
     /// has closed (Linux's tcp_orphan_retries): a peer that keeps its window
     /// shut cannot pin released connections' buffers for ever.
@@ -356,6 +363,7 @@ impl Default for Config {
             syn_retries: 6,
             synack_retries: None,
             max_retries: 15,
+            user_timeout: None,
             orphan_retries: 8,
             msl: Duration::from_secs(30),
             window_scaling: true,

@@ -154,6 +154,11 @@ impl Conn {
         self.shared
             .call(|g, _| g.ep.set_nodelay(self.id, nodelay).map_err(to_io))
     }
+
+    fn set_user_timeout(&self, timeout: Option<std::time::Duration>) -> io::Result<()> {
+        self.shared
+            .call(|g, _| g.ep.set_user_timeout(self.id, timeout).map_err(to_io))
+    }
 }
 
 impl Drop for Conn {
@@ -238,6 +243,14 @@ impl TcpStream {
     /// Turns Nagle's algorithm off (`true`: small writes go out at once).
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
         self.conn.set_nodelay(nodelay)
+    }
+
+    /// RFC 5482's user timeout, as Linux's `TCP_USER_TIMEOUT`: data left
+    /// unacknowledged (or stuck behind a closed window) this long ends the
+    /// connection with `TimedOut`, so a dead peer is noticed in bounded
+    /// time. `None` (the default): only the retransmission count decides.
+    pub fn set_user_timeout(&self, timeout: Option<std::time::Duration>) -> io::Result<()> {
+        self.conn.set_user_timeout(timeout)
     }
 
     /// Resets the connection (RST) and drops both buffers.

@@ -93,6 +93,13 @@ impl Connection {
             self.snd_wl2 = ack;
             self.max_snd_wnd = self.max_snd_wnd.max(window);
             if window > 0 {
+                if self.persist_backoff > 0 {
+                    // A zero-window stall is over: the user timeout counts
+                    // afresh (answered probes do not end it, as in Linux
+                    // since 9d9b1ee0b2d1: data stuck behind a closed
+                    // window is what the application timed).
+                    self.stalled_since = None;
+                }
                 self.timers.clear(Timer::Persist);
                 self.persist_backoff = 0;
             }
@@ -161,6 +168,7 @@ impl Connection {
             self.snd_nxt = ack;
         }
         self.retries = 0;
+        self.stalled_since = None;
         // The RTO backoff is cleared only by a valid RTT sample (RFC 6298 5;
         // `RttEstimator::sample`), never by the ACK of a retransmission:
         // otherwise an RTT above the RTO would never be learnt.

@@ -184,4 +184,16 @@ impl Connection {
     pub(crate) fn set_nodelay(&mut self, nodelay: bool) {
         self.nagle = !nodelay;
     }
+
+    /// Sets RFC 5482's user timeout for this connection (`None`: only the
+    /// retransmission counts). A stall already under way is measured
+    /// against the new value from its start, as Linux does.
+    pub(crate) fn set_user_timeout(&mut self, timeout: Option<core::time::Duration>) {
+        self.user_timeout = timeout;
+    }
+
+    /// RFC 5482's user timeout in force.
+    pub fn user_timeout(&self) -> Option<core::time::Duration> {
+        self.user_timeout
+    }
 }

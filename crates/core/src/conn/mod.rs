@@ -329,6 +329,13 @@ pub struct Connection {
     challenge_count: u32,
     /// When we last answered an out-of-window pure ACK.
     last_oow_ack: Option<Instant>,
+    /// RFC 5482's user timeout (`Config::user_timeout`, or set for this
+    /// connection).
+    user_timeout: Option<Duration>,
+    /// Since when the retransmission (or persist) timer has been running
+    /// out with nothing acknowledged: from when the first such timer was
+    /// armed. `None` once an ACK makes progress.
+    stalled_since: Option<Instant>,
 
     /// The connection's fate, reported by send/recv.
     error: Option<Error>,
@@ -459,6 +466,8 @@ impl Connection {
             challenge_window: Instant::ZERO,
             challenge_count: 0,
             last_oow_ack: None,
+            user_timeout: cfg.user_timeout,
+            stalled_since: None,
             error: None,
             readable_notified: false,
             want_writable: false,

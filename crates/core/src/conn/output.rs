@@ -529,7 +529,8 @@ impl Connection {
                 // RFC 6298 5.1: start the timer if it is not running.
                 if !self.timers.is_set(Timer::Retransmit) {
                     let rto = self.retransmit_timeout(plan.flags.syn());
-                    self.timers.set(Timer::Retransmit, ctx.now + rto);
+                    let at = self.within_user_timeout(ctx.now + rto);
+                    self.timers.set(Timer::Retransmit, at);
                 }
                 if !plan.retransmission && !plan.flags.syn() {
                     // RFC 8985 7.2: (re)start the PTO after new data.
@@ -615,11 +616,16 @@ impl Connection {
         if !stuck {
             self.timers.clear(Timer::Persist);
         } else if !self.timers.is_set(Timer::Persist) {
-            let interval = (self.rtt.rto().max(MIN_PERSIST)
-                * (1u32 << self.persist_backoff.min(10)))
-            .min(self.cfg.max_persist);
-            self.timers.set(Timer::Persist, ctx.now + interval);
+            let at = self.within_user_timeout(ctx.now + self.persist_interval());
+            self.timers.set(Timer::Persist, at);
         }
+    }
+
+    /// The next zero-window probe's interval: the RTO, at least
+    /// `MIN_PERSIST`, doubled per probe, at most `Config::max_persist`.
+    pub(super) fn persist_interval(&self) -> Duration {
+        (self.rtt.rto().max(MIN_PERSIST) * (1u32 << self.persist_backoff.min(10)))
+            .min(self.cfg.max_persist)
     }
 
     /// The window field: free receive-buffer space, advanced only in steps

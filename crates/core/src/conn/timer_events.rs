@@ -3,6 +3,8 @@
 use super::congestion::CongestionControl;
 use super::{Cause, Connection, Ctx, State, timers::Timer};
 use crate::error::Error;
+use crate::time::Instant;
+use core::time::Duration;
 
 impl Connection {
     /// Runs every timer due at `ctx.now`.
@@ -32,7 +34,8 @@ impl Connection {
     /// connection the application has released.
     fn on_persist_timeout(&mut self, ctx: &mut Ctx<'_>) {
         self.unanswered_probes += 1;
-        if self.unanswered_probes > self.cfg.max_retries {
+        let interval = self.persist_interval();
+        if self.unanswered_probes > self.cfg.max_retries || self.user_timed_out(ctx.now, interval) {
             self.fail(ctx, Error::TimedOut, Cause::Timeout);
             return;
         }
@@ -50,6 +53,10 @@ impl Connection {
     /// unacknowledged segment, back off, shrink the window to one segment.
     /// After too many attempts give up (RFC 9293 R2, MUST-20..23).
     fn on_retransmit_timeout(&mut self, ctx: &mut Ctx<'_>) {
+        if self.user_timed_out(ctx.now, self.rtt.rto()) {
+            self.fail(ctx, Error::TimedOut, Cause::Timeout);
+            return;
+        }
         self.retries += 1;
         // Our SYN is unacknowledged (also after CLOSE in SYN-RECEIVED moved
         // us to FIN-WAIT-1, RFC 9293 3.10.4): resend it first.
@@ -135,5 +142,31 @@ impl Connection {
         self.fast_rexmit_pending = false;
         // Go back: resend from SND.UNA as the window allows.
         self.snd_nxt = self.snd_una;
+    }
+
+    /// RFC 5482 (RFC 9293 3.8.3's R2 as a time): whether the user timeout
+    /// has run out for a stall whose timer just fired after `interval`.
+    /// The first timeout of a stall dates it from when that timer was
+    /// armed, one interval back (Linux counts from the first transmission
+    /// of the segment resent, `retrans_stamp`).
+    fn user_timed_out(&mut self, now: Instant, interval: Duration) -> bool {
+        let Some(limit) = self.user_timeout else {
+            return false;
+        };
+        let back = u64::try_from(interval.as_micros()).unwrap_or(u64::MAX);
+        let since = *self
+            .stalled_since
+            .get_or_insert(Instant::from_micros(now.as_micros().saturating_sub(back)));
+        now.saturating_since(since) >= limit
+    }
+
+    /// `deadline` for a retransmission or probe, brought forward to when
+    /// the user timeout of the current stall runs out (as Linux's
+    /// `tcp_clamp_rto_to_user_timeout`), so the abort comes on time.
+    pub(super) fn within_user_timeout(&self, deadline: Instant) -> Instant {
+        match (self.user_timeout, self.stalled_since) {
+            (Some(limit), Some(since)) => deadline.min(since + limit),
+            _ => deadline,
+        }
     }
 }

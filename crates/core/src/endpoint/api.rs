@@ -608,6 +608,18 @@ impl Endpoint {
         self.with_app_conn(now, conn, |c, ctx| c.set_keepalive(ctx.now, on))
     }
 
+    /// Sets RFC 5482's user timeout for one connection (Linux's
+    /// `TCP_USER_TIMEOUT`; `Config::user_timeout` is the default): data
+    /// unacknowledged, or zero-window probes unanswered, this long abort
+    /// the connection with [`Error::TimedOut`]. `None` turns it off.
+    pub fn set_user_timeout(
+        &mut self,
+        conn: ConnId,
+        timeout: Option<core::time::Duration>,
+    ) -> Result<(), Error> {
+        self.with_app_conn(Instant::ZERO, conn, |c, _| c.set_user_timeout(timeout))
+    }
+
     /// Turns Nagle's algorithm off (`true`) or on (`false`).
     pub fn set_nodelay(&mut self, conn: ConnId, nodelay: bool) -> Result<(), Error> {
         self.with_app_conn(Instant::ZERO, conn, |c, _| c.set_nodelay(nodelay))

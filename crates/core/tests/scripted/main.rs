@@ -24,3 +24,4 @@ mod syn_cookies;
 mod syn_received;
 mod syn_sent;
 mod time_wait;
+mod user_timeout;

@@ -97,6 +97,9 @@ impl Runner {
             }
             "TCP_NODELAY" => self.sock(fd).map(|s| i64::from(s.nodelay)),
             "SO_KEEPALIVE" => self.sock(fd).map(|s| i64::from(s.cfg.keepalive)),
+            "TCP_USER_TIMEOUT" => self
+                .sock(fd)
+                .map(|s| s.cfg.user_timeout.map_or(0, |t| t.as_millis() as i64)),
             "TCP_KEEPIDLE" => self.sock(fd).map(|s| s.cfg.keepalive_idle.as_secs() as i64),
             "TCP_KEEPINTVL" => self
                 .sock(fd)
@@ -217,6 +220,23 @@ impl Runner {
                         && let Some(ep) = self.ep.as_mut()
                     {
                         let _ = ep.set_nodelay(c, on);
+                    }
+                }
+                Ok(Ok(0))
+            }
+            // Milliseconds; 0 turns it off (Linux's `tcp_sock_set_user_timeout`,
+            // negative values are EINVAL).
+            "TCP_USER_TIMEOUT" => {
+                let Some(ms) = int(&value).and_then(|v| u64::try_from(v).ok()) else {
+                    return Ok(Err("EINVAL"));
+                };
+                let timeout = (ms > 0).then(|| core::time::Duration::from_millis(ms));
+                if let Some(sock) = self.fds.get_mut(&fd) {
+                    sock.cfg.user_timeout = timeout;
+                    if let Kind::Conn(c) = sock.kind
+                        && let Some(ep) = self.ep.as_mut()
+                    {
+                        let _ = ep.set_user_timeout(c, timeout);
                     }
                 }
                 Ok(Ok(0))

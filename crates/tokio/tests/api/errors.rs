@@ -128,3 +128,52 @@ async fn device_gone_stops_the_stack() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotConnected);
 }
+
+/// A peer that goes silent mid-connection (the wire drops everything from
+/// then on): with `set_user_timeout(2 s)` the connection gives up with
+/// TimedOut 2 s after the unacknowledged write, where R2's fifteen
+/// retransmissions alone would take many minutes. Paused time.
+#[tokio::test(start_paused = true)]
+async fn user_timeout_notices_a_silent_peer() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use tokio::sync::mpsc;
+    let cut = Arc::new(AtomicBool::new(false));
+    let (s_tx, s_out) = mpsc::channel::<Vec<u8>>(4096);
+    let (c_tx, c_out) = mpsc::channel::<Vec<u8>>(4096);
+    let (s_in_tx, s_in) = mpsc::channel::<Vec<u8>>(4096);
+    let (c_in_tx, c_in) = mpsc::channel::<Vec<u8>>(4096);
+    for (mut rx, tx) in [(s_out, c_in_tx), (c_out, s_in_tx)] {
+        let cut = cut.clone();
+        tokio::spawn(async move {
+            while let Some(p) = rx.recv().await {
+                if !cut.load(Ordering::Relaxed) {
+                    let _ = tx.send(p).await;
+                }
+            }
+        });
+    }
+    let server = stack(ChannelDevice::new(s_in, s_tx, 1500), SERVER_IP, &|_| {});
+    let client = stack(ChannelDevice::new(c_in, c_tx, 1500), CLIENT_IP, &|_| {});
+    let listener = TcpListener::bind(&server, addr(SERVER_IP, 80))
+        .await
+        .unwrap();
+    let (c, a) = tokio::join!(
+        TcpStream::connect(&client, addr(SERVER_IP, 80)),
+        listener.accept()
+    );
+    let (mut c, _s) = (c.unwrap(), a.unwrap());
+    c.set_user_timeout(Some(Duration::from_secs(2))).unwrap();
+    cut.store(true, Ordering::Relaxed);
+    let t0 = tokio::time::Instant::now();
+    tokio::io::AsyncWriteExt::write_all(&mut c, b"into the void")
+        .await
+        .unwrap();
+    let e = c.read(&mut [0; 16]).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TimedOut, "{e}");
+    let waited = t0.elapsed();
+    assert!(
+        waited >= Duration::from_millis(1990) && waited < Duration::from_millis(2500),
+        "gave up after {waited:?}"
+    );
+}
