@@ -57,6 +57,18 @@ pub struct TunOpts {
     /// too).
     #[arg(long, value_name = "MODE", default_value = "off", value_parser = parse_ecn)]
     pub ecn: Ecn,
+    /// RFC 5482's user timeout in seconds: a connection whose data stays
+    /// unacknowledged this long (a silent peer) is aborted, whatever the
+    /// retransmission count. Off by default.
+    #[arg(long, value_name = "SECS", value_parser = parse_user_timeout)]
+    pub user_timeout: Option<std::time::Duration>,
+}
+
+fn parse_user_timeout(s: &str) -> Result<std::time::Duration, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 86_400.0 => Ok(std::time::Duration::from_secs_f64(v)),
+        _ => Err("expected seconds, above 0 and at most 86400".into()),
+    }
 }
 
 fn parse_ecn(s: &str) -> Result<Ecn, String> {

@@ -150,6 +150,7 @@ pub fn open_device(opts: &TunOpts, command: &str) -> Result<Opened, Failure> {
             // The device cuts super-segments into MSS-sized ones.
             tso_segments: if offloads { 64 } else { 1 },
             ecn: opts.ecn,
+            user_timeout: opts.user_timeout,
             ..Config::default()
         },
         addresses: vec![ours.addr],

@@ -170,6 +170,7 @@ async fn synack_relay(bytes: u64, offloads: bool) -> Result<Vec<Figure>, String>
         no_offload: !offloads,
         busy_poll: None,
         ecn: synack_core::Ecn::Off,
+        user_timeout: None,
     };
     let o = open_device(&opts, "bench relay").map_err(|e| match e {
         Failure::Setup(m) | Failure::Run(m) => m,

@@ -334,6 +334,7 @@ fn inside(a: &TunArgs) -> Result<ExitCode, String> {
             no_offload: !offloads,
             busy_poll: a.busy_poll,
             ecn: synack_core::Ecn::Off,
+            user_timeout: None,
         };
         if a.api != "async" {
             let mut session = match Session::open(&opts, "bench tun") {
