@@ -4,7 +4,7 @@
 
 use crate::*;
 use std::time::Duration;
-use synack_tokio::{TcpListener, TcpStream};
+use synack_tokio::TcpListener;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -17,11 +17,7 @@ async fn a_stopped_reader_stalls_the_writer() {
     let listener = TcpListener::bind(&server, addr(SERVER_IP, 80))
         .await
         .unwrap();
-    let (c, a) = tokio::join!(
-        TcpStream::connect(&client, addr(SERVER_IP, 80)),
-        listener.accept()
-    );
-    let (mut c, (mut s, _)) = (c.unwrap(), a.unwrap());
+    let (mut c, mut s) = connect_to(&listener, &client, 80).await;
     let chunk = vec![1u8; 16 * 1024];
     let mut written = 0usize;
     // Write until a write has been stuck for half a second.

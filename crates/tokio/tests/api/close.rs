@@ -4,7 +4,7 @@
 use crate::*;
 use std::io::ErrorKind;
 use std::time::Duration;
-use synack_tokio::{TcpListener, TcpStream};
+use synack_tokio::TcpListener;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The client half-closes first and the server keeps sending after the
@@ -15,11 +15,7 @@ async fn half_close_both_ways() {
     let listener = TcpListener::bind(&server, addr(SERVER_IP, 80))
         .await
         .unwrap();
-    let (c, a) = tokio::join!(
-        TcpStream::connect(&client, addr(SERVER_IP, 80)),
-        listener.accept()
-    );
-    let (mut c, (mut s, _)) = (c.unwrap(), a.unwrap());
+    let (mut c, mut s) = connect_to(&listener, &client, 80).await;
     c.write_all(b"request").await.unwrap();
     c.shutdown().await.unwrap();
     let mut got = Vec::new();
@@ -40,11 +36,7 @@ async fn half_close_both_ways() {
     assert_eq!(back.len(), 100_000);
     assert!(back.iter().all(|&b| b == 7));
     // The server closes first this time; the client answers after EOF.
-    let (c, a) = tokio::join!(
-        TcpStream::connect(&client, addr(SERVER_IP, 80)),
-        listener.accept()
-    );
-    let (mut c, (mut s, _)) = (c.unwrap(), a.unwrap());
+    let (mut c, mut s) = connect_to(&listener, &client, 80).await;
     s.shutdown().await.unwrap();
     let mut none = Vec::new();
     assert_eq!(c.read_to_end(&mut none).await.unwrap(), 0);
@@ -65,20 +57,12 @@ async fn drop_closes_or_resets() {
         .await
         .unwrap();
 
-    let (c, a) = tokio::join!(
-        TcpStream::connect(&client, addr(SERVER_IP, 81)),
-        listener.accept()
-    );
-    let (mut c, (s, _)) = (c.unwrap(), a.unwrap());
+    let (mut c, s) = connect_to(&listener, &client, 81).await;
     drop(s);
     let mut buf = Vec::new();
     assert_eq!(c.read_to_end(&mut buf).await.unwrap(), 0, "a clean FIN");
 
-    let (c, a) = tokio::join!(
-        TcpStream::connect(&client, addr(SERVER_IP, 81)),
-        listener.accept()
-    );
-    let (mut c, (s, _)) = (c.unwrap(), a.unwrap());
+    let (mut c, s) = connect_to(&listener, &client, 81).await;
     c.write_all(b"never read").await.unwrap();
     // Let the bytes arrive before the drop.
     tokio::time::sleep(Duration::from_millis(50)).await;
@@ -86,11 +70,7 @@ async fn drop_closes_or_resets() {
     let e = c.read_to_end(&mut Vec::new()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::ConnectionReset, "{e}");
 
-    let (c, a) = tokio::join!(
-        TcpStream::connect(&client, addr(SERVER_IP, 81)),
-        listener.accept()
-    );
-    let (mut c, (s, _)) = (c.unwrap(), a.unwrap());
+    let (mut c, s) = connect_to(&listener, &client, 81).await;
     s.abort().unwrap();
     let e = c.read(&mut [0; 8]).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::ConnectionReset, "{e}");
@@ -104,11 +84,7 @@ async fn stack_shutdown_closes_gracefully() {
     let listener = TcpListener::bind(&server, addr(SERVER_IP, 82))
         .await
         .unwrap();
-    let (c, a) = tokio::join!(
-        TcpStream::connect(&client, addr(SERVER_IP, 82)),
-        listener.accept()
-    );
-    let (mut c, (mut s, _)) = (c.unwrap(), a.unwrap());
+    let (mut c, mut s) = connect_to(&listener, &client, 82).await;
     let reader = tokio::spawn(async move {
         let mut got = Vec::new();
         c.read_to_end(&mut got).await.map(|_| (got, c))

@@ -42,11 +42,7 @@ async fn read_timeout_through_tokio() {
     let listener = TcpListener::bind(&server, addr(SERVER_IP, 80))
         .await
         .unwrap();
-    let (c, a) = tokio::join!(
-        TcpStream::connect(&client, addr(SERVER_IP, 80)),
-        listener.accept()
-    );
-    let (mut c, (mut s, _)) = (c.unwrap(), a.unwrap());
+    let (mut c, mut s) = connect_to(&listener, &client, 80).await;
     let r = tokio::time::timeout(Duration::from_secs(3), c.read(&mut [0; 16])).await;
     assert!(r.is_err(), "nothing to read: the timeout fires");
     tokio::io::AsyncWriteExt::write_all(&mut s, b"now")
@@ -96,11 +92,7 @@ async fn device_gone_stops_the_stack() {
     let listener = TcpListener::bind(&server, addr(SERVER_IP, 80))
         .await
         .unwrap();
-    let (c, s) = tokio::join!(
-        TcpStream::connect(&client, addr(SERVER_IP, 80)),
-        listener.accept()
-    );
-    let (mut c, s) = (c.unwrap(), s.unwrap());
+    let (mut c, s) = connect_to(&listener, &client, 80).await;
     let client_listener = TcpListener::bind(&client, addr(CLIENT_IP, 90))
         .await
         .unwrap();
@@ -158,11 +150,7 @@ async fn user_timeout_notices_a_silent_peer() {
     let listener = TcpListener::bind(&server, addr(SERVER_IP, 80))
         .await
         .unwrap();
-    let (c, a) = tokio::join!(
-        TcpStream::connect(&client, addr(SERVER_IP, 80)),
-        listener.accept()
-    );
-    let (mut c, _s) = (c.unwrap(), a.unwrap());
+    let (mut c, _s) = connect_to(&listener, &client, 80).await;
     c.set_user_timeout(Some(Duration::from_secs(2))).unwrap();
     cut.store(true, Ordering::Relaxed);
     let t0 = tokio::time::Instant::now();

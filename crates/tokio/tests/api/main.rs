@@ -12,7 +12,7 @@ mod transfer;
 
 use std::net::{IpAddr, SocketAddr};
 use synack_tokio::device::ChannelDevice;
-use synack_tokio::{Stack, StackConfig};
+use synack_tokio::{Stack, StackConfig, TcpListener, TcpStream};
 
 /// The server stack's address.
 pub const SERVER_IP: &str = "198.18.0.2";
@@ -40,6 +40,20 @@ pub fn stack(dev: ChannelDevice, ip: &str, tweak: &impl Fn(&mut StackConfig)) ->
     let mut c = StackConfig::new(vec![ip.parse().unwrap()]);
     tweak(&mut c);
     Stack::new(dev, c).unwrap()
+}
+
+/// A stream from `client` to `listener` (on `SERVER_IP`:`port`) and the
+/// one the listener accepts for it: (client's, server's).
+pub async fn connect_to(
+    listener: &TcpListener,
+    client: &Stack,
+    port: u16,
+) -> (TcpStream, TcpStream) {
+    let (c, a) = tokio::join!(
+        TcpStream::connect(client, addr(SERVER_IP, port)),
+        listener.accept()
+    );
+    (c.unwrap(), a.unwrap().0)
 }
 
 /// `n` bytes of a pattern no two offsets of a short period share.
