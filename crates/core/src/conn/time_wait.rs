@@ -1,7 +1,7 @@
 //! A connection in TIME-WAIT, kept small (RFC 9293 3.10.7.4, RFC 1337):
 //! once the application has let go and nothing is left to send, what the
-//! TIME-WAIT rules read goes into a [`TimeWait`] record of 136 bytes
-//! instead of the ~900-byte connection. A segment for the tuple brings the
+//! TIME-WAIT rules read goes into a [`TimeWait`] record of 96 bytes (120
+//! with IPv6 addresses) instead of the ~900-byte connection. A segment for the tuple brings the
 //! connection back from the record, the ordinary rules process it (an ACK
 //! for a retransmitted FIN, a challenge ACK for a SYN, PAWS, a new
 //! incarnation), and it is made small again once idle. So every TIME-WAIT
@@ -10,9 +10,10 @@
 //! The record is exact: a connection becomes one only when the fields it
 //! leaves out are implied by those it keeps (everything sent is
 //! acknowledged, the last ACK sent is for RCV.NXT, no out-of-order data,
-//! no IPv6 flow label or scope id), and its clock readings are kept as
-//! microseconds before the expiry only when that loses nothing the rules
-//! compare (see [`Age`]). Otherwise the connection stays whole.
+//! no IPv6 flow label or scope id, the endpoint's timestamp offset for the
+//! tuple), and its clock readings are kept as microseconds before the
+//! expiry only when that loses nothing the rules compare (see [`Age`]).
+//! Otherwise the connection stays whole.
 
 use super::timers::Timer;
 use super::{ConnParams, Connection, State};
@@ -20,25 +21,33 @@ use crate::config::Config;
 use crate::endpoint::{ConnId, ListenerId};
 use crate::seq::SeqNum;
 use crate::time::Instant;
-use core::net::{IpAddr, Ipv6Addr, SocketAddr};
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use core::time::Duration;
 use std::sync::Arc;
 
-/// What TIME-WAIT needs of a connection.
+/// What TIME-WAIT needs of a connection, for addresses of one family:
+/// `Ip` is `[u8; 4]` or `[u8; 16]` ([`RecordIp`]), so an IPv4 record is
+/// 96 bytes and an IPv6 one 120.
 #[derive(Clone, Debug)]
-pub(crate) struct TimeWait {
+pub(crate) struct TimeWait<Ip> {
     /// When 2 x MSL runs out.
     pub expires: Instant,
     cfg: Arc<Config>,
-    /// When TS.Recent was last set (RFC 7323 5.5's 24 days need the full
-    /// clock).
-    ts_recent_at: Instant,
-    /// Both addresses, IPv4 ones as IPv4-mapped IPv6 (flag `V4`).
-    local_ip: [u8; 16],
-    remote_ip: [u8; 16],
+    /// The listener's handle while the connection waits in its accept
+    /// queue ([`ListenerRef`]).
+    listener: ListenerRef,
+    /// When TS.Recent was last set. RFC 7323 5.5 compares it with the
+    /// present against 24 days, so it is kept only if exact (it is: the
+    /// peer's last segment set it, within 2 x MSL of the expiry).
+    ts_recent_at: Age,
+    /// The start of the challenge-ACK second (RFC 5961 7).
+    challenge_window: Age,
+    /// The last out-of-window ACK (`None` as [`Age::LONG_AGO`]).
+    last_oow_ack: Age,
+    local_ip: Ip,
+    remote_ip: Ip,
     local_port: u16,
     remote_port: u16,
-    listener: Option<ListenerId>,
     iss: SeqNum,
     irs: SeqNum,
     /// SND.UNA = SND.NXT = SND.MAX: everything, our FIN included, is
@@ -50,13 +59,8 @@ pub(crate) struct TimeWait {
     snd_wnd: u32,
     max_snd_wnd: u32,
     recv_capacity: u32,
-    ts_offset: u32,
     ts_recent: u32,
     challenge_count: u32,
-    /// The start of the challenge-ACK second (RFC 5961 7).
-    challenge_window: Age,
-    /// The last out-of-window ACK (`None` as [`Age::LONG_AGO`]).
-    last_oow_ack: Age,
     snd_mss: u16,
     rcv_mss: u16,
     ttl: u8,
@@ -65,20 +69,86 @@ pub(crate) struct TimeWait {
     flags: u8,
 }
 
+/// A TIME-WAIT record of either family.
+#[derive(Clone, Debug)]
+pub(crate) enum TimeWaitRecord {
+    /// IPv4 addresses.
+    V4(TimeWait<[u8; 4]>),
+    /// IPv6 addresses (IPv4-mapped ones included: they stay IPv6).
+    V6(TimeWait<[u8; 16]>),
+}
+
+/// A record's address: how it is kept and given back.
+pub(crate) trait RecordIp: Copy + core::fmt::Debug {
+    /// `addr`'s address, if it is of this family and the record can keep
+    /// all of it (an IPv6 flow label or scope id it cannot).
+    fn of(addr: SocketAddr) -> Option<Self>;
+    /// The socket address of this address and `port`.
+    fn with_port(self, port: u16) -> SocketAddr;
+}
+
+impl RecordIp for [u8; 4] {
+    fn of(addr: SocketAddr) -> Option<Self> {
+        match addr {
+            SocketAddr::V4(a) => Some(a.ip().octets()),
+            SocketAddr::V6(_) => None,
+        }
+    }
+    fn with_port(self, port: u16) -> SocketAddr {
+        SocketAddr::new(IpAddr::V4(Ipv4Addr::from(self)), port)
+    }
+}
+
+impl RecordIp for [u8; 16] {
+    fn of(addr: SocketAddr) -> Option<Self> {
+        match addr {
+            SocketAddr::V6(a) if a.flowinfo() == 0 && a.scope_id() == 0 => Some(a.ip().octets()),
+            _ => None,
+        }
+    }
+    fn with_port(self, port: u16) -> SocketAddr {
+        SocketAddr::new(IpAddr::V6(Ipv6Addr::from(self)), port)
+    }
+}
+
 const TS_OK: u8 = 1;
 const WSCALE_OK: u8 = 2;
 const SACK_OK: u8 = 4;
 const QUEUED: u8 = 8;
 const ECN_OK: u8 = 16;
-const V4: u8 = 32;
+
+/// An `Option<ListenerId>` in 8 bytes, not 12: no listener has index
+/// `u32::MAX` (a record is not made for one that would).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ListenerRef(ListenerId);
+
+impl ListenerRef {
+    const NONE: ListenerRef = ListenerRef(ListenerId {
+        index: u32::MAX,
+        generation: 0,
+    });
+
+    fn of(listener: Option<ListenerId>) -> Option<ListenerRef> {
+        match listener {
+            None => Some(ListenerRef::NONE),
+            Some(l) if l.index == u32::MAX => None,
+            Some(l) => Some(ListenerRef(l)),
+        }
+    }
+
+    fn get(self) -> Option<ListenerId> {
+        (self != ListenerRef::NONE).then_some(self.0)
+    }
+}
 
 /// A clock reading as microseconds before the record's expiry, or
 /// [`Age::LONG_AGO`] when it is further back than a `u32` holds (71
-/// minutes). The two readings kept this way are only compared with the
-/// present against 1 s (the challenge-ACK second) and the out-of-window
-/// ACK interval, and the record is made only when 2 x MSL plus those
+/// minutes). The challenge-ACK second and the last out-of-window ACK are
+/// only compared with the present against 1 s and the out-of-window ACK
+/// interval, and the record is made only when 2 x MSL plus those
 /// intervals is under 71 minutes ([`Age::FITS`]); so "long ago" answers
-/// every comparison as the exact reading would.
+/// every comparison as the exact reading would. TS.Recent's time is kept
+/// only when it fits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Age(u32);
 
@@ -87,6 +157,7 @@ impl Age {
     /// How far back an age reaches.
     const FITS: Duration = Duration::from_micros(u32::MAX as u64);
 
+    /// `at` as an age; `at` must not be after `expires`.
     fn before(expires: Instant, at: Option<Instant>) -> Age {
         at.and_then(|at| u32::try_from(expires.saturating_since(at).as_micros()).ok())
             .filter(|&us| us != u32::MAX)
@@ -102,9 +173,22 @@ impl Age {
 impl Connection {
     /// The record of this connection if it may be kept as one: TIME-WAIT,
     /// released by the application, nothing to send or read, its timer
-    /// running, and every field the record leaves out implied by the
-    /// others (module docs).
-    pub(crate) fn to_time_wait(&self) -> Option<TimeWait> {
+    /// running, every field the record leaves out implied by the others
+    /// (module docs), and its timestamp offset the one `ts_offset` gives
+    /// for its tuple (the record does not keep it; asked last, as it costs
+    /// a hash).
+    pub(crate) fn to_time_wait(
+        &self,
+        ts_offset: impl FnOnce(SocketAddr, SocketAddr) -> u32,
+    ) -> Option<TimeWaitRecord> {
+        match self.local {
+            SocketAddr::V4(_) => self.record().map(TimeWaitRecord::V4),
+            SocketAddr::V6(_) => self.record().map(TimeWaitRecord::V6),
+        }
+        .filter(|_| self.ts_offset == ts_offset(self.local, self.remote))
+    }
+
+    fn record<Ip: RecordIp>(&self) -> Option<TimeWait<Ip>> {
         if self.state != State::TimeWait
             || self.app_owned
             || self.has_output()
@@ -120,12 +204,12 @@ impl Connection {
             && self.sack_high.le(self.snd_una)
             && self.last_ack_sent == self.rcv_nxt;
         let reach = self.cfg.msl * 2 + self.cfg.oow_ack_interval.max(Duration::from_secs(1));
+        let ts_recent_at = Age::before(expires, Some(self.ts_recent_at));
         let clocks_fit = reach < Age::FITS
             && self.challenge_window <= expires
-            && self.last_oow_ack.is_none_or(|t| t <= expires);
-        let (local_ip, local_v4) = compact_ip(self.local)?;
-        let (remote_ip, remote_v4) = compact_ip(self.remote)?;
-        if !implied || !clocks_fit || local_v4 != remote_v4 {
+            && self.last_oow_ack.is_none_or(|t| t <= expires)
+            && (!self.ts_ok || (self.ts_recent_at <= expires && ts_recent_at != Age::LONG_AGO));
+        if !implied || !clocks_fit {
             return None;
         }
         let small = |n: usize| u32::try_from(n).ok();
@@ -136,7 +220,6 @@ impl Connection {
             (self.sack_ok, SACK_OK),
             (self.queued_for_accept, QUEUED),
             (self.ecn.ok, ECN_OK),
-            (local_v4, V4),
         ] {
             if on {
                 flags |= bit;
@@ -145,12 +228,18 @@ impl Connection {
         Some(TimeWait {
             expires,
             cfg: Arc::clone(&self.cfg),
-            ts_recent_at: self.ts_recent_at,
-            local_ip,
-            remote_ip,
+            listener: ListenerRef::of(self.listener)?,
+            ts_recent_at: if self.ts_ok {
+                ts_recent_at
+            } else {
+                Age::LONG_AGO
+            },
+            challenge_window: Age::before(expires, Some(self.challenge_window)),
+            last_oow_ack: Age::before(expires, self.last_oow_ack),
+            local_ip: Ip::of(self.local)?,
+            remote_ip: Ip::of(self.remote)?,
             local_port: self.local.port(),
             remote_port: self.remote.port(),
-            listener: self.listener,
             iss: self.iss,
             irs: self.irs,
             snd_max: self.snd_max,
@@ -159,11 +248,8 @@ impl Connection {
             snd_wnd: small(self.snd_wnd)?,
             max_snd_wnd: small(self.max_snd_wnd)?,
             recv_capacity: small(self.recv_buf.capacity())?,
-            ts_offset: self.ts_offset,
             ts_recent: self.ts_recent,
             challenge_count: self.challenge_count,
-            challenge_window: Age::before(expires, Some(self.challenge_window)),
-            last_oow_ack: Age::before(expires, self.last_oow_ack),
             snd_mss: u16::try_from(self.snd_mss).ok()?,
             rcv_mss: u16::try_from(self.rcv_mss).ok()?,
             ttl: self.ttl,
@@ -173,21 +259,22 @@ impl Connection {
         })
     }
 
-    /// The connection `tw` stands for, with handle `id`, back in
-    /// TIME-WAIT with its 2 x MSL timer.
-    pub(crate) fn from_time_wait(tw: &TimeWait, id: ConnId) -> Self {
+    /// The connection `tw` stands for, with handle `id` and the timestamp
+    /// offset it had (`ts_offset`), back in TIME-WAIT with its 2 x MSL
+    /// timer.
+    fn from_time_wait<Ip: RecordIp>(tw: &TimeWait<Ip>, id: ConnId, ts_offset: u32) -> Self {
         let p = ConnParams {
             id,
             local: tw.local(),
             remote: tw.remote(),
             iss: tw.iss,
-            ts_offset: tw.ts_offset,
+            ts_offset,
             ttl: tw.ttl,
             cfg: &tw.cfg,
         };
         let mut c = Connection::new(p, State::TimeWait);
         let big = |n: u32| n as usize;
-        c.listener = tw.listener;
+        c.listener = tw.listener.get();
         c.queued_for_accept = tw.flags & QUEUED != 0;
         c.irs = tw.irs;
         c.snd_una = tw.snd_max;
@@ -217,7 +304,8 @@ impl Connection {
         // ACK carries no data to mark).
         c.ecn.ok = tw.flags & ECN_OK != 0;
         c.ts_recent = tw.ts_recent;
-        c.ts_recent_at = tw.ts_recent_at;
+        // Without timestamps it is never read.
+        c.ts_recent_at = tw.ts_recent_at.at(tw.expires).unwrap_or(Instant::ZERO);
         c.challenge_count = tw.challenge_count;
         c.challenge_window = tw.challenge_window.at(tw.expires).unwrap_or(Instant::ZERO);
         c.last_oow_ack = tw.last_oow_ack.at(tw.expires);
@@ -229,35 +317,15 @@ impl Connection {
     }
 }
 
-/// `addr`'s address as 16 bytes and whether it is IPv4; `None` for an IPv6
-/// address with a flow label or scope id (the record does not keep them).
-fn compact_ip(addr: SocketAddr) -> Option<([u8; 16], bool)> {
-    match addr {
-        SocketAddr::V4(a) => Some((a.ip().to_ipv6_mapped().octets(), true)),
-        SocketAddr::V6(a) if a.flowinfo() == 0 && a.scope_id() == 0 => {
-            Some((a.ip().octets(), false))
-        }
-        SocketAddr::V6(_) => None,
-    }
-}
-
-fn socket_addr(ip: [u8; 16], port: u16, v4: bool) -> SocketAddr {
-    let ip = Ipv6Addr::from(ip);
-    match ip.to_ipv4_mapped() {
-        Some(v4_ip) if v4 => SocketAddr::new(IpAddr::V4(v4_ip), port),
-        _ => SocketAddr::new(IpAddr::V6(ip), port),
-    }
-}
-
-impl TimeWait {
+impl<Ip: RecordIp> TimeWait<Ip> {
     /// The local address and port.
     pub fn local(&self) -> SocketAddr {
-        socket_addr(self.local_ip, self.local_port, self.flags & V4 != 0)
+        self.local_ip.with_port(self.local_port)
     }
 
     /// The remote address and port.
     pub fn remote(&self) -> SocketAddr {
-        socket_addr(self.remote_ip, self.remote_port, self.flags & V4 != 0)
+        self.remote_ip.with_port(self.remote_port)
     }
 
     /// The highest sequence number the incarnation sent (RFC 6191's
@@ -267,21 +335,62 @@ impl TimeWait {
     }
 }
 
+impl TimeWaitRecord {
+    /// The local address and port.
+    pub fn local(&self) -> SocketAddr {
+        match self {
+            TimeWaitRecord::V4(r) => r.local(),
+            TimeWaitRecord::V6(r) => r.local(),
+        }
+    }
+
+    /// The remote address and port.
+    pub fn remote(&self) -> SocketAddr {
+        match self {
+            TimeWaitRecord::V4(r) => r.remote(),
+            TimeWaitRecord::V6(r) => r.remote(),
+        }
+    }
+
+    /// When 2 x MSL runs out.
+    pub fn expires(&self) -> Instant {
+        match self {
+            TimeWaitRecord::V4(r) => r.expires,
+            TimeWaitRecord::V6(r) => r.expires,
+        }
+    }
+
+    /// The connection this record stands for, with handle `id` and
+    /// timestamp offset `ts_offset` (the one `to_time_wait` was given).
+    pub fn into_connection(self, id: ConnId, ts_offset: u32) -> Connection {
+        match self {
+            TimeWaitRecord::V4(r) => Connection::from_time_wait(&r, id, ts_offset),
+            TimeWaitRecord::V6(r) => Connection::from_time_wait(&r, id, ts_offset),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_record_is_small() {
+        use core::mem::size_of;
         assert!(
-            core::mem::size_of::<TimeWait>() <= 136,
+            size_of::<TimeWait<[u8; 4]>>() <= 96,
             "{}",
-            core::mem::size_of::<TimeWait>()
+            size_of::<TimeWait<[u8; 4]>>()
         );
-        // The Arc's niche: a slot's Option costs nothing.
+        assert!(
+            size_of::<TimeWait<[u8; 16]>>() <= 120,
+            "{}",
+            size_of::<TimeWait<[u8; 16]>>()
+        );
+        // The Arc's niche: a place's Option costs nothing.
         assert_eq!(
-            core::mem::size_of::<Option<TimeWait>>(),
-            core::mem::size_of::<TimeWait>()
+            size_of::<Option<TimeWait<[u8; 4]>>>(),
+            size_of::<TimeWait<[u8; 4]>>()
         );
     }
 
@@ -305,16 +414,30 @@ mod tests {
 
     #[test]
     fn addresses_come_back_as_they_went() {
-        for a in [
-            "198.18.0.1:80",
-            "[2001:db8::1]:443",
-            "[::ffff:198.18.0.1]:8",
-        ] {
+        let v4: SocketAddr = "198.18.0.1:80".parse().unwrap();
+        assert_eq!(<[u8; 4]>::of(v4).map(|ip| ip.with_port(80)), Some(v4));
+        assert_eq!(<[u8; 16]>::of(v4), None);
+        for a in ["[2001:db8::1]:443", "[::ffff:198.18.0.1]:8"] {
             let a: SocketAddr = a.parse().unwrap();
-            let (ip, v4) = compact_ip(a).unwrap();
-            assert_eq!(socket_addr(ip, a.port(), v4), a);
+            assert_eq!(<[u8; 4]>::of(a), None);
+            assert_eq!(<[u8; 16]>::of(a).map(|ip| ip.with_port(a.port())), Some(a));
         }
         let scoped = SocketAddr::V6(core::net::SocketAddrV6::new(Ipv6Addr::LOCALHOST, 1, 0, 3));
-        assert_eq!(compact_ip(scoped), None);
+        assert_eq!(<[u8; 16]>::of(scoped), None);
+    }
+
+    #[test]
+    fn a_listener_handle_fits_in_eight_bytes() {
+        let l = ListenerId {
+            index: 7,
+            generation: 3,
+        };
+        assert_eq!(ListenerRef::of(Some(l)).and_then(ListenerRef::get), Some(l));
+        assert_eq!(ListenerRef::of(None).map(ListenerRef::get), Some(None));
+        let last = ListenerId {
+            index: u32::MAX,
+            generation: 0,
+        };
+        assert_eq!(ListenerRef::of(Some(last)), None);
     }
 }

@@ -388,10 +388,10 @@ impl Endpoint {
             match self.conns.find(&key) {
                 None => return Ok(local),
                 Some(Found::TimeWait(t)) => {
-                    let newer = self.conns.tw[t as usize]
-                        .record
-                        .as_ref()
-                        .is_some_and(|r| self.isn.isn(now, local, remote).gt(r.snd_max()));
+                    let newer = self
+                        .conns
+                        .tw_snd_max(t)
+                        .is_some_and(|m| self.isn.isn(now, local, remote).gt(m));
                     if newer {
                         self.conns.tw_remove(t);
                         return Ok(local);
@@ -569,10 +569,7 @@ impl Endpoint {
     /// The TIME-WAIT connections kept as compact records (local, remote):
     /// released connections whose 2 x MSL is running.
     pub fn time_wait_records(&self) -> impl Iterator<Item = (SocketAddr, SocketAddr)> + '_ {
-        self.conns
-            .tw
-            .iter()
-            .filter_map(|s| s.record.as_ref().map(|r| (r.local(), r.remote())))
+        self.conns.tw_tuples()
     }
 
     /// [`Endpoint::drop_connection`] by 4-tuple: for connections the

@@ -51,8 +51,8 @@ impl Endpoint {
                 Some((conn.local, conn.remote, conn.state()))
             }
             Found::TimeWait(t) => {
-                let r = self.conns.tw[t as usize].record.as_ref()?;
-                Some((r.local(), r.remote(), State::TimeWait))
+                let (local, remote) = self.conns.tw_tuple(t)?;
+                Some((local, remote, State::TimeWait))
             }
         })
     }

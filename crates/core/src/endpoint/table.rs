@@ -3,7 +3,8 @@
 //! endpoint's secret so remote peers cannot aim at hash collisions.
 
 use crate::conn::Connection;
-use crate::conn::time_wait::TimeWait;
+use crate::conn::time_wait::{RecordIp, TimeWait, TimeWaitRecord};
+use crate::seq::SeqNum;
 use crate::time::Instant;
 use core::cell::Cell;
 use core::cmp::Reverse;
@@ -85,13 +86,49 @@ pub(crate) struct Slot {
     pub in_table: bool,
 }
 
-/// A TIME-WAIT record's place. An expiry entry names a place and a
-/// deadline; it applies to the record there only if that record expires
-/// then (a later record at the place has its own entry, and one that
-/// expires at the same moment is due anyway).
+/// TIME-WAIT records of one address family, each in a place (an index
+/// into `records`). An expiry entry names a place and a deadline; it
+/// applies to the record there only if that record expires then (a later
+/// record at the place has its own entry, and one that expires at the same
+/// moment is due anyway).
 #[derive(Debug)]
-pub(crate) struct TwSlot {
-    pub record: Option<TimeWait>,
+pub(crate) struct TwStore<Ip> {
+    records: Vec<Option<TimeWait<Ip>>>,
+    free: Vec<u32>,
+}
+
+impl<Ip: RecordIp> TwStore<Ip> {
+    fn new() -> Self {
+        TwStore {
+            records: Vec::new(),
+            free: Vec::new(),
+        }
+    }
+
+    fn get(&self, place: u32) -> Option<&TimeWait<Ip>> {
+        self.records.get(place as usize)?.as_ref()
+    }
+
+    fn put(&mut self, record: TimeWait<Ip>) -> u32 {
+        if let Some(place) = self.free.pop() {
+            self.records[place as usize] = Some(record);
+            place
+        } else {
+            self.records.push(Some(record));
+            (self.records.len() - 1) as u32
+        }
+    }
+
+    fn take(&mut self, place: u32) -> Option<TimeWait<Ip>> {
+        let record = self.records.get_mut(place as usize)?.take()?;
+        self.free.push(place);
+        Some(record)
+    }
+
+    fn bytes(&self) -> usize {
+        self.records.capacity() * core::mem::size_of::<Option<TimeWait<Ip>>>()
+            + self.free.capacity() * 4
+    }
 }
 
 /// What the 4-tuple index found.
@@ -99,21 +136,25 @@ pub(crate) struct TwSlot {
 pub(crate) enum Found {
     /// A connection in this slot.
     Conn(u32),
-    /// A compact TIME-WAIT record at this place.
+    /// A compact TIME-WAIT record at this place (`TW_V6` set for the
+    /// IPv6 records' store).
     TimeWait(u32),
 }
 
 /// Index entries for TIME-WAIT records carry this bit.
 const TW_TAG: u32 = 1 << 31;
+/// A TIME-WAIT place in the IPv6 store.
+const TW_V6: u32 = 1 << 30;
 
 /// Slab of connections plus the 4-tuple index.
 #[derive(Debug)]
 pub(crate) struct ConnTable {
     pub slots: Vec<Slot>,
     free: Vec<u32>,
-    /// Compact TIME-WAIT records ([`TimeWait`]), indexed like connections.
-    pub tw: Vec<TwSlot>,
-    tw_free: Vec<u32>,
+    /// Compact TIME-WAIT records ([`TimeWait`]), indexed like
+    /// connections: IPv4 and IPv6 apart, each at its own size.
+    tw4: TwStore<[u8; 4]>,
+    tw6: TwStore<[u8; 16]>,
     /// TIME-WAIT records held.
     pub tw_live: usize,
     /// When each record expires: (deadline, place), earliest first;
@@ -143,8 +184,8 @@ impl ConnTable {
         ConnTable {
             slots: Vec::new(),
             free: Vec::new(),
-            tw: Vec::new(),
-            tw_free: Vec::new(),
+            tw4: TwStore::new(),
+            tw6: TwStore::new(),
             tw_live: 0,
             tw_expiry: BinaryHeap::new(),
             index: HashTable::new(),
@@ -199,10 +240,50 @@ impl ConnTable {
                 .conn
                 .as_ref()
                 .map(|c| (c.local, c.remote)),
-            Found::TimeWait(t) => self.tw[t as usize]
-                .record
-                .as_ref()
-                .map(|r| (r.local(), r.remote())),
+            Found::TimeWait(t) => self.tw_tuple(t),
+        }
+    }
+
+    /// The 4-tuple of the TIME-WAIT record at `t`.
+    pub fn tw_tuple(&self, t: u32) -> Option<FourTuple> {
+        if t & TW_V6 != 0 {
+            self.tw6.get(t & !TW_V6).map(|r| (r.local(), r.remote()))
+        } else {
+            self.tw4.get(t).map(|r| (r.local(), r.remote()))
+        }
+    }
+
+    /// Every TIME-WAIT record's 4-tuple.
+    pub fn tw_tuples(&self) -> impl Iterator<Item = FourTuple> + '_ {
+        let v4 = self
+            .tw4
+            .records
+            .iter()
+            .flatten()
+            .map(|r| (r.local(), r.remote()));
+        let v6 = self
+            .tw6
+            .records
+            .iter()
+            .flatten()
+            .map(|r| (r.local(), r.remote()));
+        v4.chain(v6)
+    }
+
+    /// The highest sequence number the record at `t` sent.
+    pub fn tw_snd_max(&self, t: u32) -> Option<SeqNum> {
+        if t & TW_V6 != 0 {
+            self.tw6.get(t & !TW_V6).map(TimeWait::snd_max)
+        } else {
+            self.tw4.get(t).map(TimeWait::snd_max)
+        }
+    }
+
+    fn tw_expires(&self, t: u32) -> Option<Instant> {
+        if t & TW_V6 != 0 {
+            self.tw6.get(t & !TW_V6).map(|r| r.expires)
+        } else {
+            self.tw4.get(t).map(|r| r.expires)
         }
     }
 
@@ -212,16 +293,13 @@ impl ConnTable {
     }
 
     /// Keeps `record` in a place of its own, indexed under its tuple.
-    pub fn tw_insert(&mut self, record: TimeWait) {
+    pub fn tw_insert(&mut self, record: TimeWaitRecord) {
         let key = (record.local(), record.remote());
-        let expires = record.expires;
-        let t = if let Some(t) = self.tw_free.pop() {
-            t
-        } else {
-            self.tw.push(TwSlot { record: None });
-            (self.tw.len() - 1) as u32
+        let expires = record.expires();
+        let t = match record {
+            TimeWaitRecord::V4(r) => self.tw4.put(r),
+            TimeWaitRecord::V6(r) => self.tw6.put(r) | TW_V6,
         };
-        self.tw[t as usize].record = Some(record);
         self.tw_expiry.push(Reverse((expires, t)));
         let hash = self.hasher.tuple(&key);
         let entry = IndexEntry {
@@ -234,15 +312,17 @@ impl ConnTable {
     }
 
     /// Takes the record at `t` out (unindexed, its place freed).
-    pub fn tw_remove(&mut self, t: u32) -> Option<TimeWait> {
-        let s = &mut self.tw[t as usize];
-        let record = s.record.take()?;
+    pub fn tw_remove(&mut self, t: u32) -> Option<TimeWaitRecord> {
+        let record = if t & TW_V6 != 0 {
+            TimeWaitRecord::V6(self.tw6.take(t & !TW_V6)?)
+        } else {
+            TimeWaitRecord::V4(self.tw4.take(t)?)
+        };
         let hash = self.hasher.tuple(&(record.local(), record.remote()));
         if let Ok(entry) = self.index.find_entry(hash, |e| e.slot == t | TW_TAG) {
             entry.remove();
         }
         self.last.set(None);
-        self.tw_free.push(t);
         self.tw_live -= 1;
         self.live -= 1;
         Some(record)
@@ -255,17 +335,13 @@ impl ConnTable {
     }
 
     /// Takes the next record whose 2 x MSL has run out by `now`.
-    pub fn tw_pop_expired(&mut self, now: Instant) -> Option<TimeWait> {
+    pub fn tw_pop_expired(&mut self, now: Instant) -> Option<TimeWaitRecord> {
         while let Some(&Reverse((at, t))) = self.tw_expiry.peek() {
             if at > now {
                 return None;
             }
             self.tw_expiry.pop();
-            if self.tw[t as usize]
-                .record
-                .as_ref()
-                .is_some_and(|r| r.expires == at)
-            {
+            if self.tw_expires(t) == Some(at) {
                 return self.tw_remove(t);
             }
         }
@@ -274,8 +350,8 @@ impl ConnTable {
 
     /// Bytes of the TIME-WAIT records and their expiry queue.
     pub fn tw_bytes(&self) -> usize {
-        self.tw.capacity() * core::mem::size_of::<TwSlot>()
-            + self.tw_free.capacity() * 4
+        self.tw4.bytes()
+            + self.tw6.bytes()
             + self.tw_expiry.capacity() * core::mem::size_of::<Reverse<(Instant, u32)>>()
     }
 
@@ -330,8 +406,11 @@ impl ConnTable {
 
     /// Forgets every TIME-WAIT record.
     pub fn tw_clear(&mut self) {
-        for t in 0..self.tw.len() as u32 {
+        for t in 0..self.tw4.records.len() as u32 {
             self.tw_remove(t);
+        }
+        for t in 0..self.tw6.records.len() as u32 {
+            self.tw_remove(t | TW_V6);
         }
         self.tw_expiry.clear();
     }

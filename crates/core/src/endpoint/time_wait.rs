@@ -7,15 +7,17 @@
 use super::ConnId;
 use super::api::Endpoint;
 use super::table::Found;
-use crate::conn::{Cause, Connection, State};
+use crate::conn::{Cause, State};
 use crate::time::Instant;
 use crate::trace::TraceKind;
 
 impl Endpoint {
     /// Makes the connection in slot `index` small if it may be.
     pub(super) fn compact_time_wait(&mut self, index: u32) {
-        let slot = &self.conns.slots[index as usize];
-        let Some(record) = slot.conn.as_ref().and_then(Connection::to_time_wait) else {
+        let Some(conn) = self.conns.slots[index as usize].conn.as_ref() else {
+            return;
+        };
+        let Some(record) = conn.to_time_wait(|l, r| self.isn.ts_offset(l, r)) else {
             return;
         };
         self.release_slot(index);
@@ -30,7 +32,8 @@ impl Endpoint {
             Found::TimeWait(t) => {
                 let record = self.conns.tw_remove(t)?;
                 let (index, generation) = self.conns.reserve();
-                let conn = Connection::from_time_wait(&record, ConnId { index, generation });
+                let ts_offset = self.isn.ts_offset(record.local(), record.remote());
+                let conn = record.into_connection(ConnId { index, generation }, ts_offset);
                 let deadline = conn.poll_timeout();
                 self.install(index, conn);
                 self.timers.set(index, deadline);

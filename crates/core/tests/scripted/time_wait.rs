@@ -2,7 +2,7 @@
 
 use crate::harness::*;
 use core::time::Duration;
-use synack_core::wire::TcpFlags;
+use synack_core::wire::{TcpFlags, TcpOptions, Timestamps};
 use synack_core::{Error, EventKind, State};
 
 fn two_msl(h: &Harness) -> Duration {
@@ -153,65 +153,136 @@ fn the_compact_record_answers_exactly_as_the_connection_would() {
     for seed in 1..=40u64 {
         // IPv4 and IPv6 (the record keeps addresses its own way).
         let v6 = seed % 2 == 0;
-        let mut held = Harness::with_config(v6, |_| {});
-        held.time_wait();
-        let mut compact = Harness::with_config(v6, |_| {});
-        compact.time_wait();
-        compact.app_close();
-        assert_eq!(compact.ep.memory_usage().time_wait, 1);
-        let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-        let mut next = |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
-        for step in 0..200 {
-            let ctl = [
-                TcpFlags::empty(),
-                TcpFlags::FIN,
-                TcpFlags::RST,
-                TcpFlags::SYN,
-                TcpFlags::SYN | TcpFlags::FIN,
-            ][next(5) as usize];
-            // Around the window: RCV.NXT is 2 here.
-            let seq = match next(4) {
-                0 => 2,
-                1 => 1,
-                2 => 2 + next(70_000) as u32,
-                _ => next(1 << 32) as u32,
-            };
-            let ack = match next(4) {
-                0 => Some(2),
-                1 => None,
-                2 => Some(next(4) as u32),
-                _ => Some(next(1 << 32) as u32),
-            };
-            let data = if next(3) == 0 {
-                bytes(0, next(100) as usize)
-            } else {
-                Vec::new()
-            };
-            let seg = Seg {
-                ctl,
-                seq,
-                ack,
-                data,
-                ..Seg::default()
-            };
-            held.send(seg.clone());
-            compact.send(seg.clone());
-            let (a, b) = (held.recv(), compact.recv());
-            assert!(a == b, "seed {seed} step {step} {seg:?}: {a:?} vs {b:?}");
-            if next(4) == 0 {
-                let d = Duration::from_millis(next(30_000));
-                held.advance(d);
-                compact.advance(d);
-            }
-            let tw = |h: &Harness| h.ep.count_in_state(State::TimeWait);
-            assert_eq!(tw(&held), tw(&compact), "seed {seed} step {step}");
-        }
+        differential(seed, || {
+            let mut h = Harness::with_config(v6, |_| {});
+            h.time_wait();
+            h
+        });
     }
+}
+
+/// The same with timestamps (RFC 7323): PAWS, TS.Recent's updates and the
+/// time it was set, which the record keeps as an age.
+#[test]
+fn the_compact_record_answers_with_timestamps_as_the_connection_would() {
+    for seed in 41..=80u64 {
+        differential(seed, || time_wait_with_timestamps(seed % 2 == 0));
+    }
+}
+
+fn ts_opts(tsval: u32, tsecr: u32) -> TcpOptions {
+    TcpOptions {
+        timestamps: Some(Timestamps { tsval, tsecr }),
+        ..TcpOptions::default()
+    }
+}
+
+/// TIME-WAIT on a connection that agreed on timestamps; the peer's last
+/// TSval is 1003.
+fn time_wait_with_timestamps(v6: bool) -> Harness {
+    let mut h = Harness::with_config(v6, |c| c.tcp.timestamps = true);
+    h.listen(8);
+    let syn = TcpOptions {
+        mss: Some(PEER_MSS),
+        ..ts_opts(1000, 0)
+    };
+    h.send(Seg::syn(0).opts(syn).no_ack());
+    let ours = h.recv()[0].options.timestamps.expect("SYN-ACK with TSopt");
+    h.send(Seg::ack_at(1, 1).opts(ts_opts(1001, ours.tsval)));
+    h.conn = Some(h.ep.accept(h.listener.unwrap()).unwrap());
+    h.events();
+    h.app_shutdown();
+    let fin = h.recv();
+    assert!(
+        fin.len() == 1 && fin[0].ctl.contains(TcpFlags::FIN),
+        "{fin:?}"
+    );
+    h.send(Seg::ack_at(1, 2).opts(ts_opts(1002, ours.tsval)));
+    h.send(Seg::fin(1, 2).opts(ts_opts(1003, ours.tsval)));
+    assert_eq!(h.recv().len(), 1, "the ACK of the peer's FIN");
+    h.assert_state(State::TimeWait);
+    h.events();
+    h
+}
+
+/// Random segments and clock steps at two harnesses from `make`, one
+/// held by the application, one released (so compact): the same answers.
+fn differential(seed: u64, make: impl Fn() -> Harness) {
+    let mut held = make();
+    let mut compact = make();
+    compact.app_close();
+    assert_eq!(compact.ep.memory_usage().time_wait, 1, "seed {seed}");
+    let with_ts = held
+        .ep
+        .connection(held.conn())
+        .is_ok_and(|c| c.timestamps_enabled());
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut next = |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    };
+    let mut compacted = 0;
+    for step in 0..200 {
+        let ctl = [
+            TcpFlags::empty(),
+            TcpFlags::FIN,
+            TcpFlags::RST,
+            TcpFlags::SYN,
+            TcpFlags::SYN | TcpFlags::FIN,
+        ][next(5) as usize];
+        // Around the window: RCV.NXT is 2 here.
+        let seq = match next(4) {
+            0 => 2,
+            1 => 1,
+            2 => 2 + next(70_000) as u32,
+            _ => next(1 << 32) as u32,
+        };
+        let ack = match next(4) {
+            0 => Some(2),
+            1 => None,
+            2 => Some(next(4) as u32),
+            _ => Some(next(1 << 32) as u32),
+        };
+        let data = if next(3) == 0 {
+            bytes(0, next(100) as usize)
+        } else {
+            Vec::new()
+        };
+        // Around TS.Recent (1003 and up), older (PAWS), or none.
+        let options = match (with_ts, next(4)) {
+            (false, _) | (true, 0) => TcpOptions::default(),
+            (true, 1) => ts_opts(1003 + next(50) as u32, next(1 << 32) as u32),
+            (true, 2) => ts_opts(1003 - next(3) as u32, 0),
+            (true, _) => ts_opts(next(1 << 32) as u32, 0),
+        };
+        let seg = Seg {
+            ctl,
+            seq,
+            ack,
+            data,
+            options,
+            ..Seg::default()
+        };
+        held.send(seg.clone());
+        compact.send(seg.clone());
+        let (a, b) = (held.recv(), compact.recv());
+        assert!(a == b, "seed {seed} step {step} {seg:?}: {a:?} vs {b:?}");
+        if next(4) == 0 {
+            let d = Duration::from_millis(next(30_000));
+            held.advance(d);
+            compact.advance(d);
+        }
+        let tw = |h: &Harness| h.ep.count_in_state(State::TimeWait);
+        assert_eq!(tw(&held), tw(&compact), "seed {seed} step {step}");
+        compacted += compact.ep.memory_usage().time_wait;
+    }
+    // Made small again after the segments that brought it back.
+    assert!(
+        compacted > 0,
+        "seed {seed}: never compact after the first segment"
+    );
 }
 
 fn freebsd_time_wait() -> Harness {
