@@ -169,6 +169,11 @@ pub struct Config {
     /// default, keeps every segment within one MSS. With more than 1 the
     /// driver's transmit buffer must hold 65,535 bytes, or nothing is sent.
     pub tso_segments: usize,
+    /// How many pieces a TSO segment of new data carries, within
+    /// `tso_segments`: `None` (the default) as many as the window allows;
+    /// `Some` Linux's sizing ([`GsoAutosize`]), for a stack that is to
+    /// look like Linux on the wire.
+    pub gso_autosize: Option<GsoAutosize>,
     /// Which data segments carry PSH (RFC 9293 3.9.1.2): the one that
     /// empties the send queue (the default, MUST-61, as FreeBSD), or those
     /// that end an application write, as if every SEND set PUSH (Linux).
@@ -313,8 +318,38 @@ pub enum PushPolicy {
     /// newest coalesce when it is full), also marks a point inside a
     /// write that goes past half the peer's largest window (Linux's
     /// `forced_push`), and a segment, new or resent, carries PSH when a
-    /// point falls within it. A TSO segment ends at a point.
+    /// point falls within it. A TSO segment ends at a point. And a TSO
+    /// segment of more than one MSS, sent in order, carries PSH wherever
+    /// it ends, as Linux's `__tcp_transmit_skb` forces it on every GSO
+    /// packet (to flush the receiver's GRO; seen on Linux 6.18 through a
+    /// TUN device by `scripts/linux-push-probe`).
     WriteBoundary,
+}
+
+/// Linux's size for a TSO/GSO packet of new data (see
+/// [`Config::gso_autosize`]): `tcp_tso_autosize`, about a millisecond of
+/// the pacing rate (`sk_pacing_rate >> sk_pacing_shift`, shift 10; the
+/// rate is cwnd x MSS / SRTT times `ss_ratio` percent while cwnd is below
+/// half of ssthresh, else `ca_ratio`), plus 64 KiB >> (min RTT in us >> 9),
+/// at most 64 KiB, at least `min_segs` pieces; and no more than half of
+/// cwnd, as `tcp_cwnd_test` keeps "at least 2 GSO packets in flight".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GsoAutosize {
+    /// `net.ipv4.tcp_min_tso_segs` (2 on Linux).
+    pub min_segs: u32,
+    /// `net.ipv4.tcp_pacing_ss_ratio` (200 on Linux).
+    pub ss_ratio: u32,
+    /// `net.ipv4.tcp_pacing_ca_ratio` (120 on Linux).
+    pub ca_ratio: u32,
+}
+
+impl GsoAutosize {
+    /// Linux's defaults.
+    pub const LINUX: GsoAutosize = GsoAutosize {
+        min_segs: 2,
+        ss_ratio: 200,
+        ca_ratio: 120,
+    };
 }
 
 /// How slow start grows cwnd (see [`Config::slow_start`]).
@@ -393,6 +428,7 @@ impl Default for Config {
             restart_after_idle: true,
             max_persist: Duration::from_secs(60),
             tso_segments: 1,
+            gso_autosize: None,
             push: PushPolicy::QueueEmpty,
             slow_start: SlowStart::Rfc5681,
             fin_ignores_cwnd: false,

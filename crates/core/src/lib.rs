@@ -27,8 +27,8 @@ pub mod trace;
 pub mod wire;
 
 pub use config::{
-    Config, Ecn, EndpointConfig, IcmpRules, PushPolicy, SlowStart, SynBackoff, TimeWaitRules,
-    WindowRule,
+    Config, Ecn, EndpointConfig, GsoAutosize, IcmpRules, PushPolicy, SlowStart, SynBackoff,
+    TimeWaitRules, WindowRule,
 };
 pub use conn::State;
 pub use endpoint::{

@@ -49,6 +49,19 @@ impl Connection {
         }
         let window = usize::from(seg.window) << self.snd_wscale;
         let new_sack = self.sack_reports_new_data(seg);
+        // What the cumulative ACK covers that was delivered before
+        // (`SlowStart::Abc` counts delivered data): SACKed by earlier ACKs;
+        // without SACK, a segment per duplicate ACK, less the hole this ACK
+        // fills (Linux's `tcp_remove_reno_sacks`: "one ACK acked hole, the
+        // rest eat duplicate ACKs").
+        let sacked_before = if !ack.gt(self.snd_una) || ack.gt(self.snd_max) {
+            0
+        } else if self.sack_mode() {
+            self.scoreboard.sacked_between(self.snd_una, ack)
+        } else {
+            let mss = self.payload_mss();
+            (self.dupacks as usize * mss).min(ack.since(self.snd_una).saturating_sub(mss))
+        };
         // RFC 6675 section 5: Update() the scoreboard with every ACK.
         let sack = self.sack_update(ctx, seg);
         let mut acked = 0;
@@ -64,7 +77,7 @@ impl Connection {
             if self.rtt_timing.is_none() {
                 self.rtt_from_echo(ctx.now, seg, ack);
             }
-            self.on_ack_advance(ctx, ack);
+            self.on_ack_advance_delivering(ctx, ack, sack.newly_sacked, sacked_before);
         } else if ack == self.snd_una
             && payload_len == 0
             && !seg.flags.syn()
@@ -147,6 +160,19 @@ impl Connection {
     }
 
     pub(super) fn on_ack_advance(&mut self, ctx: &mut Ctx<'_>, ack: SeqNum) {
+        self.on_ack_advance_delivering(ctx, ack, 0, 0);
+    }
+
+    /// SND.UNA advances to `ack`; the same ACK newly SACKed `newly_sacked`
+    /// bytes above it, and `sacked_before` bytes of what it acknowledges
+    /// had been SACKed by earlier ACKs.
+    fn on_ack_advance_delivering(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        ack: SeqNum,
+        newly_sacked: usize,
+        sacked_before: usize,
+    ) {
         let old_una = self.snd_una;
         let acked = ack.since(old_una);
         // RTT sample, unless the timed segment was retransmitted (Karn).
@@ -208,8 +234,14 @@ impl Connection {
                         // RFC 3465 with L unbounded: in slow start every
                         // SMSS acked counts (one call each, so the
                         // algorithm's per-ACK cap of one SMSS is per
-                        // segment), as Linux's tcp_slow_start.
-                        let mut left = data_acked;
+                        // segment), as Linux's tcp_slow_start. What
+                        // counts is what this ACK delivered, as Linux's
+                        // `tcp_cong_control` is given (tp->delivered's
+                        // growth): newly SACKed data too, and not what an
+                        // earlier ACK SACKed, so a reordering episode
+                        // grows cwnd once per segment.
+                        let delivered = data_acked.saturating_sub(sacked_before) + newly_sacked;
+                        let mut left = delivered;
                         while left > 0 && self.cc.window() < self.cc.ssthresh() {
                             let n = left.min(mss);
                             self.cc.on_ack(n, mss, ctx.now, srtt);

@@ -5,7 +5,7 @@
 use super::congestion::CongestionControl;
 use super::recovery::{Counter, Send};
 use super::{Connection, Ctx, State, timers::Timer};
-use crate::config::{PushPolicy, SlowStart, WindowRule};
+use crate::config::{GsoAutosize, PushPolicy, SlowStart, WindowRule};
 use crate::seq::SeqNum;
 use crate::trace::TraceKind;
 use crate::wire::{self, IpRepr, TcpFlags, TcpOptions, TcpRepr};
@@ -105,6 +105,66 @@ impl Connection {
         }
     }
 
+    /// Largest payload of a segment of new data: [`Self::max_payload`],
+    /// or with `Config::gso_autosize` Linux's GSO packet size in whole MSS.
+    fn new_data_burst(&self) -> usize {
+        let mss = self.payload_mss();
+        match self.cfg.gso_autosize {
+            Some(a) if self.cfg.tso_segments > 1 => {
+                let segs = self.linux_gso_segs(a, mss);
+                segs.min(self.cfg.tso_segments).max(1) * mss
+            }
+            _ => self.max_payload(),
+        }
+    }
+
+    /// Linux's `tcp_tso_autosize` bounded by `tcp_cwnd_test`'s half of
+    /// cwnd, in MSS-sized pieces (see [`GsoAutosize`]).
+    fn linux_gso_segs(&self, a: GsoAutosize, mss: usize) -> usize {
+        const GSO_MAX: u64 = 65_536;
+        let mss64 = mss.max(1) as u64;
+        let cwnd = (self.cc.window() / mss.max(1)) as u64;
+        let ssthresh = (self.cc.ssthresh() / mss.max(1)) as u64;
+        let packets_out = (self.snd_nxt.since(self.snd_una) / mss.max(1)) as u64;
+        let ratio = u64::from(if cwnd < ssthresh / 2 {
+            a.ss_ratio
+        } else {
+            a.ca_ratio
+        });
+        // tcp_update_pacing_rate: bytes per second; no SRTT yet leaves the
+        // rate undivided (as good as unbounded).
+        let rate = match self.rtt.srtt().map(|d| d.as_micros() as u64) {
+            Some(srtt_us) if srtt_us > 0 => {
+                mss64 * 10_000 * ratio * cwnd.max(packets_out) / srtt_us
+            }
+            _ => u64::MAX,
+        };
+        let mut bytes = rate >> 10;
+        if let Some(min_rtt) = self.rack.min_rtt() {
+            let r = (min_rtt.as_micros() as u64) >> 9;
+            if r < 32 {
+                bytes = bytes.saturating_add(GSO_MAX >> r);
+            }
+        }
+        let segs = (bytes.min(GSO_MAX) / mss64).max(u64::from(a.min_segs));
+        let half_cwnd = (cwnd / 2).max(1);
+        segs.min(half_cwnd) as usize
+    }
+
+    /// PSH for a segment of `next_data_segment`: `push_flag`, and under
+    /// `PushPolicy::WriteBoundary` also on any of more than one MSS, as
+    /// Linux's `__tcp_transmit_skb` forces PSH on every GSO packet
+    /// (`tcp_skb_pcount(skb) > 1`, to flush the receiver's GRO). Linux 6.18 driven through a TUN device as
+    /// packetdrill drives it (`scripts/linux-push-probe`) showed it: every
+    /// GSO packet cut from the middle of a write carried PSH, a one-segment
+    /// piece did not. (Recovery's resends keep the write-boundary rule:
+    /// Linux's retransmission queue is cut at SACK and loss boundaries, so
+    /// the scripts' resends are one-segment packets.)
+    fn new_data_push_flag(&self, seq: SeqNum, len: usize) -> bool {
+        let gso_packet = self.cfg.push == PushPolicy::WriteBoundary && len > self.payload_mss();
+        gso_packet || self.push_flag(seq, len, seq + len == self.send_data_end())
+    }
+
     /// The next data / FIN segment the rules allow, if any.
     pub(super) fn next_data_segment(&self) -> Option<(SeqNum, usize, bool)> {
         if !matches!(
@@ -147,7 +207,7 @@ impl Connection {
         } else {
             usable
         };
-        let mut len = unsent.min(usable).min(self.max_payload());
+        let mut len = unsent.min(usable).min(self.new_data_burst());
         if nxt.lt(self.snd_max)
             && self.sack_mode()
             && let Some(&(l, _)) = self.scoreboard.ranges().iter().find(|&&(l, _)| l.gt(nxt))
@@ -379,11 +439,7 @@ impl Connection {
             let end = seq + len + usize::from(fin);
             return Some(Plan {
                 seq,
-                flags: data_flags(
-                    len,
-                    fin,
-                    self.push_flag(seq, len, seq + len == self.send_data_end()),
-                ),
+                flags: data_flags(len, fin, self.new_data_push_flag(seq, len)),
                 len,
                 advance_to: end,
                 retransmission: seq.lt(self.snd_max),

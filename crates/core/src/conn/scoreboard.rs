@@ -61,6 +61,17 @@ impl Scoreboard {
         self.ranges().iter().map(|&(l, r)| r.since(l)).sum()
     }
 
+    /// SACKed octets within `[lo, hi)`.
+    pub fn sacked_between(&self, lo: SeqNum, hi: SeqNum) -> usize {
+        self.ranges()
+            .iter()
+            .map(|&(l, r)| {
+                let (l, r) = (l.max(lo), r.min(hi));
+                if r.gt(l) { r.since(l) } else { 0 }
+            })
+            .sum()
+    }
+
     /// One past the highest SACKed octet, if any (RFC 6675 1.b's bound).
     pub fn high_sacked(&self) -> Option<SeqNum> {
         self.ranges().last().map(|&(_, r)| r)

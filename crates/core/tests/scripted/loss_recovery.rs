@@ -461,6 +461,38 @@ fn abc_slow_start_counts_every_segment_while_cwnd_limited() {
 }
 
 #[test]
+fn abc_slow_start_counts_what_an_ack_delivers() {
+    use synack_core::SlowStart;
+    // IW10, 20 queued; the first segment is late: two duplicate ACKs
+    // (SACKing 2 and 3 with SACK), then the ACK of all three.
+    let cwnd_after = |with_sack: bool| {
+        let mut h = sending(20, |c| {
+            c.initial_window = 10;
+            c.slow_start = SlowStart::Abc;
+            c.sack = with_sack;
+            c.tlp = false;
+        });
+        h.recv();
+        h.advance(ms(50));
+        for k in 2..=3 {
+            let mut dup = Seg::ack_at(1, seg_start(0)).win(65535);
+            if with_sack {
+                dup = dup.opts(sack(&h, &[(seg_start(1), seg_start(k))]));
+            }
+            h.send(dup);
+        }
+        h.send(Seg::ack_at(1, seg_start(3)).win(65535));
+        h.ep.connection(h.conn()).unwrap().cwnd() / MSS as usize
+    };
+    // Duplicate ACKs do not grow cwnd; the ACK of three segments
+    // delivers one (the other two were delivered when SACKed, or ate a
+    // duplicate ACK each without SACK), so cwnd grows by one, as Linux's
+    // tcp_cong_control is given tp->delivered's growth.
+    assert_eq!(cwnd_after(true), 11);
+    assert_eq!(cwnd_after(false), 11);
+}
+
+#[test]
 fn the_final_fin_may_pass_a_full_cwnd() {
     let close_full = |ignore| {
         let mut h = sending(10, |c| {
@@ -638,4 +670,47 @@ fn sack_of_part_of_a_segment_leaves_it_whole_when_configured() {
     };
     assert_eq!(last(false)[0], (seg_start(3), MSS as usize - 1, false));
     assert_eq!(last(true)[0], (seg_start(3), MSS as usize, true));
+}
+
+#[test]
+fn linux_gso_packets_of_new_data_carry_psh_and_are_sized_as_linux_sizes_them() {
+    use synack_core::{GsoAutosize, PushPolicy};
+    let linux = |min_segs| {
+        move |c: &mut synack_core::Config| {
+            c.push = PushPolicy::WriteBoundary;
+            c.tso_segments = 64;
+            c.gso_autosize = Some(GsoAutosize {
+                min_segs,
+                ..GsoAutosize::LINUX
+            });
+            c.initial_window = 10;
+            c.tlp = false;
+        }
+    };
+    let mss = MSS as usize;
+    let mut h = sending(20, linux(2));
+    // IW10, SRTT 50 ms: a millisecond of the pacing rate (2 x 10 x 536
+    // bytes / 50 ms) is less than an MSS, so packets of tcp_min_tso_segs
+    // (2) pieces; each carries PSH, as Linux forces it on GSO packets.
+    let burst: Vec<_> = (0..5).map(|k| (seg_start(2 * k), 2 * mss, true)).collect();
+    assert_eq!(sent(&mut h), burst);
+    // The peer's window leaves room for one more MSS: a one-piece segment
+    // from the middle of the write, without PSH.
+    h.send(Seg::ack_at(1, seg_start(1)).win(10 * MSS as u16));
+    assert_eq!(sent(&mut h), [(seg_start(10), mss, false)]);
+    // An RTO resends one segment; its ACK lets two more go: resends,
+    // which get no forced PSH.
+    h.advance(ms(400));
+    assert_eq!(sent(&mut h), [(seg_start(1), mss, false)]);
+    h.send(Seg::ack_at(1, seg_start(2)).win(65535));
+    let out = sent(&mut h);
+    assert_eq!(
+        out,
+        [(seg_start(2), mss, false), (seg_start(3), mss, false)]
+    );
+    // With a larger tcp_min_tso_segs, half of cwnd bounds a packet
+    // (tcp_cwnd_test keeps two GSO packets in flight): 5 + 5.
+    let mut h = sending(20, linux(8));
+    let burst: Vec<_> = (0..2).map(|k| (seg_start(5 * k), 5 * mss, true)).collect();
+    assert_eq!(sent(&mut h), burst);
 }

@@ -13,7 +13,7 @@ use super::{Runner, Step, Stop};
 use crate::ast::{EventKind, Expr, Script, TcpOptionSpec};
 use core::time::Duration;
 use synack_core::Config;
-use synack_core::config::{Congestion, PushPolicy, SlowStart};
+use synack_core::config::{Congestion, GsoAutosize, PushPolicy, SlowStart};
 
 /// Linux's defaults mapped onto synack's configuration.
 pub fn linux_config() -> Config {
@@ -77,6 +77,7 @@ pub fn linux_config() -> Config {
         // The tun device takes GSO packets up to 64 KiB (the core caps a
         // segment at 65,535 bytes).
         tso_segments: 64,
+        gso_autosize: Some(GsoAutosize::LINUX),
         // tcp_push marks the skb ending each write (and forced_push one
         // past half the peer's largest window).
         push: PushPolicy::WriteBoundary,
@@ -314,8 +315,9 @@ impl Runner {
                 ["ethtool", "-K", "tun0", rest @ ..]
                     if rest.chunks(2).all(|c| matches!(c, ["gso" | "tso", "off"])) =>
                 {
-                    self.cfg.tso_segments = 1;
-                    self.reconfigure();
+                    // Linux's TCP still builds GSO packets; the device
+                    // layer cuts them before the packet socket sees them.
+                    self.software_gso = true;
                 }
                 _ => return Err(unsupported()),
             }
@@ -329,7 +331,8 @@ impl Runner {
         let unsupported = || Stop::skip(at, format!("sysctl {name}={value}"));
         let num = || shell_number(value).ok_or_else(unsupported);
         let c = &mut self.cfg;
-        match name.strip_prefix("net.ipv4.").unwrap_or(name) {
+        let key = name.strip_prefix("net.ipv4.").unwrap_or(name);
+        match key {
             "tcp_rmem" | "tcp_wmem" => {
                 let parts: Vec<&str> = value.split_whitespace().collect();
                 let default = parts
@@ -368,12 +371,19 @@ impl Runner {
             // pace, keeps
             // no Fast Open state (the TFO constructs are skips of their
             // own) and sends SYN cookies only under a SYN flood.
+            // Linux's GSO packet size (`tcp_tso_autosize`).
+            "tcp_min_tso_segs" | "tcp_pacing_ss_ratio" | "tcp_pacing_ca_ratio" => {
+                let n = u32::try_from(num()?).map_err(|_| unsupported())?;
+                let a = c.gso_autosize.get_or_insert(GsoAutosize::LINUX);
+                match key {
+                    "tcp_min_tso_segs" => a.min_segs = n,
+                    "tcp_pacing_ss_ratio" => a.ss_ratio = n,
+                    _ => a.ca_ratio = n,
+                }
+            }
             "tcp_dsack"
             | "tcp_fack"
             | "tcp_tso_win_divisor"
-            | "tcp_min_tso_segs"
-            | "tcp_pacing_ss_ratio"
-            | "tcp_pacing_ca_ratio"
             | "tcp_fastopen"
             | "tcp_fastopen_key"
             | "tcp_syncookies" => {}

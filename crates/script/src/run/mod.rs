@@ -16,6 +16,7 @@
 
 mod blocking;
 mod commands;
+mod gso;
 mod linux;
 mod packets;
 mod python;
@@ -169,6 +170,10 @@ pub(crate) struct Runner {
     /// Each `>` line is one segment, never joined from several
     /// (`--strict_segments`).
     pub strict_segments: bool,
+    /// The device cuts TSO segments into MSS-sized ones, as Linux's
+    /// software GSO does for a device without TSO and GSO (`ethtool -K
+    /// tun0 tso off gso off` in the Linux personality).
+    pub software_gso: bool,
     /// Errors of system calls do not end the run (`--non_fatal=syscall`).
     pub syscalls_non_fatal: bool,
     /// Virtual now.
@@ -211,6 +216,7 @@ impl Runner {
             v6: false,
             tolerance: DEFAULT_TOLERANCE_US,
             strict_segments: false,
+            software_gso: false,
             syscalls_non_fatal: false,
             now: Instant::ZERO,
             last_time: 0,
@@ -286,7 +292,13 @@ impl Runner {
         let mut buf = [0u8; 70_000];
         let mut steps = 0;
         while let Some(n) = ep.poll_transmit(now, &mut buf) {
-            self.sent.push_back((now, buf[..n].to_vec()));
+            let packet = &buf[..n];
+            match self.software_gso.then(|| gso_size(ep, packet)).flatten() {
+                Some(mss) => self
+                    .sent
+                    .extend(gso::segment(packet, mss).into_iter().map(|p| (now, p))),
+                None => self.sent.push_back((now, packet.to_vec())),
+            }
             steps += 1;
             if steps > MAX_STEPS {
                 return Err(Stop::fail(
@@ -557,4 +569,12 @@ pub fn run(script: &Script, opts: &RunOptions) -> Outcome {
         Err(Stop::Skip { line, construct }) => Outcome::Skip { line, construct },
         Err(Stop::Block(_)) => unreachable!("blocking calls are caught by Runner::syscall"),
     }
+}
+
+/// The segment size the device cuts `packet` into: its connection's.
+fn gso_size(ep: &Endpoint, packet: &[u8]) -> Option<usize> {
+    let p = synack_core::wire::parse_packet(packet).ok()?;
+    let local = SocketAddr::new(p.ip.src, p.tcp.src_port);
+    let remote = SocketAddr::new(p.ip.dst, p.tcp.dst_port);
+    ep.tso_segment_size(local, remote)
 }
