@@ -174,6 +174,10 @@ pub struct Config {
     /// `Some` Linux's sizing ([`GsoAutosize`]), for a stack that is to
     /// look like Linux on the wire.
     pub gso_autosize: Option<GsoAutosize>,
+    /// What a zero-window probe is (RFC 9293 3.8.6.1): one octet of new
+    /// data (the default, as FreeBSD), or an empty ACK at SND.UNA - 1, as
+    /// Linux's `tcp_xmit_probe_skb`.
+    pub zero_window_probe: ZeroWindowProbe,
     /// Which data segments carry PSH (RFC 9293 3.9.1.2): the one that
     /// empties the send queue (the default, MUST-61, as FreeBSD), or those
     /// that end an application write, as if every SEND set PUSH (Linux).
@@ -326,6 +330,25 @@ pub enum PushPolicy {
     WriteBoundary,
 }
 
+/// The form of a zero-window probe (see [`Config::zero_window_probe`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ZeroWindowProbe {
+    /// One octet of new data past the window ("the sending TCP must
+    /// regularly transmit at least one octet of new data", RFC 9293
+    /// 3.8.6.1; FreeBSD's `tcp_output` under `t_force`). A receiver that
+    /// has room again takes it.
+    #[default]
+    NewData,
+    /// `<SEQ=SND.UNA-1><ACK=RCV.NXT><CTL=ACK>` without data: outside the
+    /// receiver's window, so answered with an ACK that carries its window
+    /// (RFC 9293 3.10.7.4), as Linux's `tcp_write_wakeup` sends through
+    /// `tcp_xmit_probe_skb` when nothing fits in the window ("use a
+    /// previous sequence. This should cause the other end to send an
+    /// ack").
+    OldSequence,
+}
+
 /// Linux's size for a TSO/GSO packet of new data (see
 /// [`Config::gso_autosize`]): `tcp_tso_autosize`, about a millisecond of
 /// the pacing rate (`sk_pacing_rate >> sk_pacing_shift`, shift 10; the
@@ -429,6 +452,7 @@ impl Default for Config {
             max_persist: Duration::from_secs(60),
             tso_segments: 1,
             gso_autosize: None,
+            zero_window_probe: ZeroWindowProbe::NewData,
             push: PushPolicy::QueueEmpty,
             slow_start: SlowStart::Rfc5681,
             fin_ignores_cwnd: false,

@@ -28,7 +28,7 @@ pub mod wire;
 
 pub use config::{
     Config, Ecn, EndpointConfig, GsoAutosize, IcmpRules, PushPolicy, SlowStart, SynBackoff,
-    TimeWaitRules, WindowRule,
+    TimeWaitRules, WindowRule, ZeroWindowProbe,
 };
 pub use conn::State;
 pub use endpoint::{

@@ -5,7 +5,7 @@
 use super::congestion::CongestionControl;
 use super::recovery::{Counter, Send};
 use super::{Connection, Ctx, State, timers::Timer};
-use crate::config::{GsoAutosize, PushPolicy, SlowStart, WindowRule};
+use crate::config::{GsoAutosize, PushPolicy, SlowStart, WindowRule, ZeroWindowProbe};
 use crate::seq::SeqNum;
 use crate::trace::TraceKind;
 use crate::wire::{self, IpRepr, TcpFlags, TcpOptions, TcpRepr};
@@ -416,6 +416,23 @@ impl Connection {
             {
                 self.snd_nxt = r.min(self.snd_max);
             }
+        }
+        if self.force_probe
+            && self.snd_wnd == 0
+            && self.cfg.zero_window_probe == ZeroWindowProbe::OldSequence
+            && self.state.is_synchronized()
+        {
+            // Linux's tcp_xmit_probe_skb: an old sequence number, no data;
+            // the peer answers with its window. No data goes, so this is
+            // no restart after idle either.
+            self.force_probe = false;
+            let seq = self.snd_una - 1;
+            return Some(Plan {
+                seq,
+                advance_to: seq,
+                probe: true,
+                ..base
+            });
         }
         if self.cfg.restart_after_idle
             && self.snd_una == self.snd_max

@@ -117,6 +117,32 @@ fn zero_window_is_probed_with_backoff() {
 }
 
 #[test]
+fn zero_window_probes_may_be_empty_acks_below_the_window_as_linux_sends() {
+    let mut h = Harness::with_config(false, |c| {
+        c.tcp.zero_window_probe = synack_core::ZeroWindowProbe::OldSequence;
+    });
+    h.established();
+    let rto = min_rto(&h);
+    h.send(Seg::ack_at(1, 1).win(0));
+    let t0 = h.now;
+    h.app_send(b"blocked");
+    h.expect_nothing();
+    // <SEQ=SND.UNA-1><ACK>, no data, on the same backoff.
+    h.advance(rto * 3);
+    let probe = Seg::ack_at(0, 1).win(65535);
+    assert_eq!(
+        h.recv_timed(),
+        vec![(t0 + rto, probe.clone()), (t0 + rto * 3, probe)]
+    );
+    // The peer answers with its window closed: probing goes on; then it
+    // opens, and the data flows.
+    h.send(Seg::ack_at(1, 1).win(0));
+    h.expect_nothing();
+    h.send(Seg::ack_at(1, 1).win(1000));
+    h.expect(&[Seg::data(1, 1, b"blocked")]);
+}
+
+#[test]
 fn zero_window_after_data_in_flight_is_probed() {
     let mut h = Harness::new();
     h.established();

@@ -13,7 +13,7 @@ use super::{Runner, Step, Stop};
 use crate::ast::{EventKind, Expr, Script, TcpOptionSpec};
 use core::time::Duration;
 use synack_core::Config;
-use synack_core::config::{Congestion, GsoAutosize, PushPolicy, SlowStart};
+use synack_core::config::{Congestion, GsoAutosize, PushPolicy, SlowStart, ZeroWindowProbe};
 
 /// Linux's defaults mapped onto synack's configuration.
 pub fn linux_config() -> Config {
@@ -78,6 +78,7 @@ pub fn linux_config() -> Config {
         // segment at 65,535 bytes).
         tso_segments: 64,
         gso_autosize: Some(GsoAutosize::LINUX),
+        zero_window_probe: ZeroWindowProbe::OldSequence,
         // tcp_push marks the skb ending each write (and forced_push one
         // past half the peer's largest window).
         push: PushPolicy::WriteBoundary,
