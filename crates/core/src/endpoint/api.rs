@@ -250,6 +250,28 @@ impl Endpoint {
         self.with_app_conn(now, conn, |c, ctx| c.refuse(ctx))?
     }
 
+    /// Connections `listener` opens from now on use `tcp` instead of the
+    /// endpoint's settings ([`Endpoint::set_tcp_config`]): as a listening
+    /// socket's options pass to the connections it accepts (its buffer
+    /// sizes, MSS, keep-alive...).
+    pub fn set_listener_config(
+        &mut self,
+        listener: ListenerId,
+        tcp: crate::config::Config,
+    ) -> Result<(), Error> {
+        let l = self.listener_mut(listener).ok_or(Error::InvalidHandle)?;
+        l.config = Some(Connection::shared_config(&tcp));
+        Ok(())
+    }
+
+    /// The settings connections of `listener` start with.
+    pub(super) fn listener_config(&self, listener: ListenerId) -> Arc<crate::config::Config> {
+        self.listener(listener)
+            .ok()
+            .and_then(|l| l.config.clone())
+            .unwrap_or_else(|| Arc::clone(&self.conn_config))
+    }
+
     /// Stops listening; connections not yet accepted are reset.
     pub fn close_listener(&mut self, now: Instant, listener: ListenerId) -> Result<(), Error> {
         let l = self.listener(listener)?;
@@ -325,7 +347,7 @@ impl Endpoint {
             }
             l
         };
-        let id = self.open_connection(now, local, remote, Connection::connect);
+        let id = self.open_connection(now, local, remote, None, Connection::connect);
         self.stats.active_opens += 1;
         Ok(id)
     }
@@ -338,6 +360,7 @@ impl Endpoint {
         now: Instant,
         local: SocketAddr,
         remote: SocketAddr,
+        cfg: Option<&Arc<crate::config::Config>>,
         open: impl FnOnce(&mut Ctx<'_>, ConnParams<'_>) -> Connection,
     ) -> ConnId {
         let iss = self.isn.isn(now, local, remote);
@@ -350,7 +373,7 @@ impl Endpoint {
             iss,
             ts_offset: self.isn.ts_offset(local, remote),
             ttl: self.config.ttl,
-            cfg: &self.conn_config,
+            cfg: cfg.unwrap_or(&self.conn_config),
         };
         let mut ctx = Ctx {
             now,

@@ -189,7 +189,8 @@ impl Endpoint {
             .make(now, local, remote, syn.seq, syn.options.mss);
         let mut syn = *syn;
         syn.options.mss = Some(mss);
-        let carried = syn.options.timestamps.is_some() && self.config.tcp.timestamps;
+        let cfg = self.listener_config(lid);
+        let carried = syn.options.timestamps.is_some() && cfg.timestamps;
         if !carried {
             // Nowhere to keep them: offer neither.
             syn.options.window_scale = None;
@@ -205,7 +206,7 @@ impl Endpoint {
             iss,
             ts_offset: self.isn.ts_offset(local, remote),
             ttl: self.config.ttl,
-            cfg: &self.conn_config,
+            cfg: &cfg,
         };
         let mut tcp = Connection::cookie_syn_ack(params, &syn, now);
         if let Some(ts) = tcp.options.timestamps.as_mut() {
@@ -269,10 +270,8 @@ impl Endpoint {
             return true;
         }
         // The SYN as the cookie and the ACK recall it.
-        let timestamps = tcp
-            .options
-            .timestamps
-            .filter(|_| self.config.tcp.timestamps);
+        let cfg = self.listener_config(lid);
+        let timestamps = tcp.options.timestamps.filter(|_| cfg.timestamps);
         let carried = timestamps.map(|ts| decode_options(ts.tsecr));
         let syn = TcpRepr {
             src_port: tcp.src_port,
@@ -293,7 +292,7 @@ impl Endpoint {
         if let Some(l) = self.listener_mut(lid) {
             l.pending += 1;
         }
-        let id = self.open_connection(now, local, remote, |ctx, mut p| {
+        let id = self.open_connection(now, local, remote, Some(&cfg), |ctx, mut p| {
             p.iss = iss;
             let mut conn = Connection::from_cookie(ctx, p, &syn);
             conn.listener = Some(lid);

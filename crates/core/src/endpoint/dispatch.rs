@@ -216,7 +216,8 @@ impl Endpoint {
             return;
         };
         l.pending += 1;
-        let id = self.open_connection(now, local, remote, |ctx, p| {
+        let cfg = l.config.clone();
+        let id = self.open_connection(now, local, remote, cfg.as_ref(), |ctx, p| {
             let mut conn = if options.hold_syns {
                 Connection::hold_syn(ctx, p, &pkt.tcp, options.hold_timeout)
             } else {

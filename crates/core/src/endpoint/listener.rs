@@ -10,10 +10,12 @@
 
 use super::ConnId;
 use super::filter::ListenFilter;
+use crate::config::Config;
 use crate::time::Instant;
 use core::net::SocketAddr;
 use core::time::Duration;
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 /// How a listener takes connections.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,6 +69,9 @@ pub(crate) struct Listener {
     /// Linux's `tcp_synq_no_recent_overflow`), so a blind ACK cannot open
     /// a connection on a listener that never sent one.
     pub cookie_sent_at: Option<Instant>,
+    /// The settings of the connections it opens (`None`: the endpoint's),
+    /// set by [`Endpoint::set_listener_config`](super::Endpoint::set_listener_config).
+    pub config: Option<Arc<Config>>,
 }
 
 /// A listener table slot; the generation makes stale handles detectable.
@@ -87,6 +92,7 @@ impl Listener {
             accept_queue: VecDeque::new(),
             held_queue: VecDeque::new(),
             cookie_sent_at: None,
+            config: None,
         }
     }
 

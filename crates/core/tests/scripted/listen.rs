@@ -120,3 +120,31 @@ fn listen_on_unspecified_address_accepts() {
     let c = h.ep.accept(h.listener.unwrap()).unwrap();
     assert_eq!(h.ep.addrs(c).unwrap(), (h.local, h.remote));
 }
+
+/// A listener's own settings pass to the connections it opens (as a
+/// listening socket's options do), SYN cookies' included; the endpoint's
+/// settings stay for everything else.
+#[test]
+fn a_listener_config_is_what_its_connections_start_with() {
+    for cookies in [SynCookies::Off, SynCookies::Always] {
+        let mut h = Harness::with_config(false, |c| c.syn_cookies = cookies);
+        let l = h.listen(8);
+        let mut small = h.ep.config().tcp.clone();
+        small.mtu = 1100 + 40;
+        h.ep.set_listener_config(l, small).unwrap();
+        h.send(Seg::syn(0).no_ack());
+        let out = h.recv();
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].options.mss, Some(1100), "{cookies:?}: {out:?}");
+        h.send(Seg::ack_at(1, 1));
+        let c = h.ep.accept(l).unwrap();
+        let conn = h.ep.connection(c).unwrap();
+        assert_eq!(conn.advertised_mss(), 1100, "{cookies:?}");
+    }
+    // A stale listener handle is refused.
+    let mut h = Harness::new();
+    let l = h.listen(8);
+    h.ep.close_listener(h.now, l).unwrap();
+    let cfg = h.ep.config().tcp.clone();
+    assert!(h.ep.set_listener_config(l, cfg).is_err());
+}

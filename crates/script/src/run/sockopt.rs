@@ -153,12 +153,14 @@ impl Runner {
         }
     }
 
-    /// The settings of a socket neither listening nor connected yet (the
-    /// only ones buffer and keep-alive options may still change).
+    /// The settings of a socket not connected (yet): a fresh one's, or a
+    /// listener's, which pass to the connections it accepts from then on
+    /// (the only sockets whose buffer, MSS and keep-alive settings may
+    /// still change).
     fn fresh_cfg(&mut self, fd: i32) -> Option<&mut Config> {
         match self.fds.get_mut(&fd)? {
             Socket {
-                kind: Kind::Fresh { .. },
+                kind: Kind::Fresh { .. } | Kind::Listener(_),
                 cfg,
                 ..
             } => Some(cfg),
@@ -167,6 +169,23 @@ impl Runner {
     }
 
     pub(super) fn sys_setsockopt(&mut self, s: &SyscallSpec) -> Result<Ret, Stop> {
+        let r = self.set_option(s)?;
+        // A listening socket's options pass to the connections it accepts
+        // from now on, as Linux's and FreeBSD's children inherit them.
+        if let Ok(fd) = self.fd_arg(s)
+            && let Some(Socket {
+                kind: Kind::Listener(l),
+                cfg,
+                ..
+            }) = self.fds.get(&fd)
+            && let Some(ep) = self.ep.as_mut()
+        {
+            let _ = ep.set_listener_config(*l, cfg.clone());
+        }
+        Ok(r)
+    }
+
+    fn set_option(&mut self, s: &SyscallSpec) -> Result<Ret, Stop> {
         let fd = self.fd_arg(s)?;
         let name = ident(self.arg(s, 2)?).unwrap_or("?").to_string();
         let value = self.arg(s, 3)?.clone();
@@ -184,7 +203,7 @@ impl Runner {
                 }
                 let headers = if self.v6 { 60 } else { 40 };
                 let Some(c) = self.fresh_cfg(fd) else {
-                    return Err(self.unsupported(s, "TCP_MAXSEG after listen/connect"));
+                    return Err(self.unsupported(s, "TCP_MAXSEG after connect"));
                 };
                 c.mtu = v as usize + headers;
                 if let Some(sock) = self.fds.get_mut(&fd) {
@@ -294,7 +313,7 @@ impl Runner {
                     }
                 }
                 let Some(c) = self.fresh_cfg(fd) else {
-                    return Err(self.unsupported(s, format!("{name} after listen/connect")));
+                    return Err(self.unsupported(s, format!("{name} after connect")));
                 };
                 let secs = core::time::Duration::from_secs(v);
                 match name.as_str() {

@@ -307,11 +307,10 @@ impl Runner {
             Err(e) => return Ok(Err(e)),
         };
         let ep = self.ep.as_mut().expect("socket() made the endpoint");
-        ep.set_tcp_config(cfg);
         let r = ep.listen(local, backlog);
-        ep.set_tcp_config(self.cfg.clone());
         match r {
             Ok(id) => {
+                let _ = ep.set_listener_config(id, cfg);
                 if let Some(sock) = self.fds.get_mut(&fd) {
                     sock.kind = Kind::Listener(id);
                 }
