@@ -92,6 +92,12 @@ pub struct Config {
     /// never past the RTO) one probe goes out, new data or the last
     /// segment, so a tail loss is repaired without a timeout.
     pub tlp: bool,
+    /// Added to the PTO's 2 x SRTT when more than one segment is in
+    /// flight, as Linux's `tcp_schedule_loss_probe` adds
+    /// `TCP_TIMEOUT_MIN_US` (2 ms). `None` (the default): 2 x SRTT with a
+    /// floor of 10 ms (RFC 8985 7.2 sets none; the floor is synack's, for
+    /// a zero SRTT on a local path).
+    pub pto_padding: Option<Duration>,
     /// Offer and accept timestamps (RFC 7323 sections 3-5): TSval/TSecr on
     /// every segment, RTT samples from echoes, PAWS.
     pub timestamps: bool,
@@ -432,6 +438,7 @@ impl Default for Config {
             sack_whole_segments: false,
             rack: true,
             tlp: true,
+            pto_padding: None,
             timestamps: true,
             rst_challenge: true,
             syn_challenge: true,

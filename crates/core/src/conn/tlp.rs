@@ -37,11 +37,14 @@ impl Connection {
             self.timers.clear(Timer::Tlp);
             return;
         }
-        let mut pto = self
-            .rtt
-            .srtt()
-            .map_or(INITIAL_PTO, |s| (s * 2).max(MIN_PTO));
-        if self.snd_max.since(self.snd_una) <= self.payload_mss() {
+        let one_segment = self.snd_max.since(self.snd_una) <= self.payload_mss();
+        let mut pto = match (self.rtt.srtt(), self.cfg.pto_padding) {
+            (None, _) => INITIAL_PTO,
+            (Some(s), None) => (s * 2).max(MIN_PTO),
+            (Some(s), Some(_)) if one_segment => s * 2,
+            (Some(s), Some(padding)) => s * 2 + padding,
+        };
+        if one_segment {
             pto += MAX_ACK_DELAY;
         }
         // RFC 8985 7.2: an RTO due sooner brings the probe forward to the

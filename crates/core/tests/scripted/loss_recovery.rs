@@ -239,6 +239,23 @@ fn tail_loss_probe_after_two_srtt_instead_of_an_rto() {
 }
 
 #[test]
+fn pto_padding_is_added_as_linux_adds_tcp_timeout_min() {
+    // As above (SRTT 50 ms, two segments left in flight), with Linux's
+    // padding: PTO = 2 x SRTT + 2 ms.
+    let mut h = sending(4, |c| c.pto_padding = Some(ms(2)));
+    assert_eq!(h.recv().len(), 4);
+    h.advance(ms(50));
+    h.send(Seg::ack_at(1, seg_start(2)).win(65535));
+    let acked_at = h.now;
+    h.advance(ms(101));
+    assert!(h.recv().is_empty(), "PTO is 2 * SRTT + 2 ms");
+    h.advance(ms(1));
+    let out = h.recv_timed();
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].0 - acked_at, ms(102));
+}
+
+#[test]
 fn probe_for_a_single_segment_waits_for_the_ack_delay_capped_by_the_rto() {
     let mut h = sending(4, |_| {});
     assert_eq!(h.recv().len(), 4);

@@ -79,6 +79,7 @@ pub fn linux_config() -> Config {
         tso_segments: 64,
         gso_autosize: Some(GsoAutosize::LINUX),
         zero_window_probe: ZeroWindowProbe::OldSequence,
+        pto_padding: Some(Duration::from_millis(2)),
         // tcp_push marks the skb ending each write (and forced_push one
         // past half the peer's largest window).
         push: PushPolicy::WriteBoundary,
