@@ -31,7 +31,10 @@ use synack_core::wire::{
     IpRepr, SackBlocks, TcpFlags, TcpOptions, TcpRepr, Timestamps, checksum, emit_packet, icmp,
     parse_packet,
 };
-use synack_core::{Config, Ecn, Endpoint, EndpointConfig, Instant, SeqNum, State};
+use synack_core::{
+    Config, Ecn, Endpoint, EndpointConfig, GsoAutosize, Instant, PushPolicy, SeqNum, SlowStart,
+    State, ZeroWindowProbe,
+};
 
 const US4: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 2);
 const PEER4: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 1);
@@ -46,6 +49,30 @@ const MTU: usize = 1500;
 const MAX_STEPS: usize = 400;
 /// Connections the harness keeps handles to.
 const MAX_TRACKED: usize = 16;
+
+/// Linux's wire rules on `tcp` (as `synack script --personality linux`
+/// sets them), or synack's own.
+fn linux_rules(tcp: &mut Config, on: bool) {
+    tcp.push = if on {
+        PushPolicy::WriteBoundary
+    } else {
+        PushPolicy::QueueEmpty
+    };
+    tcp.tso_segments = if on { 64 } else { 1 };
+    tcp.initial_window = if on { 10 } else { 0 };
+    tcp.gso_autosize = on.then_some(GsoAutosize::LINUX);
+    tcp.zero_window_probe = if on {
+        ZeroWindowProbe::OldSequence
+    } else {
+        ZeroWindowProbe::NewData
+    };
+    tcp.pto_padding = on.then_some(Duration::from_millis(2));
+    tcp.slow_start = if on {
+        SlowStart::Abc
+    } else {
+        SlowStart::Rfc5681
+    };
+}
 
 /// What a step does (the opcode modulo the number of kinds).
 #[derive(Clone, Copy, Debug)]
@@ -120,6 +147,8 @@ struct Harness {
     report: Report,
     /// `SYNACK_FUZZ_DEBUG` set: every step and packet on stderr (triage).
     debug: bool,
+    /// Some connection may send TSO segments (up to 64 KiB, not the MTU).
+    tso: bool,
 }
 
 /// What a run reached, for tests that check the seeds go deep.
@@ -134,6 +163,8 @@ pub struct Report {
     pub sent: u64,
     /// Packets the endpoint sent.
     pub packets: u64,
+    /// The largest of them, in bytes (past the MTU: TSO segments).
+    pub largest_packet: usize,
     /// Steps run.
     pub steps: usize,
 }
@@ -245,6 +276,7 @@ impl Harness {
             scratch: vec![0; 65536],
             report: Report::default(),
             debug: std::env::var_os("SYNACK_FUZZ_DEBUG").is_some(),
+            tso: false,
         }
     }
 
@@ -332,12 +364,31 @@ impl Harness {
                 };
                 self.timers();
             }
-            Op::Options => {
+            Op::Options if input.u8() & 1 == 0 => {
                 let Some(i) = self.pick(input) else { return };
                 let (now, id) = (self.now, self.conns[i].id);
                 let on = input.bool();
                 let _ = self.ep.set_nodelay(id, on);
                 let _ = self.ep.set_keepalive(now, id, !on);
+            }
+            Op::Options => {
+                // Linux's wire rules (IW10, TSO packets sized as Linux
+                // sizes them, PSH on each, its zero-window probe and probe
+                // timeout, byte-counting slow start) or not, for the
+                // connections the endpoint or one listener opens next.
+                let linux = input.bool();
+                let mut tcp = self.ep.config().tcp.clone();
+                linux_rules(&mut tcp, linux);
+                self.tso |= linux;
+                let k = usize::from(input.u8());
+                if k & 1 == 0 || self.listeners.is_empty() {
+                    self.ep.set_tcp_config(tcp);
+                } else {
+                    let l = self.listeners[(k >> 1) % self.listeners.len()];
+                    self.ep
+                        .set_listener_config(l, tcp)
+                        .expect("a live listener");
+                }
             }
         }
     }
@@ -565,7 +616,11 @@ impl Harness {
             let Some(n) = self.ep.poll_transmit(now, &mut self.buf) else {
                 break;
             };
-            assert!(n <= MTU, "a {n}-byte packet on a {MTU}-byte MTU");
+            assert!(
+                n <= MTU || (self.tso && n <= 65_535),
+                "a {n}-byte packet on a {MTU}-byte MTU"
+            );
+            self.report.largest_packet = self.report.largest_packet.max(n);
             let pkt = core::mem::take(&mut self.buf);
             self.check_sent(&pkt[..n]);
             self.buf = pkt;

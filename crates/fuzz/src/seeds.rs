@@ -1,6 +1,7 @@
 //! Hand-written starting points for the fuzzers: inputs that walk the
 //! endpoint through a passive open with data both ways and a close, an
-//! active open, and a reset, so mutation starts from deep states. The
+//! active open, a reset, and a passive open under Linux's wire rules, so
+//! mutation starts from deep states. The
 //! files in `corpus/` began as these (`cargo run -p synack-fuzz --example
 //! seeds`) and grew from AFL++ runs.
 
@@ -13,6 +14,7 @@ mod op {
     pub const CLOSE: u8 = 8;
     pub const ABORT: u8 = 9;
     pub const ADVANCE: u8 = 10;
+    pub const OPTIONS: u8 = 11;
 }
 
 const SYN: u8 = 0x02;
@@ -103,7 +105,20 @@ pub fn endpoint() -> Vec<Vec<u8>> {
         .segment(1, SYN, 0)
         .segment(1, 0x04, 0)
         .advance_ms(1000);
-    vec![passive.0, active.0, reset.0]
+    // Linux's wire rules on the first listener: a passive open that sends
+    // TSO segments sized as Linux sizes them, then probes a tail.
+    let mut linux = Program::header();
+    linux
+        .op(&[op::OPTIONS, 1, 1, 1])
+        .segment(0, SYN, 0)
+        .segment(0, ACK, 0)
+        .op(&[op::SEND, 0, 0x17, 0x70])
+        .advance_ms(50)
+        .segment(0, ACK, 0)
+        .advance_ms(300)
+        .segment(0, ACK, 0)
+        .op(&[op::CLOSE, 0]);
+    vec![passive.0, active.0, reset.0, linux.0]
 }
 
 /// Seeds of the wire target: packets the endpoint target sends.
