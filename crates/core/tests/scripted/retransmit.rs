@@ -91,15 +91,22 @@ fn acks_that_update_the_window_are_not_duplicates() {
     h.expect_nothing();
 }
 
-#[test]
-fn zero_window_is_probed_with_backoff() {
-    let mut h = Harness::new();
+/// ESTABLISHED, the peer's window closed, "blocked" written: when it
+/// closed, and the RTO.
+fn blocked_behind_a_zero_window(h: &mut Harness) -> (synack_core::Instant, Duration) {
     h.established();
     let rto = min_rto(&h);
     h.send(Seg::ack_at(1, 1).win(0));
     let t0 = h.now;
     h.app_send(b"blocked");
     h.expect_nothing();
+    (t0, rto)
+}
+
+#[test]
+fn zero_window_is_probed_with_backoff() {
+    let mut h = Harness::new();
+    let (t0, rto) = blocked_behind_a_zero_window(&mut h);
     // Persist timer: a one-byte probe past the zero window, backing off.
     h.advance(rto * 7);
     let probe = Seg::data(1, 1, b"b").win(65535);
@@ -121,12 +128,7 @@ fn zero_window_probes_may_be_empty_acks_below_the_window_as_linux_sends() {
     let mut h = Harness::with_config(false, |c| {
         c.tcp.zero_window_probe = synack_core::ZeroWindowProbe::OldSequence;
     });
-    h.established();
-    let rto = min_rto(&h);
-    h.send(Seg::ack_at(1, 1).win(0));
-    let t0 = h.now;
-    h.app_send(b"blocked");
-    h.expect_nothing();
+    let (t0, rto) = blocked_behind_a_zero_window(&mut h);
     // <SEQ=SND.UNA-1><ACK>, no data, on the same backoff.
     h.advance(rto * 3);
     let probe = Seg::ack_at(0, 1).win(65535);
