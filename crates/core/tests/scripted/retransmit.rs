@@ -95,7 +95,7 @@ fn acks_that_update_the_window_are_not_duplicates() {
 /// closed, and the RTO.
 fn blocked_behind_a_zero_window(h: &mut Harness) -> (synack_core::Instant, Duration) {
     h.established();
-    let rto = min_rto(&h);
+    let rto = min_rto(h);
     h.send(Seg::ack_at(1, 1).win(0));
     let t0 = h.now;
     h.app_send(b"blocked");
