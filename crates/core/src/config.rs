@@ -190,6 +190,11 @@ pub struct Config {
     pub push: PushPolicy,
     /// How slow start grows the congestion window on an ACK.
     pub slow_start: SlowStart,
+    /// Ends slow start before the first loss on an ACK train or a rise in
+    /// RTT, as Linux's CUBIC does by default (HyStart, [`HyStart`]).
+    /// `None` (the default): slow start lasts until a loss or ssthresh
+    /// (RFC 5681 3.1).
+    pub hystart: Option<HyStart>,
     /// A FIN with no data left to send goes out even when cwnd is full
     /// (the peer's window must still have room), as Linux's
     /// `tcp_cwnd_test` lets "the final FIN" pass. Off by default: the FIN
@@ -381,6 +386,26 @@ impl GsoAutosize {
     };
 }
 
+/// Which of HyStart's two detectors run ([`Config::hystart`]; Linux's
+/// `tcp_cubic` module parameter `hystart_detect`, 3 by default).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HyStart {
+    /// `HYSTART_ACK_TRAIN` (1): ACKs at most 2 ms apart for more than half
+    /// the minimum RTT.
+    pub ack_train: bool,
+    /// `HYSTART_DELAY` (2): a round's RTT an eighth (4 to 16 ms) above the
+    /// minimum.
+    pub delay: bool,
+}
+
+impl HyStart {
+    /// Linux's default: both.
+    pub const LINUX: HyStart = HyStart {
+        ack_train: true,
+        delay: true,
+    };
+}
+
 /// How slow start grows cwnd (see [`Config::slow_start`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -462,6 +487,7 @@ impl Default for Config {
             zero_window_probe: ZeroWindowProbe::NewData,
             push: PushPolicy::QueueEmpty,
             slow_start: SlowStart::Rfc5681,
+            hystart: None,
             fin_ignores_cwnd: false,
             icmp: IcmpRules::Rfc5927,
             syn_backoff: SynBackoff::Exponential,

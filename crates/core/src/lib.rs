@@ -27,8 +27,8 @@ pub mod trace;
 pub mod wire;
 
 pub use config::{
-    Config, Ecn, EndpointConfig, GsoAutosize, IcmpRules, PushPolicy, SlowStart, SynBackoff,
-    TimeWaitRules, WindowRule, ZeroWindowProbe,
+    Config, Ecn, EndpointConfig, GsoAutosize, HyStart, IcmpRules, PushPolicy, SlowStart,
+    SynBackoff, TimeWaitRules, WindowRule, ZeroWindowProbe,
 };
 pub use conn::State;
 pub use endpoint::{

@@ -5,12 +5,14 @@
 //! take over loss detection and recovery.
 
 use super::congestion::CongestionControl;
-use super::{Connection, Ctx, timers::Timer};
-use crate::config::SlowStart;
+use super::{Connection, Ctx, hystart, timers::Timer};
+use crate::config::{HyStart, SlowStart};
 use crate::endpoint::EventKind;
 use crate::seq::SeqNum;
+use crate::time::Instant;
 use crate::trace::DropReason;
 use crate::wire::TcpRepr;
+use core::time::Duration;
 
 /// Duplicate ACKs that trigger fast retransmit (RFC 5681 3.2).
 const DUPACK_THRESHOLD: u32 = 3;
@@ -120,6 +122,51 @@ impl Connection {
         true
     }
 
+    /// HyStart's look at an ACK of new data up to `ack` (before SND.UNA
+    /// moves and cwnd grows, as Linux's `pkts_acked` hook runs before
+    /// `cong_avoid`). The sample is Linux's `ca_rtt_us`: the time since
+    /// the newest segment acknowledged was sent, none if any of them was
+    /// resent; without SACK's per-segment times, the timed segment's RTT
+    /// (`timed`) if this ACK covers it.
+    fn hystart_on_ack(&mut self, now: Instant, cfg: HyStart, ack: SeqNum, timed: Option<Duration>) {
+        let mut newest = None;
+        let mut resent = false;
+        for i in 0..self.sent.len() {
+            let s = self.sent.get(i);
+            if s.end.gt(ack) {
+                break;
+            }
+            resent |= s.rexmit;
+            if !s.sacked {
+                newest = Some(s.xmit);
+            }
+        }
+        let sample = match newest {
+            Some(_) if resent => None,
+            Some(t) => Some(now.saturating_since(t)),
+            None => timed,
+        };
+        let Some(rtt) = sample else {
+            return;
+        };
+        let mss = self.payload_mss().max(1);
+        let cwnd = self.cc.window();
+        let slow_start = cwnd < self.cc.ssthresh();
+        let verdict = self.hystart.on_rtt_sample(
+            cfg,
+            now,
+            rtt,
+            ack,
+            self.snd_nxt,
+            slow_start,
+            cwnd / mss,
+            self.hystart_ack_delay(),
+        );
+        if verdict != hystart::Verdict::Continue {
+            self.cc.end_slow_start();
+        }
+    }
+
     /// SND.UNA < ack <= SND.MAX: new data (or our SYN / FIN) acknowledged.
     /// RFC 7661's rule as Linux's `tcp_is_cwnd_limited`: the window was
     /// full when data was last sent, or in slow start cwnd is below twice
@@ -175,17 +222,27 @@ impl Connection {
     ) {
         let old_una = self.snd_una;
         let acked = ack.since(old_una);
+        let mut timed = None;
         // RTT sample, unless the timed segment was retransmitted (Karn).
         if let Some((end, sent_at)) = self.rtt_timing
             && ack.ge(end)
         {
-            self.rtt.sample(ctx.now.saturating_since(sent_at));
+            let rtt = ctx.now.saturating_since(sent_at);
+            self.rtt.sample(rtt);
             self.rtt_timing = None;
+            timed = Some(rtt);
         }
         // Data bytes acknowledged: minus our SYN and FIN.
         let data_start = self.send_data_seq();
         let data_end = data_start + self.send_buf.len();
         let data_acked = ack.min(data_end).since(data_start);
+        if let Some(cfg) = self.cfg.hystart
+            && data_acked > 0
+        {
+            // Only data's RTT (Linux's CUBIC starts afresh when the
+            // connection opens).
+            self.hystart_on_ack(ctx.now, cfg, ack, timed);
+        }
         self.send_buf.discard(data_acked);
         self.send_buf_seq += data_acked;
         self.snd_una = ack;

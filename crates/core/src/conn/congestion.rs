@@ -47,6 +47,9 @@ pub trait CongestionControl: core::fmt::Debug + Send {
     /// Nothing was sent for more than an RTO: cwnd = min(cwnd, IW)
     /// (RFC 5681 4.1, restart window), `iw` in bytes.
     fn on_idle_restart(&mut self, iw: usize);
+    /// Slow start ends here without a loss: ssthresh = cwnd (HyStart,
+    /// `Config::hystart`).
+    fn end_slow_start(&mut self);
 }
 
 /// The initial window in bytes: with `segments` 0, RFC 5681 3.1 eq. 1,
@@ -156,6 +159,9 @@ impl CongestionControl for NewReno {
     fn on_idle_restart(&mut self, iw: usize) {
         self.cwnd = self.cwnd.min(iw);
     }
+    fn end_slow_start(&mut self) {
+        self.ssthresh = self.cwnd;
+    }
 }
 
 /// No congestion control: only the peer's receive window limits sending.
@@ -185,6 +191,7 @@ impl CongestionControl for NoCongestionControl {
     fn on_sack_recovery_end(&mut self) {}
     fn undo(&mut self, _: usize, _: usize) {}
     fn on_idle_restart(&mut self, _: usize) {}
+    fn end_slow_start(&mut self) {}
 }
 
 #[cfg(test)]

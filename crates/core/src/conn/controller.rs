@@ -89,4 +89,7 @@ impl CongestionControl for Controller {
     fn on_idle_restart(&mut self, iw: usize) {
         self.get_mut().on_idle_restart(iw);
     }
+    fn end_slow_start(&mut self) {
+        self.get_mut().end_slow_start();
+    }
 }

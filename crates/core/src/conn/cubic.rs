@@ -2,8 +2,9 @@
 //! the window grows along W_cubic(t) = C * (t - K)^3 + W_max (section
 //! 4.2), never slower than the Reno-friendly estimate W_est (4.3), and is
 //! cut to beta_cubic = 0.7 of the flight on a congestion event (4.6), with
-//! fast convergence (4.7). Slow start is RFC 5681's (HyStart++ is not
-//! implemented), and the application-limited rule of 5.8 is not either.
+//! fast convergence (4.7). Slow start is RFC 5681's, ended early by
+//! `hystart` when configured; the application-limited rule of 5.8 is not
+//! implemented.
 //! Windows are bytes outside, segments in the equations.
 
 use super::congestion::CongestionControl;
@@ -219,6 +220,12 @@ impl CongestionControl for Cubic {
         // not part of t, so a new congestion avoidance stage begins.
         self.cwnd = self.cwnd.min(iw);
         self.epoch = None;
+    }
+    fn end_slow_start(&mut self) {
+        // The next ACK begins congestion avoidance: with no W_max yet,
+        // K = 0 and W_max = cwnd (as Linux's bictcp_update with
+        // last_max_cwnd 0).
+        self.ssthresh = self.cwnd;
     }
 }
 

@@ -34,6 +34,7 @@ mod cookie;
 pub mod cubic;
 mod ecn;
 mod hold;
+pub mod hystart;
 mod icmp;
 mod input;
 mod keepalive;
@@ -289,6 +290,8 @@ pub struct Connection {
     sent: sentlog::SentLog,
     /// RACK's state (RFC 8985 6.1).
     rack: rack::Rack,
+    /// HyStart's rounds and RTT samples (`Config::hystart`).
+    hystart: hystart::HyStartRound,
     /// The PTO fired: a probe goes at the next transmit (RFC 8985 7.3).
     tlp_pending: bool,
     /// The probe is new data, sent past cwnd.
@@ -448,6 +451,7 @@ impl Connection {
             cwnd_usage_seq: iss,
             sent: sentlog::SentLog::default(),
             rack: rack::Rack::default(),
+            hystart: hystart::HyStartRound::default(),
             tlp_pending: false,
             tlp_rtt_samples: 0,
             tlp_new_data: false,

@@ -118,10 +118,11 @@ impl Connection {
         }
     }
 
-    /// Linux's `tcp_tso_autosize` bounded by `tcp_cwnd_test`'s half of
-    /// cwnd, in MSS-sized pieces (see [`GsoAutosize`]).
-    fn linux_gso_segs(&self, a: GsoAutosize, mss: usize) -> usize {
-        const GSO_MAX: u64 = 65_536;
+    /// Linux's `tcp_update_pacing_rate`, bytes per second: cwnd (or the
+    /// flight, if larger) x MSS / SRTT, times `ss_ratio` percent while
+    /// cwnd is below half of ssthresh, else `ca_ratio`; before an SRTT,
+    /// as good as unbounded.
+    pub(super) fn pacing_rate(&self, a: GsoAutosize, mss: usize) -> u64 {
         let mss64 = mss.max(1) as u64;
         let cwnd = (self.cc.window() / mss.max(1)) as u64;
         let ssthresh = (self.cc.ssthresh() / mss.max(1)) as u64;
@@ -131,15 +132,30 @@ impl Connection {
         } else {
             a.ca_ratio
         });
-        // tcp_update_pacing_rate: bytes per second; no SRTT yet leaves the
-        // rate undivided (as good as unbounded).
-        let rate = match self.rtt.srtt().map(|d| d.as_micros() as u64) {
+        match self.rtt.srtt().map(|d| d.as_micros() as u64) {
             Some(srtt_us) if srtt_us > 0 => {
-                mss64 * 10_000 * ratio * cwnd.max(packets_out) / srtt_us
+                (mss64 * 10_000 * ratio).saturating_mul(cwnd.max(packets_out)) / srtt_us
             }
             _ => u64::MAX,
-        };
-        let mut bytes = rate >> 10;
+        }
+    }
+
+    /// Linux's `hystart_ack_delay`: HyStart's allowance for GSO
+    /// aggregation, the time four 64 KiB packets take at the pacing rate,
+    /// at most 1 ms.
+    pub(super) fn hystart_ack_delay(&self) -> Duration {
+        let a = self.cfg.gso_autosize.unwrap_or(GsoAutosize::LINUX);
+        let rate = self.pacing_rate(a, self.payload_mss()).max(1);
+        Duration::from_micros((65_536 * 4 * 1_000_000 / rate).min(1000))
+    }
+
+    /// Linux's `tcp_tso_autosize` bounded by `tcp_cwnd_test`'s half of
+    /// cwnd, in MSS-sized pieces (see [`GsoAutosize`]).
+    fn linux_gso_segs(&self, a: GsoAutosize, mss: usize) -> usize {
+        const GSO_MAX: u64 = 65_536;
+        let mss64 = mss.max(1) as u64;
+        let cwnd = (self.cc.window() / mss.max(1)) as u64;
+        let mut bytes = self.pacing_rate(a, mss) >> 10;
         if let Some(min_rtt) = self.rack.min_rtt() {
             let r = (min_rtt.as_micros() as u64) >> 9;
             if r < 32 {

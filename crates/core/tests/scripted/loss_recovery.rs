@@ -731,3 +731,41 @@ fn linux_gso_packets_of_new_data_carry_psh_and_are_sized_as_linux_sizes_them() {
     let burst: Vec<_> = (0..2).map(|k| (seg_start(5 * k), 5 * mss, true)).collect();
     assert_eq!(sent(&mut h), burst);
 }
+
+#[test]
+fn hystart_ends_slow_start_when_a_round_is_slower() {
+    use synack_core::{HyStart, SlowStart};
+    // IW10 and 60 segments queued; the first round trip takes 100 ms,
+    // the second `rtt2`, its ACKs 1 ms apart (two segments each): the
+    // ssthresh after eleven of them.
+    let ssthresh_after = |hystart: Option<HyStart>, rtt2: u64| {
+        let mut h = sending(60, |c| {
+            c.initial_window = 10;
+            c.slow_start = SlowStart::Abc;
+            c.hystart = hystart;
+            c.tlp = false;
+            c.send_buffer = 128 * 1024;
+        });
+        assert_eq!(h.recv().len(), 10);
+        h.advance(ms(100));
+        h.send(Seg::ack_at(1, seg_start(10)).win(65535));
+        assert_eq!(h.recv().len(), 20);
+        h.advance(ms(rtt2));
+        for k in 1..=11 {
+            h.send(Seg::ack_at(1, seg_start(10 + 2 * k)).win(65535));
+            h.recv();
+            h.advance(ms(1));
+        }
+        let c = h.ep.connection(h.conn()).unwrap();
+        (c.ssthresh(), c.cwnd() / MSS as usize)
+    };
+    // 130 ms is more than 100 + 100/8: the ninth sample of the round
+    // ends slow start at cwnd 20 + 2 x 8 = 36, and growth slows.
+    let (ssthresh, cwnd) = ssthresh_after(Some(HyStart::LINUX), 130);
+    assert_eq!(ssthresh, 36 * MSS as usize);
+    assert!(cwnd < 38, "cwnd {cwnd}");
+    // 110 ms is not; without HyStart neither ends it.
+    assert_eq!(ssthresh_after(Some(HyStart::LINUX), 110).0, usize::MAX);
+    assert_eq!(ssthresh_after(None, 130).0, usize::MAX);
+    assert_eq!(ssthresh_after(None, 130).1, 42);
+}

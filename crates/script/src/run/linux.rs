@@ -13,7 +13,9 @@ use super::{Runner, Step, Stop};
 use crate::ast::{EventKind, Expr, Script, TcpOptionSpec};
 use core::time::Duration;
 use synack_core::Config;
-use synack_core::config::{Congestion, GsoAutosize, PushPolicy, SlowStart, ZeroWindowProbe};
+use synack_core::config::{
+    Congestion, GsoAutosize, HyStart, PushPolicy, SlowStart, ZeroWindowProbe,
+};
 
 /// Linux's defaults mapped onto synack's configuration.
 pub fn linux_config() -> Config {
@@ -86,12 +88,17 @@ pub fn linux_config() -> Config {
         // tcp_slow_start: every segment acked counts, while
         // tcp_is_cwnd_limited.
         slow_start: SlowStart::Abc,
+        // tcp_cubic's hystart = 1, hystart_detect = 3.
+        hystart: Some(HyStart::LINUX),
         // tcp_cwnd_test: "Don't be strict about the congestion window for
         // the final FIN."
         fin_ignores_cwnd: true,
         ..Config::default()
     }
 }
+
+/// `tcp_cubic`'s module parameter for HyStart's detectors.
+const HYSTART_DETECT: &str = "/sys/module/tcp_cubic/parameters/hystart_detect";
 
 /// The settings of the tests' `common/defaults.sh`, in its order.
 const DEFAULTS_SH: &[(&str, &str)] = &[
@@ -314,6 +321,15 @@ impl Runner {
                     "root",
                     "pfifo",
                 ] => {}
+                // tcp_cubic's `hystart_detect`: HyStart's detectors, a bit
+                // mask (1 the ACK train, 2 the delay).
+                ["echo", n, ">", param] if *param == HYSTART_DETECT => {
+                    let n: u8 = n.parse().ok().filter(|n| *n <= 3).ok_or_else(unsupported)?;
+                    self.cfg.hystart = Some(HyStart {
+                        ack_train: n & 1 != 0,
+                        delay: n & 2 != 0,
+                    });
+                }
                 ["ethtool", "-K", "tun0", rest @ ..]
                     if rest.chunks(2).all(|c| matches!(c, ["gso" | "tso", "off"])) =>
                 {
