@@ -65,6 +65,7 @@ impl Connection {
             (self.dupacks as usize * mss).min(ack.since(self.snd_una).saturating_sub(mss))
         };
         // RFC 6675 section 5: Update() the scoreboard with every ACK.
+        let prior_fack = self.scoreboard.high_sacked();
         let sack = self.sack_update(ctx, seg);
         let mut acked = 0;
         let mut dupack = false;
@@ -94,7 +95,10 @@ impl Connection {
             self.on_duplicate_ack(ctx);
         }
         // RFC 8985: RACK's loss detection, then the TLP episode's end.
-        self.rack_on_ack(ctx, ack, sack.dsack.is_some());
+        self.rack_on_ack(ctx, ack, sack.dsack.is_some(), prior_fack);
+        if acked == 0 {
+            self.grow_on_sack_only(ctx.now, sack.newly_sacked);
+        }
         self.tlp_on_ack(ack, sack.dsack);
         self.sack_after_ack(ctx, acked, sack, dupack);
         if acked > 0 {
@@ -164,6 +168,43 @@ impl Connection {
         );
         if verdict != hystart::Verdict::Continue {
             self.cc.end_slow_start();
+        }
+    }
+
+    /// `SlowStart::Abc`'s growth for `delivered` bytes, while cwnd-limited:
+    /// RFC 3465 with L unbounded, so in slow start every SMSS counts (one
+    /// call each, the algorithm's per-ACK cap of one SMSS being per
+    /// segment), as Linux's `tcp_slow_start`.
+    fn grow_by_delivered(&mut self, now: Instant, delivered: usize) {
+        if !self.is_cwnd_limited() {
+            return;
+        }
+        let srtt = self.rtt.srtt();
+        let mss = self.payload_mss();
+        let mut left = delivered;
+        while left > 0 && self.cc.window() < self.cc.ssthresh() {
+            let n = left.min(mss);
+            self.cc.on_ack(n, mss, now, srtt);
+            left -= n;
+        }
+        if left > 0 {
+            self.cc.on_ack(left, mss, now, srtt);
+        }
+    }
+
+    /// An ACK that only SACKs new data grows cwnd under `SlowStart::Abc`
+    /// once reordering has been seen, as Linux's `tcp_may_raise_cwnd`:
+    /// with `tp->reordering` above `tcp_reordering` (3) any forward
+    /// progress counts, SACKs included; before, only data cumulatively
+    /// acknowledged does. Not in recovery or while ECN holds the window.
+    fn grow_on_sack_only(&mut self, now: Instant, newly_sacked: usize) {
+        if self.cfg.slow_start == SlowStart::Abc
+            && newly_sacked > 0
+            && self.reordering > 3
+            && !self.in_recovery
+            && !self.ecn_holds_window()
+        {
+            self.grow_by_delivered(now, newly_sacked);
         }
     }
 
@@ -287,27 +328,13 @@ impl Connection {
             let mss = self.payload_mss();
             match self.cfg.slow_start {
                 SlowStart::Abc => {
-                    if self.is_cwnd_limited() {
-                        // RFC 3465 with L unbounded: in slow start every
-                        // SMSS acked counts (one call each, so the
-                        // algorithm's per-ACK cap of one SMSS is per
-                        // segment), as Linux's tcp_slow_start. What
-                        // counts is what this ACK delivered, as Linux's
-                        // `tcp_cong_control` is given (tp->delivered's
-                        // growth): newly SACKed data too, and not what an
-                        // earlier ACK SACKed, so a reordering episode
-                        // grows cwnd once per segment.
-                        let delivered = data_acked.saturating_sub(sacked_before) + newly_sacked;
-                        let mut left = delivered;
-                        while left > 0 && self.cc.window() < self.cc.ssthresh() {
-                            let n = left.min(mss);
-                            self.cc.on_ack(n, mss, ctx.now, srtt);
-                            left -= n;
-                        }
-                        if left > 0 {
-                            self.cc.on_ack(left, mss, ctx.now, srtt);
-                        }
-                    }
+                    // What counts is what this ACK delivered, as Linux's
+                    // `tcp_cong_control` is given (tp->delivered's
+                    // growth): newly SACKed data too, and not what an
+                    // earlier ACK SACKed, so a reordering episode grows
+                    // cwnd once per segment.
+                    let delivered = data_acked.saturating_sub(sacked_before) + newly_sacked;
+                    self.grow_by_delivered(ctx.now, delivered);
                 }
                 _ => self.cc.on_ack(data_acked, mss, ctx.now, srtt),
             }

@@ -56,7 +56,7 @@ pub mod timers;
 mod timestamps;
 mod tlp;
 
-pub use recovery::LossStats;
+pub use recovery::{LossStats, SendQueueCounts};
 pub use state::{Cause, State};
 
 use crate::config::Config;
@@ -292,6 +292,11 @@ pub struct Connection {
     rack: rack::Rack,
     /// HyStart's rounds and RTT samples (`Config::hystart`).
     hystart: hystart::HyStartRound,
+    /// The largest reordering seen, in segments (Linux's `tp->reordering`,
+    /// from `tcp_reordering` = 3): reported, not used as a threshold.
+    reordering: u16,
+    /// How many ACKs showed reordering (Linux's `reord_seen`).
+    reord_seen: u32,
     /// The PTO fired: a probe goes at the next transmit (RFC 8985 7.3).
     tlp_pending: bool,
     /// The probe is new data, sent past cwnd.
@@ -452,6 +457,8 @@ impl Connection {
             sent: sentlog::SentLog::default(),
             rack: rack::Rack::default(),
             hystart: hystart::HyStartRound::default(),
+            reordering: 3,
+            reord_seen: 0,
             tlp_pending: false,
             tlp_rtt_samples: 0,
             tlp_new_data: false,
@@ -615,6 +622,47 @@ impl Connection {
     /// Is the sender in loss recovery (fast recovery or RFC 6675)?
     pub fn in_recovery(&self) -> bool {
         self.in_recovery
+    }
+
+    /// The send queue by segments of the send MSS, as Linux's `TCP_INFO`
+    /// counts it (`tcpi_unacked`, `tcpi_sacked`, `tcpi_lost`,
+    /// `tcpi_retrans`) and the reordering degree seen. The per-segment
+    /// marks exist with SACK and RACK only ([`SendQueueCounts`]).
+    pub fn send_queue_counts(&self) -> SendQueueCounts {
+        let mss = self.payload_mss();
+        let segs = |n: usize| n.div_ceil(mss);
+        let flight = self.snd_max.since(self.snd_una);
+        let mut counts = SendQueueCounts {
+            unacked: segs(flight),
+            sacked: None,
+            lost: None,
+            retrans: None,
+            reordering: None,
+            reord_seen: None,
+        };
+        if self.rack_on() {
+            let (mut sacked, mut lost, mut retrans) = (0, 0, 0);
+            for i in 0..self.sent.len() {
+                let s = self.sent.get(i);
+                let n = segs(s.end.since(s.start));
+                if s.sacked {
+                    sacked += n;
+                    continue;
+                }
+                if s.lost_out {
+                    lost += n;
+                }
+                if s.rexmit && !s.lost {
+                    retrans += n;
+                }
+            }
+            counts.sacked = Some(sacked);
+            counts.lost = Some(lost);
+            counts.retrans = Some(retrans);
+            counts.reordering = Some(usize::from(self.reordering));
+            counts.reord_seen = Some(self.reord_seen);
+        }
+        counts
     }
 
     /// The slow-start threshold in bytes.

@@ -128,18 +128,34 @@ impl Connection {
 
     /// RFC 8985 6.2 for one ACK (after the scoreboard's update): RACK's
     /// state from the segments it delivers, then loss detection.
-    pub(super) fn rack_on_ack(&mut self, ctx: &mut Ctx<'_>, ack: SeqNum, dsack: bool) {
+    /// `prior_fack` is one past the highest octet SACKed before this ACK.
+    pub(super) fn rack_on_ack(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        ack: SeqNum,
+        dsack: bool,
+        prior_fack: Option<SeqNum>,
+    ) {
         if !self.rack_on() {
             return;
         }
         let now = ctx.now;
         let rack = &mut self.rack;
-        self.sent
-            .advance(self.snd_una, |s| rack.on_delivered(s, now));
+        // Linux's reordering metric (`tcp_check_sack_reordering`): the
+        // lowest never-resent segment delivered below what was SACKed
+        // before this ACK, cumulatively or by SACK.
+        let mut reordered: Option<SeqNum> = None;
+        self.sent.advance(self.snd_una, |s| {
+            in_hole(&mut reordered, s, prior_fack);
+            rack.on_delivered(s, now);
+        });
         if self.scoreboard.is_empty() && !self.in_recovery && !dsack {
             // Nothing SACKed: every record left is above the cumulative ACK
             // and undelivered, and (outside recovery) none was resent after
             // one delivered: nothing to mark. Saves the walk per ACK.
+            if let Some(low) = reordered {
+                self.note_reordering(low);
+            }
             self.timers.clear(Timer::RackReorder);
             return;
         }
@@ -148,15 +164,38 @@ impl Connection {
             if !s.sacked && self.scoreboard.covers(s.start, s.end) {
                 s.sacked = true;
                 s.lost = false;
+                s.lost_out = false;
                 let s = *s;
+                in_hole(&mut reordered, &s, prior_fack);
                 rack.on_delivered(&s, now);
             }
+        }
+        if let Some(low) = reordered {
+            self.note_reordering(low);
         }
         if dsack {
             let nxt = self.snd_max;
             self.rack.on_dsack(ack.max(self.snd_una), nxt);
         }
         self.rack_detect_loss(ctx);
+    }
+
+    /// Linux's `tcp_check_sack_reordering`: a never-resent segment from
+    /// `low` was delivered after data above it; the reordering degree is
+    /// the distance to the highest SACKed octet (or SND.UNA), in segments,
+    /// if more than seen before (at most `tcp_max_reordering`, 300); each
+    /// such delivery is counted (`reord_seen`).
+    fn note_reordering(&mut self, low: SeqNum) {
+        let fack = self.scoreboard.high_sacked().unwrap_or(self.snd_una);
+        if !low.lt(fack) {
+            return;
+        }
+        self.reord_seen = self.reord_seen.saturating_add(1);
+        let mss = self.payload_mss();
+        let metric = fack.since(low);
+        if metric > usize::from(self.reordering) * mss {
+            self.reordering = metric.div_ceil(mss).min(300) as u16;
+        }
     }
 
     /// RFC 8985 6.2 step 5 `RACK_detect_loss_and_arm_timer()`: marks lost
@@ -186,7 +225,9 @@ impl Connection {
             }
             let due = s.xmit + self.rack.rtt() + reo_wnd;
             if due <= now {
-                self.sent.get_mut(i).lost = true;
+                let seg = self.sent.get_mut(i);
+                seg.lost = true;
+                seg.lost_out = true;
                 first_lost.get_or_insert(s);
                 let kind = TraceKind::SegmentLost {
                     seq: s.start,
@@ -272,6 +313,15 @@ impl Connection {
     }
 }
 
+/// Lowers `low` to `s`'s start if `s`, never resent, was delivered below
+/// `prior_fack` (data above it had arrived first).
+fn in_hole(low: &mut Option<SeqNum>, s: &SentSeg, prior_fack: Option<SeqNum>) {
+    if !s.rexmit && prior_fack.is_some_and(|f| s.start.lt(f)) && !low.is_some_and(|l| l.le(s.start))
+    {
+        *low = Some(s.start);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,6 +334,7 @@ mod tests {
             rexmit,
             sacked: false,
             lost: false,
+            lost_out: false,
         }
     }
 

@@ -15,6 +15,30 @@ use crate::seq::SeqNum;
 use crate::trace::{RecoveryCause, TraceKind};
 use crate::wire::{SackBlocks, TcpRepr};
 
+/// A connection's send queue in segments ([`Connection::send_queue_counts`]):
+/// what Linux's `TCP_INFO` reports of its retransmission queue. The
+/// `Option`s are `None` without SACK and RACK, whose per-segment records
+/// they count.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SendQueueCounts {
+    /// Sent and not cumulatively acknowledged (`tcpi_unacked`).
+    pub unacked: usize,
+    /// SACKed (`tcpi_sacked`).
+    pub sacked: Option<usize>,
+    /// Deemed lost, by RACK or a timeout, and not SACKed since, resent or
+    /// not (`tcpi_lost`).
+    pub lost: Option<usize>,
+    /// Resent and neither SACKed nor deemed lost again (`tcpi_retrans`).
+    pub retrans: Option<usize>,
+    /// The largest reordering seen: how far, in segments, data was
+    /// delivered ahead of a never-resent segment (`tcpi_reordering`,
+    /// from 3). Reported only: loss detection takes reordering from
+    /// RACK's window (RFC 8985 6.2), not from this.
+    pub reordering: Option<usize>,
+    /// How many ACKs showed such reordering (`tcpi_reord_seen`).
+    pub reord_seen: Option<u32>,
+}
+
 /// Loss-recovery counters of one connection (the endpoint's
 /// [`crate::Stats`] sums them under the same names).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

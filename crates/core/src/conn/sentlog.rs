@@ -28,6 +28,9 @@ pub struct SentSeg {
     pub sacked: bool,
     /// RACK deemed it lost; cleared when it is resent.
     pub lost: bool,
+    /// Deemed lost (by RACK or a timeout) and not SACKed since, resent or
+    /// not: Linux's `TCPCB_LOST`, what `tcpi_lost` counts.
+    pub lost_out: bool,
 }
 
 const EMPTY: SentSeg = SentSeg {
@@ -37,6 +40,7 @@ const EMPTY: SentSeg = SentSeg {
     rexmit: false,
     sacked: false,
     lost: false,
+    lost_out: false,
 };
 
 /// The sent segments, lowest first.
@@ -116,6 +120,7 @@ impl SentLog {
             last.end = end;
             last.xmit = now;
             last.sacked = false;
+            last.lost_out = false;
             return;
         }
         if self.segs.len() == self.segs.capacity() {

@@ -128,6 +128,8 @@ impl Connection {
             let s = self.sent.get_mut(i);
             s.lost = false;
             s.sacked = false;
+            // Linux's tcp_timeout_mark_lost: all of it is lost now.
+            s.lost_out = timeout;
         }
         if timeout {
             let base = self.reduction_base(flight);

@@ -92,6 +92,22 @@ impl Info for ConnInfo<'_> {
                 .sum()
             }),
             "tcpi_rtt" => c.and_then(|c| c.srtt()).map(|d| d.as_micros() as i64),
+            // The retransmission queue, in segments (with SACK and RACK;
+            // otherwise not reported).
+            "tcpi_unacked" => c.map(|c| c.send_queue_counts().unacked as i64),
+            "tcpi_sacked" => c
+                .and_then(|c| c.send_queue_counts().sacked)
+                .map(|n| n as i64),
+            "tcpi_lost" => c.and_then(|c| c.send_queue_counts().lost).map(|n| n as i64),
+            "tcpi_retrans" => c
+                .and_then(|c| c.send_queue_counts().retrans)
+                .map(|n| n as i64),
+            "tcpi_reordering" => c
+                .and_then(|c| c.send_queue_counts().reordering)
+                .map(|n| n as i64),
+            "tcpi_reord_seen" => c
+                .and_then(|c| c.send_queue_counts().reord_seen)
+                .map(i64::from),
             _ => None,
         }
     }
@@ -136,6 +152,11 @@ impl Runner {
             "tcpi_snd_ssthresh",
             "tcpi_snd_mss",
             "tcpi_rtt",
+            "tcpi_unacked",
+            "tcpi_sacked",
+            "tcpi_lost",
+            "tcpi_retrans",
+            "tcpi_reordering",
         ]
         .iter()
         .filter_map(|n| info.value(n).map(|v| format!("{n}={v}")))
