@@ -28,6 +28,7 @@
 mod ack;
 mod app;
 pub mod assembler;
+pub mod chrono;
 pub mod congestion;
 pub mod controller;
 mod cookie;
@@ -297,6 +298,8 @@ pub struct Connection {
     reordering: u16,
     /// How many ACKs showed reordering (Linux's `reord_seen`).
     reord_seen: u32,
+    /// Busy and receive-window-limited time (`chrono`).
+    chrono: chrono::Chronographs,
     /// The PTO fired: a probe goes at the next transmit (RFC 8985 7.3).
     tlp_pending: bool,
     /// The probe is new data, sent past cwnd.
@@ -459,6 +462,7 @@ impl Connection {
             hystart: hystart::HyStartRound::default(),
             reordering: 3,
             reord_seen: 0,
+            chrono: chrono::Chronographs::default(),
             tlp_pending: false,
             tlp_rtt_samples: 0,
             tlp_new_data: false,

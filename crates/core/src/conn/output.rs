@@ -696,8 +696,11 @@ impl Connection {
     /// in flight, so no ACK will come to unblock it: behind a zero window
     /// (RFC 9293 3.8.6.1, MUST-35), or held back by sender SWS avoidance
     /// with a window too small to use (3.8.6.2.1's override timeout; BSD
-    /// uses its persist timer for both). Disarms it otherwise.
+    /// uses its persist timer for both). Disarms it otherwise. Called
+    /// after every call into the connection, it also keeps the
+    /// chronographs (`chrono`).
     pub(crate) fn update_persist(&mut self, ctx: &mut Ctx<'_>) {
+        self.update_chrono(ctx.now);
         let stuck = self.state.is_synchronized()
             && self.snd_nxt == self.snd_una
             && self.has_unsent()

@@ -876,3 +876,28 @@ fn once_reordering_is_seen_a_sack_alone_grows_cwnd_under_abc() {
     h.send(Seg::ack_at(1, seg_start(10)).win(65535));
     assert_eq!(cwnd(&h), 19);
 }
+
+#[test]
+fn the_chronographs_time_busy_and_receive_window_limited_sending() {
+    let mut h = sending(0, |c| c.tlp = false);
+    let times = |h: &Harness| h.ep.connection(h.conn()).unwrap().chrono_times(h.now);
+    // The peer closes its window; a write then waits behind it.
+    h.send(Seg::ack_at(1, seg_start(0)).win(0));
+    h.advance(ms(10));
+    assert_eq!(times(&h).busy, ms(0));
+    h.app_send(&bytes(0, MSS as usize));
+    h.advance(ms(100));
+    let t = times(&h);
+    assert_eq!((t.busy, t.rwnd_limited), (ms(100), ms(100)));
+    // The window opens: the segment goes, busy only.
+    h.send(Seg::ack_at(1, seg_start(0)).win(65535));
+    assert_eq!(h.recv().len(), 1);
+    h.advance(ms(30));
+    let t = times(&h);
+    assert_eq!((t.busy, t.rwnd_limited), (ms(130), ms(100)));
+    // Acknowledged: idle, the totals stay.
+    h.send(Seg::ack_at(1, seg_start(1)).win(65535));
+    h.advance(ms(500));
+    let t = times(&h);
+    assert_eq!((t.busy, t.rwnd_limited), (ms(130), ms(100)));
+}

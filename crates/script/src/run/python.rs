@@ -34,6 +34,11 @@ pub(crate) fn exec(
     vars: &mut BTreeMap<String, i64>,
     info: &dyn Info,
 ) -> Result<(), PyError> {
+    // Python's explicit line joining: a backslash ending a line (the
+    // block's last line ended before the trimmed `}%`).
+    let code = format!("{code}\n")
+        .replace("\\\r\n", " ")
+        .replace("\\\n", " ");
     for line in code.lines() {
         let line = line.split('#').next().unwrap_or("");
         for stmt in line.split(';') {
@@ -378,5 +383,30 @@ fn floor_div(a: i64, b: i64) -> Option<(i64, i64)> {
         Some((q - 1, r + b))
     } else {
         Some((q, r))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Fixed;
+    impl Info for Fixed {
+        fn value(&self, name: &str) -> Option<i64> {
+            (name == "tcpi_busy_time").then_some(330_000)
+        }
+    }
+
+    #[test]
+    fn a_backslash_joins_lines_even_before_the_closing_delimiter() {
+        let mut vars = BTreeMap::new();
+        let code = "assert 328000 <= tcpi_busy_time <= 340000, tcpi_busy_time;\\\n  x = 1;\\";
+        assert_eq!(exec(code, &mut vars, &Fixed), Ok(()));
+        assert_eq!(vars.get("x"), Some(&1));
+        let failing = "assert tcpi_busy_time \\\n == 1";
+        assert!(matches!(
+            exec(failing, &mut vars, &Fixed),
+            Err(PyError::AssertFailed(_))
+        ));
     }
 }

@@ -105,6 +105,11 @@ impl Info for ConnInfo<'_> {
             "tcpi_reordering" => c
                 .and_then(|c| c.send_queue_counts().reordering)
                 .map(|n| n as i64),
+            // The chronographs, in microseconds.
+            "tcpi_busy_time" => c.map(|c| c.chrono_times(self.1).busy.as_micros() as i64),
+            "tcpi_rwnd_limited" => {
+                c.map(|c| c.chrono_times(self.1).rwnd_limited.as_micros() as i64)
+            }
             "tcpi_reord_seen" => c
                 .and_then(|c| c.send_queue_counts().reord_seen)
                 .map(i64::from),
