@@ -155,6 +155,11 @@ impl Conn {
             .call(|g, _| g.ep.set_nodelay(self.id, nodelay).map_err(to_io))
     }
 
+    fn set_cork(&self, cork: bool) -> io::Result<()> {
+        self.shared
+            .call(|g, _| g.ep.set_cork(self.id, cork).map_err(to_io))
+    }
+
     fn set_user_timeout(&self, timeout: Option<std::time::Duration>) -> io::Result<()> {
         self.shared
             .call(|g, _| g.ep.set_user_timeout(self.id, timeout).map_err(to_io))
@@ -243,6 +248,14 @@ impl TcpStream {
     /// Turns Nagle's algorithm off (`true`: small writes go out at once).
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
         self.conn.set_nodelay(nodelay)
+    }
+
+    /// Corks the stream (Linux's `TCP_CORK`): while corked, writes are
+    /// sent only in whole segments, so a header and a body written
+    /// separately share packets; uncorking sends the rest. With nothing
+    /// in flight a corked tail still goes after about an RTO.
+    pub fn set_cork(&self, cork: bool) -> io::Result<()> {
+        self.conn.set_cork(cork)
     }
 
     /// RFC 5482's user timeout, as Linux's `TCP_USER_TIMEOUT`: data left

@@ -26,6 +26,9 @@ impl Connection {
         payload_len: usize,
     ) -> bool {
         let ack = seg.ack;
+        // What a write with more to come held goes now, as Linux's
+        // tcp_data_snd_check pushes with the socket's own Nagle setting.
+        self.more_coming = false;
         // RFC 9293: an ACK for something not yet sent draws an ACK and is
         // dropped (silently with Config::ack_unsent_draws_ack off).
         if ack.gt(self.snd_max) {

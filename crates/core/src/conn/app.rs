@@ -4,11 +4,13 @@
 use super::{Cause, Connection, Ctx, State};
 use crate::config::PushPolicy;
 use crate::error::Error;
+use crate::seq::SeqNum;
 
 impl Connection {
     /// SEND: queues data. Before the handshake completes the data waits in
-    /// the buffer (RFC 9293 3.10.2, SYN-SENT / SYN-RECEIVED).
-    pub(crate) fn send(&mut self, data: &[u8]) -> Result<usize, Error> {
+    /// the buffer (RFC 9293 3.10.2, SYN-SENT / SYN-RECEIVED). `more`: the
+    /// application has more to write at once (`Endpoint::send_more`).
+    pub(crate) fn send(&mut self, data: &[u8], more: bool) -> Result<usize, Error> {
         if let Some(e) = self.error {
             return Err(e);
         }
@@ -22,12 +24,15 @@ impl Connection {
         }
         let old_end = self.send_data_end();
         let n = self.send_buf.enqueue(data);
+        if n > 0 {
+            self.more_coming = more;
+        }
         if n > 0 && self.cfg.push == PushPolicy::WriteBoundary {
             let unsent = self.snd_max.max(self.send_data_seq());
             let goal = self.size_goal();
             let max_window = self.max_snd_wnd;
             self.push_points
-                .on_write(old_end, old_end + n, unsent, goal, max_window);
+                .on_write(old_end, old_end + n, unsent, goal, max_window, !more);
         }
         if n < data.len() {
             self.want_writable = true;
@@ -180,9 +185,30 @@ impl Connection {
         self.recv_buf.release();
     }
 
-    /// Turns Nagle's algorithm off (`true`) or on.
+    /// Turns Nagle's algorithm off (`true`) or on. Off, what is queued
+    /// now goes even if corked (Linux's `TCP_NAGLE_PUSH`: "cork is
+    /// overridden for already queued data").
     pub(crate) fn set_nodelay(&mut self, nodelay: bool) {
         self.nagle = !nodelay;
+        if nodelay {
+            self.more_coming = false;
+            self.push_through = Some(self.send_data_end());
+        }
+    }
+
+    /// TCP_CORK: short segments wait while corked (see
+    /// `Endpoint::set_cork`).
+    pub(crate) fn set_cork(&mut self, cork: bool) {
+        self.cork = cork;
+        if !cork {
+            self.more_coming = false;
+        }
+    }
+
+    /// Short segments wait (TCP_CORK, or a write with more to come), unless
+    /// the segment ends at or before what `set_nodelay` pushed.
+    pub(super) fn corked(&self, end: SeqNum) -> bool {
+        (self.cork || self.more_coming) && !self.push_through.is_some_and(|p| end.le(p))
     }
 
     /// Sets RFC 5482's user timeout for this connection (`None`: only the

@@ -150,6 +150,14 @@ pub struct Connection {
     cfg: Arc<Config>,
     /// Nagle's algorithm on (RFC 9293 3.7.4; `Config::nagle` at first).
     nagle: bool,
+    /// TCP_CORK: short segments wait (`Endpoint::set_cork`).
+    cork: bool,
+    /// The last write said more follows at once (`MSG_MORE`): short
+    /// segments wait until the next write, segment received or persist
+    /// timeout.
+    more_coming: bool,
+    /// Data queued up to here goes even if corked (`set_nodelay`).
+    push_through: Option<SeqNum>,
     /// Keep-alives on (RFC 1122 4.2.3.6; `Config::keepalive` at first).
     keepalive: bool,
     ttl: u8,
@@ -379,6 +387,9 @@ impl Connection {
         let cfg = Arc::clone(cfg);
         Connection {
             nagle: cfg.nagle,
+            cork: false,
+            more_coming: false,
+            push_through: None,
             keepalive: cfg.keepalive,
             id,
             local,

@@ -253,6 +253,21 @@ impl Connection {
             // Zero-window probe: one byte past the window.
             len = 1;
         }
+        let carries_fin = self.fin_queued && nxt + len == data_end;
+        if !self.force_probe
+            && !carries_fin
+            && nxt.ge(self.snd_max)
+            && len % mss != 0
+            && self.corked(nxt + len)
+        {
+            // Corked (TCP_CORK, MSG_MORE): only whole segments go, as
+            // Linux's tcp_mss_split_point and tcp_nagle_check hold a short
+            // tail; a FIN passes (tcp_nagle_test).
+            len -= len % mss;
+            if len == 0 {
+                return None;
+            }
+        }
         // The FIN takes a sequence number, so it needs room in the window
         // too; behind a zero window it goes as the persist probe.
         let mut fin = self.fin_queued
@@ -468,11 +483,15 @@ impl Connection {
         }
         if let Some((seq, len, fin)) = self.next_data_segment() {
             let probe = self.force_probe && self.snd_wnd == 0;
+            // Data the persist timer let out of an open window (held by
+            // SWS avoidance or a cork) has PSH under Linux's rules, as
+            // tcp_write_wakeup sets it.
+            let woken = self.force_probe && !probe && self.cfg.push == PushPolicy::WriteBoundary;
             self.force_probe = false;
             let end = seq + len + usize::from(fin);
             return Some(Plan {
                 seq,
-                flags: data_flags(len, fin, self.new_data_push_flag(seq, len)),
+                flags: data_flags(len, fin, woken || self.new_data_push_flag(seq, len)),
                 len,
                 advance_to: end,
                 retransmission: seq.lt(self.snd_max),

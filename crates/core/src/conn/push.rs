@@ -108,7 +108,9 @@ impl PushPoints {
     /// offered. Follows `tcp_sendmsg_locked`: fill the unsent tail skb
     /// (clearing its mark), then new skbs of `size_goal`; a full skb with
     /// more to come is marked when the write has passed half of
-    /// `max_window` since the last mark; the last skb is marked.
+    /// `max_window` since the last mark; the last skb is marked, unless
+    /// more is to come (`MSG_MORE`, `push_end` false) and the write has
+    /// not passed half of `max_window` since the last mark (`tcp_push`).
     pub(crate) fn on_write(
         &mut self,
         old_end: SeqNum,
@@ -116,6 +118,7 @@ impl PushPoints {
         unsent: SeqNum,
         size_goal: usize,
         max_window: usize,
+        push_end: bool,
     ) {
         if new_end.le(old_end) {
             return;
@@ -143,7 +146,9 @@ impl PushPoints {
             }
             self.tail_start = seq;
         }
-        self.mark(new_end);
+        if push_end || new_end.since(self.pushed_seq) > max_window / 2 {
+            self.mark(new_end);
+        }
     }
 }
 
@@ -158,9 +163,9 @@ mod tests {
     #[test]
     fn each_write_end_is_a_point_until_acked() {
         let mut p = PushPoints::new(s(1));
-        p.on_write(s(1), s(101), s(1), 1000, 65535);
+        p.on_write(s(1), s(101), s(1), 1000, 65535, true);
         // Sent, then a second write starts a new skb.
-        p.on_write(s(101), s(201), s(101), 1000, 65535);
+        p.on_write(s(101), s(201), s(101), 1000, 65535, true);
         assert_eq!(p.as_slice(), &[s(101), s(201)]);
         assert!(p.any_in(s(1), s(101)));
         assert!(!p.any_in(s(101), s(150)));
@@ -171,14 +176,14 @@ mod tests {
     #[test]
     fn appending_to_the_unsent_tail_moves_its_point() {
         let mut p = PushPoints::new(s(1));
-        p.on_write(s(1), s(101), s(1), 1000, 65535);
+        p.on_write(s(1), s(101), s(1), 1000, 65535, true);
         // Nothing sent yet: the second write joins the same skb.
-        p.on_write(s(101), s(201), s(1), 1000, 65535);
+        p.on_write(s(101), s(201), s(1), 1000, 65535, true);
         assert_eq!(p.as_slice(), &[s(201)]);
         // A full tail skb keeps its mark.
         let mut q = PushPoints::new(s(1));
-        q.on_write(s(1), s(1001), s(1), 1000, 65535);
-        q.on_write(s(1001), s(1101), s(1), 1000, 65535);
+        q.on_write(s(1), s(1001), s(1), 1000, 65535, true);
+        q.on_write(s(1001), s(1101), s(1), 1000, 65535, true);
         assert_eq!(q.as_slice(), &[s(1001), s(1101)]);
     }
 
@@ -187,7 +192,7 @@ mod tests {
         let mut p = PushPoints::new(s(1));
         // 10-byte skbs, window 40: marks once 20 bytes pass the last mark,
         // at skb ends only.
-        p.on_write(s(1), s(61), s(1), 10, 40);
+        p.on_write(s(1), s(61), s(1), 10, 40, true);
         assert_eq!(p.as_slice(), &[s(31), s(61)]);
     }
 
@@ -195,7 +200,7 @@ mod tests {
     fn a_full_ring_coalesces_the_newest() {
         let mut p = PushPoints::new(s(0));
         for i in 0..(PUSH_POINTS as u32 + 3) {
-            p.on_write(s(i * 10), s(i * 10 + 10), s(i * 10), 1000, 65535);
+            p.on_write(s(i * 10), s(i * 10 + 10), s(i * 10), 1000, 65535, true);
         }
         assert_eq!(p.as_slice().len(), PUSH_POINTS);
         assert_eq!(p.as_slice()[0], s(10));

@@ -46,6 +46,9 @@ impl Connection {
             return;
         }
         self.force_probe = true;
+        // Linux's probe timer pushes what MSG_MORE held (the cork of
+        // TCP_CORK stays).
+        self.more_coming = false;
         self.persist_backoff = self.persist_backoff.saturating_add(1);
     }
 

@@ -450,6 +450,27 @@ impl Endpoint {
         self.conns.index_insert(&key, index);
     }
 
+    /// Runs `f`, a setting that needs no clock, on an application-owned
+    /// connection; the connection's timers and chronographs are brought up
+    /// to date at its next timed call.
+    fn with_app_conn_untimed<R>(
+        &mut self,
+        id: ConnId,
+        f: impl FnOnce(&mut Connection) -> R,
+    ) -> Result<R, Error> {
+        let conn = self
+            .conns
+            .slots
+            .get_mut(id.index as usize)
+            .filter(|s| s.generation == id.generation)
+            .and_then(|s| s.conn.as_mut())
+            .filter(|c| c.app_owned)
+            .ok_or(Error::InvalidHandle)?;
+        let r = f(conn);
+        self.after(id.index);
+        Ok(r)
+    }
+
     /// Runs `f` on an application-owned connection, then does the endpoint's
     /// bookkeeping.
     fn with_app_conn<R>(
@@ -503,7 +524,16 @@ impl Endpoint {
 
     /// Queues `data` for sending; returns how much fit in the send buffer.
     pub fn send(&mut self, now: Instant, conn: ConnId, data: &[u8]) -> Result<usize, Error> {
-        self.with_app_conn(now, conn, |c, _| c.send(data))?
+        self.with_app_conn(now, conn, |c, _| c.send(data, false))?
+    }
+
+    /// [`Endpoint::send`] with more to follow at once (Linux's
+    /// `MSG_MORE`): a short last segment waits as if corked, until the
+    /// next write without it, the next segment received, or the persist
+    /// timer; and the write ends no push (no PSH under
+    /// `PushPolicy::WriteBoundary`).
+    pub fn send_more(&mut self, now: Instant, conn: ConnId, data: &[u8]) -> Result<usize, Error> {
+        self.with_app_conn(now, conn, |c, _| c.send(data, true))?
     }
 
     /// Reads received data; `Ok(0)` with a non-empty `buf` is end of stream.
@@ -637,12 +667,22 @@ impl Endpoint {
         conn: ConnId,
         timeout: Option<core::time::Duration>,
     ) -> Result<(), Error> {
-        self.with_app_conn(Instant::ZERO, conn, |c, _| c.set_user_timeout(timeout))
+        self.with_app_conn_untimed(conn, |c| c.set_user_timeout(timeout))
     }
 
-    /// Turns Nagle's algorithm off (`true`) or on (`false`).
+    /// Turns Nagle's algorithm off (`true`) or on (`false`). Turning it
+    /// off also sends what is queued now even if corked (Linux's
+    /// `TCP_NAGLE_PUSH`).
     pub fn set_nodelay(&mut self, conn: ConnId, nodelay: bool) -> Result<(), Error> {
-        self.with_app_conn(Instant::ZERO, conn, |c, _| c.set_nodelay(nodelay))
+        self.with_app_conn_untimed(conn, |c| c.set_nodelay(nodelay))
+    }
+
+    /// Corks the connection (`true`, Linux's `TCP_CORK`): segments shorter
+    /// than the MSS wait until it is uncorked, the data fills a segment,
+    /// or, with nothing in flight, the persist timer (about an RTO, at
+    /// least 200 ms) sends them. Uncorking sends what waited.
+    pub fn set_cork(&mut self, conn: ConnId, cork: bool) -> Result<(), Error> {
+        self.with_app_conn_untimed(conn, |c| c.set_cork(cork))
     }
 
     /// A connection, for inspection.

@@ -8,14 +8,14 @@ use synack_core::conn::LossStats;
 use synack_core::trace::{RecoveryCause, TraceKind};
 use synack_core::wire::{SackBlocks, TcpOptions};
 
-const MSS: u32 = 536;
+pub(crate) const MSS: u32 = 536;
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
 
 /// A passive open with SACK, MSS 536, Nagle off; `n` segments sent.
-fn sending(n: u32, tweak: impl FnOnce(&mut synack_core::Config)) -> Harness {
+pub(crate) fn sending(n: u32, tweak: impl FnOnce(&mut synack_core::Config)) -> Harness {
     let mut h = Harness::with_config(false, |c| {
         c.tcp.sack = true;
         c.tcp.timestamps = false;
@@ -52,7 +52,7 @@ fn sack(h: &Harness, blocks: &[(u32, u32)]) -> TcpOptions {
     }
 }
 
-fn seg_start(k: u32) -> u32 {
+pub(crate) fn seg_start(k: u32) -> u32 {
     1 + k * MSS
 }
 
@@ -396,7 +396,7 @@ fn initial_window_of_ten_segments_and_no_restart_after_idle() {
 
 /// The data segments sent since the last call: (relative seq, length,
 /// PSH), the PSH bit kept (`Harness::recv` drops it).
-fn sent(h: &mut Harness) -> Vec<(u32, usize, bool)> {
+pub(crate) fn sent(h: &mut Harness) -> Vec<(u32, usize, bool)> {
     let iss = h.iss();
     h.recv_raw()
         .into_iter()

@@ -10,6 +10,7 @@ mod api;
 mod catch_all;
 mod closed;
 mod closing;
+mod cork;
 mod established;
 mod icmp;
 mod ipv6;

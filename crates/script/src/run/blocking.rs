@@ -81,7 +81,9 @@ impl Runner {
             }
             Wait::Write { conn, n, left } => {
                 let ep = self.ep.as_mut().expect("write made the endpoint");
-                match super::syscalls::send_zeros(ep, now, conn, left) {
+                // A write that blocked pushed what it had queued (Linux's
+                // wait_for_space drops MSG_MORE).
+                match super::syscalls::send_zeros(ep, now, conn, left, false) {
                     Ok(k) if k == left => Some(Ok(n as i64)),
                     Ok(k) => {
                         self.blocked = Some(Blocked {

@@ -150,8 +150,6 @@ fn linux_only(kind: &EventKind) -> Option<&'static str> {
         ("TCP_CM_INQ", "TCP_INQ (TCP_CM_INQ)"),
         ("TCP_NOTSENT_LOWAT", "TCP_NOTSENT_LOWAT"),
         ("MSG_EOR", "MSG_EOR record boundaries"),
-        ("TCP_CORK", "TCP_CORK"),
-        ("MSG_MORE", "MSG_MORE"),
         ("TCP_ZEROCOPY_RECEIVE", "zerocopy receive"),
     ];
     const CALLS: &[(&str, &str)] = &[

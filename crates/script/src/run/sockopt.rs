@@ -96,6 +96,7 @@ impl Runner {
                 }
             }
             "TCP_NODELAY" => self.sock(fd).map(|s| i64::from(s.nodelay)),
+            "TCP_CORK" => self.sock(fd).map(|s| i64::from(s.cork)),
             "SO_KEEPALIVE" => self.sock(fd).map(|s| i64::from(s.cfg.keepalive)),
             "TCP_USER_TIMEOUT" => self
                 .sock(fd)
@@ -239,6 +240,18 @@ impl Runner {
                         && let Some(ep) = self.ep.as_mut()
                     {
                         let _ = ep.set_nodelay(c, on);
+                    }
+                }
+                Ok(Ok(0))
+            }
+            "TCP_CORK" => {
+                let on = int(&value).unwrap_or(0) != 0;
+                if let Some(sock) = self.fds.get_mut(&fd) {
+                    sock.cork = on;
+                    if let Kind::Conn(c) = sock.kind
+                        && let Some(ep) = self.ep.as_mut()
+                    {
+                        let _ = ep.set_cork(c, on);
                     }
                 }
                 Ok(Ok(0))

@@ -17,17 +17,24 @@ const MAX_IO: usize = 1 << 20;
 
 /// Queues `n` zero bytes on `conn` without allocating `n` bytes: what
 /// fits, like `Endpoint::send` (an error only if nothing fit).
+/// `more`: the write said more follows (`MSG_MORE`, `Endpoint::send_more`).
 pub(super) fn send_zeros(
     ep: &mut synack_core::Endpoint,
     now: synack_core::Instant,
     conn: ConnId,
     n: usize,
+    more: bool,
 ) -> Result<usize, Error> {
     static ZEROS: [u8; 65536] = [0; 65536];
     let mut sent = 0;
     while sent < n {
         let chunk = (n - sent).min(ZEROS.len());
-        match ep.send(now, conn, &ZEROS[..chunk]) {
+        let queued = if more {
+            ep.send_more(now, conn, &ZEROS[..chunk])
+        } else {
+            ep.send(now, conn, &ZEROS[..chunk])
+        };
+        match queued {
             Ok(k) => {
                 sent += k;
                 if k < chunk {
@@ -65,6 +72,8 @@ pub(crate) struct Socket {
     /// `SO_LINGER` with a zero timeout: `close` aborts.
     pub linger_zero: bool,
     pub nodelay: bool,
+    /// `TCP_CORK`.
+    pub cork: bool,
     /// SO_ERROR was read since the error happened (it reads once).
     pub error_taken: bool,
     /// `shutdown(SHUT_RD)`: reads return end of stream.
@@ -76,7 +85,8 @@ pub(crate) struct Socket {
 }
 
 /// A read or write's connection, non-blocking flag and length.
-type IoArgs = (ConnId, bool, usize);
+/// (connection, non-blocking, length, `MSG_MORE`).
+type IoArgs = (ConnId, bool, usize, bool);
 
 /// A call's result: a return value, or -1 with an errno name.
 pub(super) type Ret = Result<i64, &'static str>;
@@ -210,6 +220,7 @@ impl Runner {
             "shutdown" => self.sys_shutdown(s)?,
             "read" | "recv" | "recvfrom" => self.sys_read(s)?,
             "write" | "send" | "sendto" => self.sys_write(s)?,
+            "sendmsg" => self.sys_sendmsg(s)?,
             "fcntl" => self.sys_fcntl(s)?,
             "getsockopt" => self.sys_getsockopt(s)?,
             "setsockopt" => self.sys_setsockopt(s)?,
@@ -269,6 +280,7 @@ impl Runner {
                 nonblocking: false,
                 linger_zero: false,
                 nodelay: false,
+                cork: false,
                 error_taken: false,
                 read_shut: false,
                 user_mss: None,
@@ -344,6 +356,7 @@ impl Runner {
                         nonblocking: false,
                         linger_zero: false,
                         nodelay: false,
+                        cork: false,
                         error_taken: false,
                         read_shut: false,
                         user_mss: None,
@@ -359,14 +372,15 @@ impl Runner {
 
     fn sys_connect(&mut self, s: &SyscallSpec) -> Result<Ret, Stop> {
         let fd = self.fd_arg(s)?;
-        let (cfg, bound, nonblocking, nodelay) = match self.sock(fd) {
+        let (cfg, bound, nonblocking, nodelay, cork) = match self.sock(fd) {
             Ok(Socket {
                 kind: Kind::Fresh { bound },
                 cfg,
                 nonblocking,
                 nodelay,
+                cork,
                 ..
-            }) => (cfg.clone(), *bound, *nonblocking, *nodelay),
+            }) => (cfg.clone(), *bound, *nonblocking, *nodelay, *cork),
             Ok(Socket {
                 kind: Kind::Conn(_),
                 ..
@@ -386,6 +400,9 @@ impl Runner {
             Ok(conn) => {
                 if nodelay {
                     let _ = ep.set_nodelay(conn, true);
+                }
+                if cork {
+                    let _ = ep.set_cork(conn, true);
                 }
                 self.flow = ep.addrs(conn).ok();
                 self.local_isn = None;
@@ -475,23 +492,70 @@ impl Runner {
     fn io_args(&self, s: &SyscallSpec) -> Result<Result<IoArgs, &'static str>, Stop> {
         let fd = self.fd_arg(s)?;
         let n = int(self.arg(s, 2)?).unwrap_or(0).max(0) as usize;
-        // send/recv/sendto/recvfrom: only no flags are understood.
-        if matches!(s.name.as_str(), "send" | "recv" | "sendto" | "recvfrom")
-            && let Some(flags) = s.args.get(3)
-            && int(flags) != Some(0)
-        {
-            return Err(self.unsupported(s, format!("flags {flags:?}")));
-        }
+        // send/recv/sendto/recvfrom: no flags, or MSG_MORE on a send.
+        let sending = matches!(s.name.as_str(), "send" | "sendto");
+        let more = match s.args.get(3) {
+            Some(flags) if sending => self.send_flags(s, flags)?,
+            Some(flags) if int(flags) != Some(0) => {
+                return Err(self.unsupported(s, format!("flags {flags:?}")));
+            }
+            _ => false,
+        };
         let conn = self.conn_of(fd);
         // A NULL buffer is a bad address, on every system.
         if conn.is_ok() && n > 0 && s.args.get(1).and_then(ident) == Some("NULL") {
             return Ok(Err("EFAULT"));
         }
-        Ok(conn.map(|(c, nb)| (c, nb, n)))
+        Ok(conn.map(|(c, nb)| (c, nb, n, more)))
+    }
+
+    /// A send's flags: 0 or `MSG_MORE` (whether it was given).
+    fn send_flags(&self, s: &SyscallSpec, flags: &Expr) -> Result<bool, Stop> {
+        match flags {
+            e if int(e) == Some(0) => Ok(false),
+            Expr::Ident(f) if f == "MSG_MORE" => Ok(true),
+            e => Err(self.unsupported(s, format!("flags {e:?}"))),
+        }
+    }
+
+    /// `sendmsg(fd, {msg_name(...)=..., msg_iov(N)=[{..., len}...],
+    /// msg_flags=0}, flags)`: the iovecs' lengths in one write (no
+    /// ancillary data).
+    fn sys_sendmsg(&mut self, s: &SyscallSpec) -> Result<Ret, Stop> {
+        let fd = self.fd_arg(s)?;
+        let Expr::Struct(fields) = self.arg(s, 1)? else {
+            return Err(self.unsupported(s, "a msghdr that is not a struct"));
+        };
+        let mut n = 0usize;
+        for (name, value) in fields {
+            match (name.split('(').next().unwrap_or(""), value) {
+                ("msg_name", _) => {}
+                ("msg_iov", Expr::List(iovs)) => {
+                    for iov in iovs {
+                        let len = match iov {
+                            Expr::Struct(f) if f.len() == 2 => int(&f[1].1),
+                            _ => None,
+                        };
+                        let Some(len) = len.and_then(|l| usize::try_from(l).ok()) else {
+                            return Err(self.unsupported(s, format!("iovec {iov:?}")));
+                        };
+                        n = n.saturating_add(len);
+                    }
+                }
+                ("msg_flags", v) if int(v) == Some(0) => {}
+                _ => return Err(self.unsupported(s, format!("msghdr field {name}"))),
+            }
+        }
+        let more = self.send_flags(s, self.arg(s, 2)?)?;
+        let (c, nonblocking) = match self.conn_of(fd) {
+            Ok(x) => x,
+            Err(e) => return Ok(Err(e)),
+        };
+        self.write_to(c, nonblocking, n, more)
     }
 
     fn sys_read(&mut self, s: &SyscallSpec) -> Result<Ret, Stop> {
-        let (c, nonblocking, n) = match self.io_args(s)? {
+        let (c, nonblocking, n, _) = match self.io_args(s)? {
             Ok(x) => x,
             Err(e) => return Ok(Err(e)),
         };
@@ -518,13 +582,24 @@ impl Runner {
     }
 
     fn sys_write(&mut self, s: &SyscallSpec) -> Result<Ret, Stop> {
-        let (c, nonblocking, n) = match self.io_args(s)? {
+        let (c, nonblocking, n, more) = match self.io_args(s)? {
             Ok(x) => x,
             Err(e) => return Ok(Err(e)),
         };
+        self.write_to(c, nonblocking, n, more)
+    }
+
+    /// Writes `n` bytes to `c`, blocking unless `nonblocking`.
+    fn write_to(
+        &mut self,
+        c: ConnId,
+        nonblocking: bool,
+        n: usize,
+        more: bool,
+    ) -> Result<Ret, Stop> {
         let now = self.now;
         let ep = self.ep.as_mut().expect("socket() made the endpoint");
-        Ok(match send_zeros(ep, now, c, n) {
+        Ok(match send_zeros(ep, now, c, n, more) {
             Ok(k) if k < n && !nonblocking => {
                 return Err(Stop::Block(Wait::Write {
                     conn: c,

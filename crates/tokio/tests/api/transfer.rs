@@ -135,3 +135,25 @@ async fn lossy_link_delivers_every_byte() {
         "the link did drop packets"
     );
 }
+
+/// A corked stream holds a short write until it is uncorked.
+#[tokio::test(start_paused = true)]
+async fn a_corked_write_waits_for_the_uncork() {
+    let (server, client) = pair();
+    let listener = TcpListener::bind(&server, addr(SERVER_IP, 11))
+        .await
+        .unwrap();
+    let accept = tokio::spawn(async move { listener.accept().await.unwrap().0 });
+    let mut c = TcpStream::connect(&client, addr(SERVER_IP, 11))
+        .await
+        .unwrap();
+    let mut s = accept.await.unwrap();
+    c.set_cork(true).unwrap();
+    c.write_all(b"header").await.unwrap();
+    let mut buf = [0u8; 16];
+    let early = tokio::time::timeout(std::time::Duration::from_millis(50), s.read(&mut buf)).await;
+    assert!(early.is_err(), "a corked short write went out");
+    c.set_cork(false).unwrap();
+    let n = s.read(&mut buf).await.unwrap();
+    assert_eq!(&buf[..n], b"header");
+}
