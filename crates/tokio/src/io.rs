@@ -123,10 +123,10 @@ impl Io {
                 self.stats.rx_injected_drops += 1;
                 continue;
             }
-            if r.checksum_trusted {
-                ep.handle_packet_checksum_trusted(now, packet);
-            } else {
-                ep.handle_packet(now, packet);
+            match r.segment_size {
+                Some(size) => ep.handle_gro_packet(now, packet, r.checksum_trusted, size),
+                None if r.checksum_trusted => ep.handle_packet_checksum_trusted(now, packet),
+                None => ep.handle_packet(now, packet),
             }
             self.drain_trace(ep);
             packets += 1;

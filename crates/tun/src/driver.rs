@@ -415,12 +415,16 @@ impl Driver {
             // driver completes the checksum first, so the capture holds
             // valid packets (super-packets stay whole, as on a host with
             // GRO).
-            let (start, trusted) = if self.dev.offloads() {
+            let (start, trusted, segment_size) = if self.dev.offloads() {
                 let Some(h) = vnet::VnetHdr::parse(&self.rx_buf[..n]) else {
                     continue;
                 };
+                // A GRO super-packet says the size of the segments it
+                // joined: the endpoint's estimate of the peer's MSS.
+                let mut segment_size = None;
                 if h.gso_type != vnet::GSO_NONE {
                     self.stats.rx_super_packets += 1;
+                    segment_size = Some(h.gso_size);
                 }
                 let partial = h.flags & vnet::NEEDS_CSUM != 0;
                 if partial && self.observer.is_some() {
@@ -430,9 +434,13 @@ impl Driver {
                         h.csum_offset,
                     );
                 }
-                (vnet::LEN, partial || h.flags & vnet::DATA_VALID != 0)
+                (
+                    vnet::LEN,
+                    partial || h.flags & vnet::DATA_VALID != 0,
+                    segment_size,
+                )
             } else {
-                (0, false)
+                (0, false, None)
             };
             let packet = &self.rx_buf[start..n];
             let dropped = self.config.loss > 0.0 && self.rng.next_f64() < self.config.loss;
@@ -443,10 +451,10 @@ impl Driver {
                 self.stats.rx_injected_drops += 1;
                 continue;
             }
-            if trusted {
-                self.ep.handle_packet_checksum_trusted(now, packet);
-            } else {
-                self.ep.handle_packet(now, packet);
+            match segment_size {
+                Some(size) => self.ep.handle_gro_packet(now, packet, trusted, size),
+                None if trusted => self.ep.handle_packet_checksum_trusted(now, packet),
+                None => self.ep.handle_packet(now, packet),
             }
             self.drain_trace();
             // What the packets made the endpoint say (ACKs, and data the

@@ -22,9 +22,18 @@ const MAX_DUP_ACKS_OWED: u32 = 64;
 
 impl Connection {
     /// Entry point for a segment matched to this connection.
-    /// `ecn` is the IP header's ECN codepoint.
-    pub(crate) fn on_segment(&mut self, ctx: &mut Ctx<'_>, seg: &TcpRepr, payload: &[u8], ecn: u8) {
+    /// `ecn` is the IP header's ECN codepoint; `segment_size` the size of
+    /// the segments a GRO super-packet joined.
+    pub(crate) fn on_segment(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        seg: &TcpRepr,
+        payload: &[u8],
+        ecn: u8,
+        segment_size: Option<u16>,
+    ) {
         self.ecn.incoming = ecn;
+        self.rx_segment_size = segment_size;
         ctx.trace.record(
             ctx.now,
             self.local,
@@ -447,7 +456,11 @@ impl Connection {
             // RFC 9293 SHLD-19: ACK at least every second full-sized segment
             // or 2*RMSS bytes, "full-sized" being the peer's segment size,
             // which may be below the MSS we announced (PPPoE, VPNs, clamping).
-            self.peer_seg_max = self.peer_seg_max.max(data.len()).min(self.rcv_mss);
+            // A GRO super-packet counts by the segments it joined.
+            let seg_len = self
+                .rx_segment_size
+                .map_or(data.len(), |s| usize::from(s).min(data.len()));
+            self.peer_seg_max = self.peer_seg_max.max(seg_len).min(self.rcv_mss);
             self.unacked_bytes += data.len();
             let full = self.peer_seg_max.max(MIN_FULL_SEGMENT.min(self.rcv_mss));
             if self.quick_acks_left > 0 {

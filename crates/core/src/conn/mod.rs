@@ -340,6 +340,9 @@ pub struct Connection {
     /// Largest segment the peer has sent: our estimate of its MSS, what
     /// "full-sized" means for delayed ACKs.
     peer_seg_max: usize,
+    /// The current segment is a GRO super-packet of segments this size
+    /// (`Endpoint::handle_gro_packet`).
+    rx_segment_size: Option<u16>,
     /// Send RST (abort).
     rst_pending: bool,
     /// A reply RST `<SEQ=x><CTL=RST>` for an unacceptable segment.
@@ -487,6 +490,7 @@ impl Connection {
             unacked_bytes: 0,
             quick_acks_left: cfg.quick_acks,
             peer_seg_max: 0,
+            rx_segment_size: None,
             rst_pending: false,
             reply_rst: None,
             challenge_window: Instant::ZERO,
@@ -678,6 +682,14 @@ impl Connection {
             counts.reord_seen = Some(self.reord_seen);
         }
         counts
+    }
+
+    /// The largest segment the peer has sent (a GRO super-packet counting
+    /// by the segments it joined), at most the MSS we announced: our
+    /// estimate of the peer's MSS (Linux's `tcpi_rcv_mss`); `None` before
+    /// data arrived.
+    pub fn peer_segment_size(&self) -> Option<usize> {
+        (self.peer_seg_max > 0).then_some(self.peer_seg_max)
     }
 
     /// The slow-start threshold in bytes.

@@ -312,7 +312,7 @@ impl Endpoint {
             return true;
         }
         self.with_conn_index(now, id.index, |c, ctx| {
-            c.on_segment(ctx, tcp, pkt.payload, pkt.ip.ecn)
+            c.on_segment(ctx, tcp, pkt.payload, pkt.ip.ecn, pkt.segment_size)
         });
         // The ACK made it ESTABLISHED unless the connection's own rules
         // dropped it (no timer runs for a SYN-ACK it never sent): then it

@@ -29,6 +29,32 @@ impl Endpoint {
         self.handle_parsed(now, packet, wire::parse_packet_checksum_trusted(packet));
     }
 
+    /// A GRO super-packet: the device (a TUN device with a virtio-net
+    /// header, a NIC with receive offload) joined segments of
+    /// `segment_size` payload bytes (virtio-net's `gso_size`) into one. The
+    /// connection then knows the peer's segment size, which the joined
+    /// length hides: what "full-sized" means for its delayed ACKs (RFC 9293
+    /// 3.8.6.3), as Linux's `tcp_measure_rcv_mss` takes `gso_size`.
+    /// `checksum_trusted` as [`Endpoint::handle_packet_checksum_trusted`].
+    pub fn handle_gro_packet(
+        &mut self,
+        now: Instant,
+        packet: &[u8],
+        checksum_trusted: bool,
+        segment_size: u16,
+    ) {
+        let parsed = if checksum_trusted {
+            wire::parse_packet_checksum_trusted(packet)
+        } else {
+            wire::parse_packet(packet)
+        };
+        let parsed = parsed.map(|p| Packet {
+            segment_size: (segment_size > 0).then_some(segment_size),
+            ..p
+        });
+        self.handle_parsed(now, packet, parsed);
+    }
+
     /// The size a TSO segment (`Config::tso_segments`) of the connection
     /// `local`-`remote` is to be cut into by the device: its send MSS less
     /// the options every segment carries (`Connection::payload_mss`). A
@@ -119,7 +145,7 @@ impl Endpoint {
                 return self.trace_drop(now, local, remote, &pkt.tcp, DropReason::BacklogFull);
             }
             self.with_conn_index(now, index, |c, ctx| {
-                c.on_segment(ctx, &pkt.tcp, pkt.payload, pkt.ip.ecn)
+                c.on_segment(ctx, &pkt.tcp, pkt.payload, pkt.ip.ecn, pkt.segment_size)
             });
             return;
         }

@@ -42,6 +42,11 @@ pub struct Packet<'a> {
     pub tcp: TcpRepr,
     /// TCP payload.
     pub payload: &'a [u8],
+    /// For a GRO super-packet, the size of the segments the device joined
+    /// (virtio-net's `gso_size`); `None` for a packet as it was on the
+    /// wire. Parsing never sets it ([`crate::Endpoint::handle_gro_packet`]
+    /// does).
+    pub segment_size: Option<u16>,
 }
 
 impl IpRepr {
@@ -146,6 +151,7 @@ fn parse(bytes: &[u8], verify_tcp: bool) -> Result<Packet<'_>, WireError> {
         ip,
         tcp: TcpRepr::parse(&tcp)?,
         payload: tcp.into_payload(),
+        segment_size: None,
     })
 }
 

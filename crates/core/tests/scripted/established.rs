@@ -790,3 +790,24 @@ fn last_data_received_starts_at_the_handshake_and_follows_data() {
     let c = h.ep.connection(h.conn()).unwrap();
     assert_eq!(c.last_data_received(), Some(now));
 }
+
+#[test]
+fn a_gro_super_packet_counts_by_the_segments_it_joined() {
+    // Without the device's segment size, a joined packet looks like one
+    // segment as large as the MSS allows.
+    let mut h = Harness::new();
+    h.established();
+    h.send(Seg::data(1, 1, &bytes(0, 10_000)));
+    let mss = h.mss();
+    let peer = |h: &Harness| h.ep.connection(h.conn()).unwrap().peer_segment_size();
+    assert_eq!(peer(&h), Some(mss.min(10_000)));
+    // With it (virtio-net's gso_size), the peer's segments are known.
+    let mut h = Harness::new();
+    h.established();
+    assert_eq!(peer(&h), None);
+    let p = h.packet_for(&Seg::data(1, 1, &bytes(0, 10_000)));
+    let now = h.now;
+    h.ep.handle_gro_packet(now, &p, false, 1000);
+    assert_eq!(peer(&h), Some(1000));
+    assert_eq!(h.app_recv(20_000).map(|d| d.len()), Ok(10_000));
+}

@@ -170,6 +170,10 @@ pub(crate) struct Runner {
     /// Each `>` line is one segment, never joined from several
     /// (`--strict_segments`).
     pub strict_segments: bool,
+    /// Inbound data longer than this arrives as a GRO super-packet of
+    /// segments this size (`--mss`, as packetdrill writes it with
+    /// virtio-net's `gso_size`).
+    pub gro_mss: Option<u16>,
     /// The device cuts TSO segments into MSS-sized ones, as Linux's
     /// software GSO does for a device without TSO and GSO (`ethtool -K
     /// tun0 tso off gso off` in the Linux personality).
@@ -216,6 +220,7 @@ impl Runner {
             v6: false,
             tolerance: DEFAULT_TOLERANCE_US,
             strict_segments: false,
+            gro_mss: None,
             software_gso: false,
             syscalls_non_fatal: false,
             now: Instant::ZERO,
@@ -491,6 +496,14 @@ impl Runner {
                         .ok_or_else(|| Stop::skip(o.line, format!("--mtu={v}")))?;
                     self.cfg.mtu = mtu;
                     self.reconfigure();
+                }
+                "mss" => {
+                    let mss: u16 = v
+                        .parse()
+                        .ok()
+                        .filter(|m| *m > 0)
+                        .ok_or_else(|| Stop::skip(o.line, format!("--mss={v}")))?;
+                    self.gro_mss = Some(mss);
                 }
                 // synack's TSval clock ticks once a millisecond.
                 "tcp_ts_tick_usecs" if v == "1000" => {}

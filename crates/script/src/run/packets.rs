@@ -109,7 +109,10 @@ impl Runner {
         let ack = match p.ack {
             Some(a) if p.seq.absolute => SeqNum(a),
             Some(a) => SeqNum(self.isn().wrapping_add(a)),
-            None => SeqNum(0),
+            // packetdrill maps an absent ACK number as 0 relative: our ISS,
+            // one below SND.UNA once synchronized (an old ACK).
+            None if p.seq.absolute => SeqNum(0),
+            None => SeqNum(self.isn()),
         };
         let tcp = TcpRepr {
             src_port: remote.port(),
@@ -143,7 +146,12 @@ impl Runner {
             )
         })?;
         let now = self.now;
-        self.ep().handle_packet(now, &buf[..n]);
+        match self.gro_mss {
+            Some(mss) if payload.len() > usize::from(mss) => {
+                self.ep().handle_gro_packet(now, &buf[..n], false, mss);
+            }
+            _ => self.ep().handle_packet(now, &buf[..n]),
+        }
         Ok(())
     }
 

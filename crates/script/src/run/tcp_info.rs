@@ -73,6 +73,8 @@ impl Info for ConnInfo<'_> {
                 }
             }),
             "tcpi_advmss" => c.map(|c| c.advertised_mss() as i64),
+            // The peer's largest segment (GRO packets by their segments).
+            "tcpi_rcv_mss" => c.and_then(|c| c.peer_segment_size()).map(|n| n as i64),
             // Milliseconds since data last arrived (or the handshake).
             "tcpi_last_data_recv" => c
                 .and_then(|c| c.last_data_received())

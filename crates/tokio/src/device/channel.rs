@@ -54,6 +54,7 @@ impl Device for ChannelDevice {
                         start: 0,
                         end: p.len(),
                         checksum_trusted: false,
+                        segment_size: None,
                     }))
                 }
             };

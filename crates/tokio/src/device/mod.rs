@@ -45,6 +45,9 @@ pub struct Received {
     /// made with checksum offload never crossed a wire): it is not
     /// verified.
     pub checksum_trusted: bool,
+    /// A GRO super-packet: the size of the segments the device joined
+    /// (virtio-net's `gso_size`; `Endpoint::handle_gro_packet`).
+    pub segment_size: Option<u16>,
 }
 
 /// A source and sink of IP packets (IPv4 or IPv6, no link header).

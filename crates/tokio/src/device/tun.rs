@@ -78,6 +78,7 @@ impl Device for Tun {
                     start: 0,
                     end: n,
                     checksum_trusted: false,
+                    segment_size: None,
                 }));
             }
             let Some(h) = vnet::VnetHdr::parse(&buf[..n]) else {
@@ -91,6 +92,7 @@ impl Device for Tun {
                 start: vnet::LEN,
                 end: n,
                 checksum_trusted: partial || h.flags & vnet::DATA_VALID != 0,
+                segment_size: (h.gso_type != vnet::GSO_NONE).then_some(h.gso_size),
             }));
         }
     }
