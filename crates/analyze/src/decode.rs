@@ -89,6 +89,8 @@ mod tests {
             dst: Ipv4Addr::new(198, 18, 0, 2).into(),
             ttl: 64,
             ecn: 0,
+            dscp: 0,
+            dont_fragment: true,
         };
         let tcp = TcpRepr {
             src_port: 1,

@@ -27,6 +27,8 @@ fn capture(segs: &[Seg]) -> Vec<u8> {
             dst: if up { s } else { c },
             ttl: 64,
             ecn: point,
+            dscp: 0,
+            dont_fragment: true,
         };
         let tcp = TcpRepr {
             src_port: if up { 40000 } else { 80 },

@@ -52,6 +52,8 @@ fn conversation(v6: bool) -> Vec<(u64, Vec<u8>)> {
             dst: if from_client { s } else { c },
             ttl: 64,
             ecn: 0,
+            dscp: 0,
+            dont_fragment: true,
         };
         let tcp = TcpRepr {
             src_port: if from_client { 40000 } else { 80 },

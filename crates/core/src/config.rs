@@ -188,6 +188,15 @@ pub struct Config {
     /// empties the send queue (the default, MUST-61, as FreeBSD), or those
     /// that end an application write, as if every SEND set PUSH (Linux).
     pub push: PushPolicy,
+    /// The Differentiated Services codepoint (RFC 2474, six bits) of
+    /// everything a connection sends, 0 (best effort) by default; per
+    /// connection `Endpoint::set_tos`.
+    pub dscp: u8,
+    /// Path MTU discovery (RFC 1191): IPv4 packets carry DF and ICMP
+    /// "fragmentation needed" lowers the MSS (the default); off, routers
+    /// may fragment and those reports are ignored. Per connection
+    /// `Endpoint::set_path_mtu_discovery`.
+    pub path_mtu_discovery: bool,
     /// How slow start grows the congestion window on an ACK.
     pub slow_start: SlowStart,
     /// Ends slow start before the first loss on an ACK train or a rise in
@@ -486,6 +495,8 @@ impl Default for Config {
             gso_autosize: None,
             zero_window_probe: ZeroWindowProbe::NewData,
             push: PushPolicy::QueueEmpty,
+            dscp: 0,
+            path_mtu_discovery: true,
             slow_start: SlowStart::Rfc5681,
             hystart: None,
             fin_ignores_cwnd: false,

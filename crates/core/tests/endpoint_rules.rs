@@ -39,6 +39,8 @@ fn segment(src: IpAddr, dst: IpAddr, dst_port: u16, flags: TcpFlags) -> Vec<u8> 
             dst,
             ttl: 64,
             ecn: 0,
+            dscp: 0,
+            dont_fragment: true,
         },
         &tcp,
         &[],
@@ -143,6 +145,8 @@ fn backlog_bounds_embryonic_connections() {
                     dst: ME,
                     ttl: 64,
                     ecn: 0,
+                    dscp: 0,
+                    dont_fragment: true,
                 },
                 &tcp,
                 &[],
@@ -188,6 +192,8 @@ fn passive_open_accepts_data_for_any_client_isn() {
             dst: ME,
             ttl: 64,
             ecn: 0,
+            dscp: 0,
+            dont_fragment: true,
         };
         let mut buf = vec![0u8; 200];
         let n = wire::emit_packet(&ip, &syn, &[], &mut buf).unwrap();

@@ -135,6 +135,8 @@ fn forge(template: &[u8], m: &Mutation) -> Option<Vec<u8>> {
         dst: pkt.ip.dst,
         ttl: 64,
         ecn: 0,
+        dscp: 0,
+        dont_fragment: true,
     };
     let payload = vec![0xa5u8; m.payload];
     let mut out = vec![0u8; 4096];

@@ -45,6 +45,8 @@ fn theirs(bytes: &[u8]) -> Option<Theirs<'_>> {
                 dst: IpAddr::V4(h.destination_addr()),
                 ttl: h.ttl(),
                 ecn: 0,
+                dscp: 0,
+                dont_fragment: true,
             };
             let tcp_sum = tcp.calc_checksum_ipv4(h.source(), h.destination()).ok()?;
             Some(Theirs {
@@ -62,6 +64,8 @@ fn theirs(bytes: &[u8]) -> Option<Theirs<'_>> {
                 dst: IpAddr::V6(h.destination_addr()),
                 ttl: h.hop_limit(),
                 ecn: 0,
+                dscp: 0,
+                dont_fragment: true,
             };
             let tcp_sum = tcp.calc_checksum_ipv6(h.source(), h.destination()).ok()?;
             Some(Theirs {
@@ -261,12 +265,16 @@ fn ip_repr() -> impl Strategy<Value = IpRepr> {
         dst: IpAddr::V4(Ipv4Addr::from(d)),
         ttl,
         ecn: 0,
+        dscp: 0,
+        dont_fragment: true,
     });
     let v6 = any::<(u128, u128, u8)>().prop_map(|(s, d, ttl)| IpRepr {
         src: IpAddr::V6(Ipv6Addr::from(s)),
         dst: IpAddr::V6(Ipv6Addr::from(d)),
         ttl,
         ecn: 0,
+        dscp: 0,
+        dont_fragment: true,
     });
     prop_oneof![v4, v6]
 }
@@ -406,6 +414,8 @@ fn v4() -> IpRepr {
         dst: IpAddr::V4(Ipv4Addr::new(198, 51, 100, 7)),
         ttl: 64,
         ecn: 0,
+        dscp: 0,
+        dont_fragment: true,
     }
 }
 
@@ -415,6 +425,8 @@ fn v6() -> IpRepr {
         dst: IpAddr::V6("2001:db8:1::b".parse().unwrap()),
         ttl: 255,
         ecn: 0,
+        dscp: 0,
+        dont_fragment: true,
     }
 }
 

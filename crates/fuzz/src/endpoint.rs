@@ -449,6 +449,8 @@ impl Harness {
             dst: p.addr.ip(),
             ttl: 64,
             ecn: 0,
+            dscp: 0,
+            dont_fragment: true,
         };
         let payload = &self.scratch[..quoted_len];
         let mut quoted = vec![0u8; 1500];
@@ -529,6 +531,8 @@ impl Harness {
             ttl: 64,
             // A router's ECN mark, any of the four (RFC 3168 5).
             ecn: modes >> 4 & 3,
+            dscp: 0,
+            dont_fragment: true,
         };
         // The payload is the peer's stream at this sequence number.
         let start = seq.0.wrapping_sub(p.isn.0.wrapping_add(1));

@@ -132,6 +132,8 @@ pub fn wire() -> Vec<Vec<u8>> {
             dst: d.parse().expect("address"),
             ttl: 64,
             ecn: 0,
+            dscp: 0,
+            dont_fragment: true,
         };
         let tcp = TcpRepr {
             src_port: 1000,

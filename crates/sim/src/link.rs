@@ -349,6 +349,8 @@ mod tests {
                 dst: "198.18.0.2".parse().unwrap(),
                 ttl: 64,
                 ecn: point,
+                dscp: 0,
+                dont_fragment: true,
             };
             let mut buf = [0u8; 100];
             let n = emit_packet(&ip, &TcpRepr::default(), b"x", &mut buf).unwrap();

@@ -214,6 +214,8 @@ mod tests {
             dst,
             ttl: 64,
             ecn: 0,
+            dscp: 0,
+            dont_fragment: true,
         };
         let tcp = TcpRepr {
             src_port: 5001,

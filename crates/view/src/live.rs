@@ -363,6 +363,8 @@ mod tests {
             dst: "10.0.0.2".parse().unwrap(),
             ttl: 64,
             ecn: 0,
+            dscp: 0,
+            dont_fragment: true,
         };
         let mut buf = [0u8; 64];
         let n = wire::emit_packet(&ip, &ack, &[], &mut buf).unwrap();

@@ -278,6 +278,8 @@ fn flood_syn(server: &mut Endpoint, now: Instant, r: u64, buf: &mut [u8]) {
         dst: IpAddr::V4(super::pair::SERVER),
         ttl: 64,
         ecn: 0,
+        dscp: 0,
+        dont_fragment: true,
     };
     if let Ok(n) = wire::emit_packet(&ip, &tcp, &[], buf) {
         server.handle_packet(now, &buf[..n]);

@@ -316,6 +316,8 @@ fn act(
                 dst: remote.ip(),
                 ttl: 64,
                 ecn: 0,
+                dscp: 0,
+                dont_fragment: true,
             };
             let mut buf = [0u8; 128];
             if let Ok(n) = wire::emit_packet(&ip, &tcp, &[], &mut buf)

@@ -196,6 +196,27 @@ impl Connection {
         }
     }
 
+    /// The TOS / traffic class byte's DS field (IP_TOS; the ECN bits stay
+    /// the stack's, as Linux keeps them).
+    pub(crate) fn set_tos(&mut self, tos: u8) {
+        self.dscp = tos >> 2;
+    }
+
+    /// The DS field's byte as IP_TOS reads it (ECN bits clear).
+    pub fn tos(&self) -> u8 {
+        self.dscp << 2
+    }
+
+    /// Path MTU discovery on (DF set, the default) or off (IP_MTU_DISCOVER).
+    pub(crate) fn set_path_mtu_discovery(&mut self, on: bool) {
+        self.pmtu_discovery = on;
+    }
+
+    /// Whether path MTU discovery is on.
+    pub fn path_mtu_discovery(&self) -> bool {
+        self.pmtu_discovery
+    }
+
     /// TCP_CORK: short segments wait while corked (see
     /// `Endpoint::set_cork`).
     pub(crate) fn set_cork(&mut self, cork: bool) {

@@ -47,6 +47,12 @@ impl Connection {
             return IcmpOutcome::Ignored;
         }
         if let IcmpKind::PacketTooBig { mtu } = kind {
+            if !self.pmtu_discovery && self.local.is_ipv4() {
+                // Without path MTU discovery (DF clear) IPv4 routers
+                // fragment; as Linux's IP_PMTUDISC_DONT, the report changes
+                // nothing.
+                return IcmpOutcome::Ignored;
+            }
             return self.on_packet_too_big(ctx, mtu, quoted_len);
         }
         if self.cfg.icmp == IcmpRules::FreeBsd {

@@ -161,6 +161,14 @@ pub struct Connection {
     /// Keep-alives on (RFC 1122 4.2.3.6; `Config::keepalive` at first).
     keepalive: bool,
     ttl: u8,
+    /// The DS field's codepoint on everything sent (`Endpoint::set_tos`).
+    dscp: u8,
+    /// Path MTU discovery (RFC 1191): DF set and ICMP "fragmentation
+    /// needed" taken (`Endpoint::set_path_mtu_discovery`).
+    pmtu_discovery: bool,
+    /// The IPv4 identification of the next packet sent without DF (RFC
+    /// 6864 4.1: unique per source, destination and protocol).
+    ip_ident: u16,
     /// Opened by a listener (passive open); `Some` until accepted.
     pub(crate) listener: Option<ListenerId>,
     /// The application holds a handle to this connection.
@@ -399,6 +407,9 @@ impl Connection {
             remote,
             state,
             ttl,
+            dscp: cfg.dscp & 0x3f,
+            pmtu_discovery: cfg.path_mtu_discovery,
+            ip_ident: 0,
             listener: None,
             app_owned: false,
             newly_established: false,

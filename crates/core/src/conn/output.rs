@@ -98,9 +98,18 @@ impl Connection {
     /// flag on every SEND: "the PSH bit will be set in the last TCP segment
     /// created from the buffer"), else `queue_rule`, the default policy's
     /// answer at the call site (MUST-61: "the last buffered segment").
+    /// Under `WriteBoundary` every segment of more than one MSS, new or
+    /// resent, has it too, as Linux's `__tcp_transmit_skb` forces PSH on
+    /// every GSO packet (`tcp_skb_pcount(skb) > 1`, to flush the
+    /// receiver's GRO). Linux 6.18 driven through a TUN device as
+    /// packetdrill drives it (`scripts/linux-push-probe`) showed it: every
+    /// GSO packet cut from the middle of a write carried PSH, a
+    /// one-segment piece did not.
     pub(super) fn push_flag(&self, seq: SeqNum, len: usize, queue_rule: bool) -> bool {
         match self.cfg.push {
-            PushPolicy::WriteBoundary => self.push_points.any_in(seq, seq + len),
+            PushPolicy::WriteBoundary => {
+                len > self.payload_mss() || self.push_points.any_in(seq, seq + len)
+            }
             _ => queue_rule,
         }
     }
@@ -167,18 +176,10 @@ impl Connection {
         segs.min(half_cwnd) as usize
     }
 
-    /// PSH for a segment of `next_data_segment`: `push_flag`, and under
-    /// `PushPolicy::WriteBoundary` also on any of more than one MSS, as
-    /// Linux's `__tcp_transmit_skb` forces PSH on every GSO packet
-    /// (`tcp_skb_pcount(skb) > 1`, to flush the receiver's GRO). Linux 6.18 driven through a TUN device as
-    /// packetdrill drives it (`scripts/linux-push-probe`) showed it: every
-    /// GSO packet cut from the middle of a write carried PSH, a one-segment
-    /// piece did not. (Recovery's resends keep the write-boundary rule:
-    /// Linux's retransmission queue is cut at SACK and loss boundaries, so
-    /// the scripts' resends are one-segment packets.)
+    /// PSH for a segment of `next_data_segment`: `push_flag`, FreeBSD's
+    /// rule being the segment that empties the queue.
     fn new_data_push_flag(&self, seq: SeqNum, len: usize) -> bool {
-        let gso_packet = self.cfg.push == PushPolicy::WriteBoundary && len > self.payload_mss();
-        gso_packet || self.push_flag(seq, len, seq + len == self.send_data_end())
+        self.push_flag(seq, len, seq + len == self.send_data_end())
     }
 
     /// The next data / FIN segment the rules allow, if any.
@@ -564,6 +565,8 @@ impl Connection {
             dst: self.remote.ip(),
             ttl: self.ttl,
             ecn,
+            dscp: self.dscp,
+            dont_fragment: self.pmtu_discovery,
         };
         let tcp = TcpRepr {
             src_port: self.local.port(),
@@ -594,6 +597,12 @@ impl Connection {
             debug_assert_eq!(copied, plan.len);
         }
         let n = wire::emit_headers(&ip, &tcp, plan.len, buf).ok()?;
+        if !ip.dont_fragment && self.local.is_ipv4() {
+            // A packet routers may fragment needs an identification of its
+            // own (RFC 6864 4.1; DF packets keep 0, 4.2).
+            self.ip_ident = self.ip_ident.wrapping_add(1);
+            wire::set_ipv4_ident(&mut buf[..n], self.ip_ident);
+        }
 
         // Bookkeeping after the segment is committed.
         ctx.stats.tx_packets += 1;
@@ -686,7 +695,7 @@ impl Connection {
             let mut start = plan.seq;
             while start.lt(plan.advance_to) {
                 let end = (start + mss).min(plan.advance_to);
-                self.sent.on_send(start, end, ctx.now);
+                self.sent.on_send(start, end, ctx.now, start == plan.seq);
                 start = end;
             }
         }

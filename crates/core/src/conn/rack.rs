@@ -300,7 +300,9 @@ impl Connection {
             for j in i + 1..self.sent.len() {
                 let n = self.sent.get(j);
                 let piece = n.end.min(data_end).since(n.start);
-                if !n.lost || n.sacked || n.start != start + len || piece != mss {
+                // Not past the next segment as last sent (Linux resends
+                // skb by skb).
+                if !n.lost || n.sacked || n.packet_start || n.start != start + len || piece != mss {
                     break;
                 }
                 if len + piece > max {
@@ -335,6 +337,7 @@ mod tests {
             sacked: false,
             lost: false,
             lost_out: false,
+            packet_start: true,
         }
     }
 

@@ -429,7 +429,9 @@ impl Connection {
                 // With TSO the whole lost hole (everything SACKed lies
                 // above all of it) in one segment, in whole MSS within
                 // the budget, as Linux resends a lost skb whole.
-                let hole = h.1.min(data_end).since(h.0);
+                // ...as far as the segment it was last sent in went.
+                let packet_end = self.sent.next_packet_start(h.0).unwrap_or(h.1);
+                let hole = h.1.min(packet_end).min(data_end).since(h.0);
                 let room = budget.min(self.max_payload()).min(hole);
                 len = if room == hole {
                     hole

@@ -31,6 +31,9 @@ pub struct SentSeg {
     /// Deemed lost (by RACK or a timeout) and not SACKed since, resent or
     /// not: Linux's `TCPCB_LOST`, what `tcpi_lost` counts.
     pub lost_out: bool,
+    /// The first piece of a (TSO) segment as last sent: a resend stops
+    /// before it, as Linux resends skb by skb.
+    pub packet_start: bool,
 }
 
 const EMPTY: SentSeg = SentSeg {
@@ -41,6 +44,7 @@ const EMPTY: SentSeg = SentSeg {
     sacked: false,
     lost: false,
     lost_out: false,
+    packet_start: true,
 };
 
 /// The sent segments, lowest first.
@@ -89,9 +93,10 @@ impl SentLog {
         self.segs.back()
     }
 
-    /// Records `[start, end)` sent at `now`: new data is appended, a
-    /// retransmission refreshes the records it overlaps.
-    pub fn on_send(&mut self, start: SeqNum, end: SeqNum, now: Instant) {
+    /// Records `[start, end)` sent at `now` (`packet_start`: the first
+    /// piece of its segment): new data is appended, a retransmission
+    /// refreshes the records it overlaps.
+    pub fn on_send(&mut self, start: SeqNum, end: SeqNum, now: Instant, packet_start: bool) {
         let top = self.last().map(|s| s.end);
         if let Some(top) = top
             && start.lt(top)
@@ -101,6 +106,7 @@ impl SentLog {
                     s.xmit = now;
                     s.rexmit = true;
                     s.lost = false;
+                    s.packet_start = packet_start;
                 }
             }
             if end.le(top) {
@@ -112,6 +118,7 @@ impl SentLog {
             start,
             end,
             xmit: now,
+            packet_start,
             ..EMPTY
         };
         if self.segs.len() == CAPACITY
@@ -129,6 +136,15 @@ impl SentLog {
             self.segs.reserve_exact(more);
         }
         self.segs.push_back(seg);
+    }
+
+    /// Where the first segment sent after `seq` began: a resend from
+    /// `seq` ends there.
+    pub fn next_packet_start(&self, seq: SeqNum) -> Option<SeqNum> {
+        self.segs
+            .iter()
+            .find(|s| s.start.gt(seq) && s.packet_start)
+            .map(|s| s.start)
     }
 
     /// Drops what the cumulative ACK `una` covers, passing each record
@@ -157,9 +173,9 @@ mod tests {
     fn append_refresh_advance_and_merge() {
         let mut log = SentLog::default();
         let t = Instant::from_millis;
-        log.on_send(SeqNum(0), SeqNum(100), t(1));
-        log.on_send(SeqNum(100), SeqNum(200), t(2));
-        log.on_send(SeqNum(0), SeqNum(100), t(3));
+        log.on_send(SeqNum(0), SeqNum(100), t(1), true);
+        log.on_send(SeqNum(100), SeqNum(200), t(2), true);
+        log.on_send(SeqNum(0), SeqNum(100), t(3), true);
         assert_eq!(log.len(), 2);
         assert!(log.get(0).rexmit && log.get(0).xmit == t(3));
         let mut got = Vec::new();
@@ -167,12 +183,35 @@ mod tests {
         assert_eq!(got, [SeqNum(0)]);
         assert_eq!(log.get(0).start, SeqNum(150));
         for i in 0..CAPACITY as u32 + 10 {
-            log.on_send(SeqNum(200 + i * 10), SeqNum(210 + i * 10), t(5));
+            log.on_send(SeqNum(200 + i * 10), SeqNum(210 + i * 10), t(5), true);
         }
         assert_eq!(log.len(), CAPACITY);
         assert_eq!(
             log.last().unwrap().end,
             SeqNum(210 + (CAPACITY as u32 + 9) * 10)
         );
+    }
+
+    #[test]
+    fn a_resend_ends_where_the_next_segment_as_last_sent_began() {
+        let mut log = SentLog::default();
+        let t = Instant::from_millis(1);
+        // Two TSO segments of two pieces each, then one of one piece.
+        for (start, first) in [
+            (0, true),
+            (100, false),
+            (200, true),
+            (300, false),
+            (400, true),
+        ] {
+            log.on_send(SeqNum(start), SeqNum(start + 100), t, first);
+        }
+        assert_eq!(log.next_packet_start(SeqNum(0)), Some(SeqNum(200)));
+        assert_eq!(log.next_packet_start(SeqNum(100)), Some(SeqNum(200)));
+        assert_eq!(log.next_packet_start(SeqNum(200)), Some(SeqNum(400)));
+        assert_eq!(log.next_packet_start(SeqNum(400)), None);
+        // Resent alone, the second piece starts a segment of its own.
+        log.on_send(SeqNum(300), SeqNum(400), t, true);
+        assert_eq!(log.next_packet_start(SeqNum(200)), Some(SeqNum(300)));
     }
 }

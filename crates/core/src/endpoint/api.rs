@@ -677,6 +677,24 @@ impl Endpoint {
         self.with_app_conn_untimed(conn, |c| c.set_nodelay(nodelay))
     }
 
+    /// Sets the Differentiated Services codepoint (RFC 2474) of
+    /// everything the connection sends from now on: the upper six bits of
+    /// `tos` (Linux's `IP_TOS` / `IPV6_TCLASS`); the ECN bits stay the
+    /// stack's (RFC 3168).
+    pub fn set_tos(&mut self, conn: ConnId, tos: u8) -> Result<(), Error> {
+        self.with_app_conn_untimed(conn, |c| c.set_tos(tos))
+    }
+
+    /// Turns path MTU discovery (RFC 1191) off or on for one connection
+    /// (Linux's `IP_MTU_DISCOVER` with `IP_PMTUDISC_DONT` / `_DO`): off,
+    /// IPv4 packets go without DF, so routers fragment them, and ICMP
+    /// "fragmentation needed" is ignored. On by default. No effect on
+    /// IPv6, whose routers never fragment: a sender must follow Packet Too
+    /// Big (RFC 8201).
+    pub fn set_path_mtu_discovery(&mut self, conn: ConnId, on: bool) -> Result<(), Error> {
+        self.with_app_conn_untimed(conn, |c| c.set_path_mtu_discovery(on))
+    }
+
     /// Corks the connection (`true`, Linux's `TCP_CORK`): segments shorter
     /// than the MSS wait until it is uncorked, the data fills a segment,
     /// or, with nothing in flight, the persist timer (about an RTO, at

@@ -221,6 +221,8 @@ impl Endpoint {
             dst: remote.ip(),
             ttl: self.config.ttl,
             ecn: 0,
+            dscp: cfg.dscp & 0x3f,
+            dont_fragment: cfg.path_mtu_discovery,
         };
         self.control_queue.push_back((ip, tcp));
         self.stats.syn_cookies_sent += 1;

@@ -295,6 +295,8 @@ impl Endpoint {
             dst: pkt.ip.src,
             ttl: self.config.ttl,
             ecn: 0,
+            dscp: 0,
+            dont_fragment: true,
         };
         let tcp = TcpRepr {
             src_port: pkt.tcp.dst_port,

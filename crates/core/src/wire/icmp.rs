@@ -339,6 +339,8 @@ mod tests {
                 dst,
                 ttl: 64,
                 ecn: 0,
+                dscp: 0,
+                dont_fragment: true,
             },
             &tcp,
             &[],

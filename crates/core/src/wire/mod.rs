@@ -22,7 +22,7 @@ mod testing;
 pub use options::{SackBlocks, TcpOptions, Timestamps};
 pub use packet::{
     IpRepr, Packet, ecn, emit_headers, emit_packet, header_len, parse_packet,
-    parse_packet_checksum_trusted, peek_addresses,
+    parse_packet_checksum_trusted, peek_addresses, set_ipv4_ident,
 };
 pub use tcp::{TcpFlags, TcpRepr};
 

@@ -19,6 +19,15 @@ pub struct IpRepr {
     /// The ECN field (RFC 3168 section 5): the low two bits of the IPv4
     /// TOS / IPv6 traffic class. 0 Not-ECT, 1 ECT(1), 2 ECT(0), 3 CE.
     pub ecn: u8,
+    /// The Differentiated Services codepoint (RFC 2474): the upper six
+    /// bits of the TOS / traffic class (0, best effort, unless the
+    /// application set one: `Endpoint::set_tos`).
+    pub dscp: u8,
+    /// IPv4's Don't Fragment bit: set on everything synack sends unless
+    /// path MTU discovery is off for the connection (RFC 1191;
+    /// `Endpoint::set_path_mtu_discovery`). IPv6 routers never fragment,
+    /// so it has no field there (always true when parsed).
+    pub dont_fragment: bool,
 }
 
 /// ECN codepoints of [`IpRepr::ecn`] (RFC 3168 section 5).
@@ -124,6 +133,8 @@ fn parse(bytes: &[u8], verify_tcp: bool) -> Result<Packet<'_>, WireError> {
                 dst: IpAddr::V4(p.dst_addr()),
                 ttl: p.ttl(),
                 ecn: p.tos() & 3,
+                dscp: p.tos() >> 2,
+                dont_fragment: p.dont_fragment(),
             };
             (ip, p.into_payload())
         }
@@ -134,6 +145,8 @@ fn parse(bytes: &[u8], verify_tcp: bool) -> Result<Packet<'_>, WireError> {
                 dst: IpAddr::V6(p.dst_addr()),
                 ttl: p.hop_limit(),
                 ecn: p.traffic_class() & 3,
+                dscp: p.traffic_class() >> 2,
+                dont_fragment: true,
             };
             let (next, segment) = ipv6::walk_extensions(p.next_header(), p.into_payload())?;
             if next != ipv6::next_header::TCP {
@@ -182,12 +195,24 @@ pub fn header_len(ip: &IpRepr, options: &TcpOptions) -> usize {
     ip.header_len() + tcp::HEADER_LEN + options.wire_len()
 }
 
+/// Sets the identification of the IPv4 packet in `buf` (written by
+/// [`emit_headers`]) and refills its header checksum; an IPv6 or short
+/// buffer is left alone.
+pub fn set_ipv4_ident(buf: &mut [u8], ident: u16) {
+    if buf.len() >= 20 && buf[0] >> 4 == 4 {
+        let mut p = Ipv4Packet::new_unchecked(&mut buf[..20]);
+        p.set_ident(ident);
+        p.fill_checksum();
+    }
+}
+
 /// Writes the IP and TCP headers into `buf[..header_len(ip, &tcp.options)]`
 /// for a payload of `payload_len` bytes that the caller has already placed
 /// right after them, and fills in both checksums. Returns the packet length.
 ///
-/// IPv4: DF set, identification 0, no options, the TOS byte holding only
-/// `ip.ecn`. IPv6: the traffic class holding only `ip.ecn`, flow label 0,
+/// IPv4: DF as `ip.dont_fragment`, identification 0, no options, the TOS
+/// byte holding `ip.dscp` and `ip.ecn`. IPv6: the traffic class holding
+/// `ip.dscp` and `ip.ecn`, flow label 0,
 /// no extension headers. TTL / hop limit from `ip.ttl`. The TCP
 /// fields are written as given (the ack field even without ACK). Errors:
 /// [`WireError::MixedFamilies`], [`WireError::BufferTooSmall`], and
@@ -211,10 +236,10 @@ pub fn emit_headers(
             let total16 = u16::try_from(total).map_err(|_| WireError::BadLength)?;
             let mut p = Ipv4Packet::new_unchecked(&mut buf[..ip_len]);
             p.set_version_and_header_len(ip_len);
-            p.set_tos(ip.ecn & 3);
+            p.set_tos(ip.dscp << 2 | ip.ecn & 3);
             p.set_total_len(total16);
             p.set_ident(0);
-            p.set_fragmentation(true, false, 0);
+            p.set_fragmentation(ip.dont_fragment, false, 0);
             p.set_ttl(ip.ttl);
             p.set_protocol(ipv4::PROTOCOL_TCP);
             p.set_src_addr(src);
@@ -224,7 +249,7 @@ pub fn emit_headers(
         (IpAddr::V6(src), IpAddr::V6(dst)) => {
             let len16 = u16::try_from(tcp_len).map_err(|_| WireError::BadLength)?;
             let mut p = Ipv6Packet::new_unchecked(&mut buf[..ip_len]);
-            p.set_version_tc_flow(ip.ecn & 3, 0);
+            p.set_version_tc_flow(ip.dscp << 2 | ip.ecn & 3, 0);
             p.set_payload_len(len16);
             p.set_next_header(ipv6::next_header::TCP);
             p.set_hop_limit(ip.ttl);
@@ -270,6 +295,8 @@ mod tests {
             dst: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)),
             ttl: 64,
             ecn: 0,
+            dscp: 0,
+            dont_fragment: true,
         }
     }
 
@@ -279,6 +306,8 @@ mod tests {
             dst: IpAddr::V6("2001:db8::2".parse().unwrap()),
             ttl: 7,
             ecn: 0,
+            dscp: 0,
+            dont_fragment: true,
         }
     }
 

@@ -65,12 +65,16 @@ pub fn ip_repr() -> impl Strategy<Value = IpRepr> {
         dst: IpAddr::V4(Ipv4Addr::from(d)),
         ttl,
         ecn: 0,
+        dscp: 0,
+        dont_fragment: true,
     });
     let v6 = any::<(u128, u128, u8)>().prop_map(|(s, d, ttl)| IpRepr {
         src: IpAddr::V6(Ipv6Addr::from(s)),
         dst: IpAddr::V6(Ipv6Addr::from(d)),
         ttl,
         ecn: 0,
+        dscp: 0,
+        dont_fragment: true,
     });
     prop_oneof![v4, v6]
 }

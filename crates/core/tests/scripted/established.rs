@@ -811,3 +811,27 @@ fn a_gro_super_packet_counts_by_the_segments_it_joined() {
     assert_eq!(peer(&h), Some(1000));
     assert_eq!(h.app_recv(20_000).map(|d| d.len()), Ok(10_000));
 }
+
+#[test]
+fn the_ds_field_is_the_applications_and_the_ecn_bits_the_stacks() {
+    // Config::dscp (here the listener's default): the SYN-ACK has it.
+    let mut h = Harness::with_config(false, |c| c.tcp.dscp = 0x08);
+    h.listen(1);
+    h.send(Seg::syn(0));
+    let tos = |h: &mut Harness| {
+        let out = h.recv_packets();
+        let p = out.last().expect("a packet");
+        synack_core::wire::ipv4::Ipv4Packet::new_checked(&p[..])
+            .unwrap()
+            .tos()
+    };
+    assert_eq!(tos(&mut h), 0x20);
+    // IP_TOS on the connection: its DS field; the ECN bits asked for are
+    // ignored (Not-ECT here, ECN off).
+    let mut h = Harness::new();
+    h.established();
+    h.ep.set_tos(h.conn(), 0xb8 | 3).unwrap();
+    assert_eq!(h.ep.connection(h.conn()).unwrap().tos(), 0xb8);
+    h.ep.send(h.now, h.conn(), b"x").unwrap();
+    assert_eq!(tos(&mut h), 0xb8);
+}

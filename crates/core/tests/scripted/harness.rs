@@ -378,6 +378,8 @@ impl Harness {
             dst,
             ttl: 64,
             ecn: 0,
+            dscp: 0,
+            dont_fragment: true,
         };
         let mut buf = vec![0u8; 2048 + payload.len()];
         let n = wire::emit_packet(&ip, tcp, payload, &mut buf).expect("emit_packet");
@@ -416,6 +418,15 @@ impl Harness {
         while let Some(n) = self.ep.poll_transmit(self.now, &mut buf) {
             self.outbox.push((self.now, buf[..n].to_vec()));
         }
+    }
+
+    /// Everything the stack sent since the last call, as IP packets.
+    pub fn recv_packets(&mut self) -> Vec<Vec<u8>> {
+        self.drain();
+        std::mem::take(&mut self.outbox)
+            .into_iter()
+            .map(|(_, b)| b)
+            .collect()
     }
 
     /// Everything the stack sent since the last call, parsed, with times.

@@ -213,3 +213,40 @@ fn packet_too_big_never_raises_the_mss() {
     assert_eq!(h.ep.connection(h.conn()).unwrap().mss(), 1460);
     assert_eq!(h.ep.stats().pmtu_reductions, 0);
 }
+
+/// With path MTU discovery off (Linux's IP_PMTUDISC_DONT), IPv4 segments
+/// go without DF, each with an identification of its own (RFC 6864), and
+/// "fragmentation needed" changes nothing; on IPv6 it still counts.
+#[test]
+fn without_path_mtu_discovery_ipv4_routers_fragment_and_reports_are_ignored() {
+    use synack_core::wire::ipv4::Ipv4Packet;
+    for v6 in [false, true] {
+        let mut h = Harness::with_config(v6, |_| {});
+        h.established();
+        h.ep.set_path_mtu_discovery(h.conn(), false).unwrap();
+        h.ep.set_nodelay(h.conn(), true).unwrap();
+        if !v6 {
+            let mut idents = Vec::new();
+            for k in 0..2 {
+                h.ep.send(h.now, h.conn(), &bytes(k * 100, 100)).unwrap();
+                let mut buf = vec![0u8; 2000];
+                let n = h.ep.poll_transmit(h.now, &mut buf).unwrap();
+                let p = Ipv4Packet::new_checked(&buf[..n]).unwrap();
+                assert!(!p.dont_fragment() && p.verify_checksum());
+                idents.push(p.ident());
+            }
+            assert_ne!(idents[0], idents[1]);
+        } else {
+            h.app_send(&bytes(0, 200));
+            h.recv();
+        }
+        let p = if v6 {
+            icmp(&h, 2, 0, 1280, 1, 100)
+        } else {
+            icmp(&h, 3, 4, 1000, 1, 100)
+        };
+        h.send_bytes(&p);
+        let mss = h.ep.connection(h.conn()).unwrap().mss();
+        assert_eq!(mss == h.mss(), !v6, "v6 {v6}: mss {mss}");
+    }
+}

@@ -53,6 +53,8 @@ mod tests {
             dst: IpAddr::V4(Ipv4Addr::new(198, 18, 0, 2)),
             ttl: 64,
             ecn: 0,
+            dscp: 0,
+            dont_fragment: true,
         };
         let tcp = TcpRepr {
             src_port: 8080,

@@ -129,6 +129,8 @@ impl Runner {
             dst: local.ip(),
             ttl: p.ip.ttl.unwrap_or(64),
             ecn: p.ip.ecn.unwrap_or(0),
+            dscp: 0,
+            dont_fragment: true,
         };
         // Larger than any IP packet: say so before allocating it.
         if p.seq.len > 65_535 {
@@ -204,6 +206,8 @@ impl Runner {
             dst: remote.ip(),
             ttl: 64,
             ecn: 0,
+            dscp: 0,
+            dont_fragment: true,
         };
         let len = len.min(65_000) as usize;
         let mut quoted = vec![0u8; 60 + len];
@@ -370,6 +374,11 @@ impl Runner {
             && ecn_of(&bytes) != want
         {
             return Err(mismatch("ECN codepoint"));
+        }
+        if let Some(want) = p.ip.tos
+            && traffic_class_of(&bytes) != want
+        {
+            return Err(mismatch("TOS / traffic class"));
         }
         self.compare_options(p, &tcp.options, &bytes)
             .map_err(|what| mismatch(&what))?;
@@ -538,6 +547,15 @@ fn kind_of(o: &TcpOptionSpec) -> Option<u8> {
 
 /// The ECN codepoint (the low two bits of the traffic class) of a raw
 /// IPv4 or IPv6 packet.
+/// The whole TOS (IPv4) or traffic class (IPv6) byte.
+fn traffic_class_of(packet: &[u8]) -> u8 {
+    match packet.first().map(|b| b >> 4) {
+        Some(4) => packet.get(1).copied().unwrap_or(0),
+        Some(6) => packet.get(..2).map_or(0, |b| (b[0] << 4) | (b[1] >> 4)),
+        _ => 0,
+    }
+}
+
 fn ecn_of(packet: &[u8]) -> u8 {
     match packet.first().map(|b| b >> 4) {
         Some(4) => packet.get(1).map_or(0, |b| b & 3),

@@ -97,6 +97,7 @@ impl Runner {
             }
             "TCP_NODELAY" => self.sock(fd).map(|s| i64::from(s.nodelay)),
             "TCP_CORK" => self.sock(fd).map(|s| i64::from(s.cork)),
+            "IP_TOS" | "IPV6_TCLASS" => self.sock(fd).map(|s| i64::from(s.cfg.dscp << 2)),
             "SO_KEEPALIVE" => self.sock(fd).map(|s| i64::from(s.cfg.keepalive)),
             "TCP_USER_TIMEOUT" => self
                 .sock(fd)
@@ -240,6 +241,42 @@ impl Runner {
                         && let Some(ep) = self.ep.as_mut()
                     {
                         let _ = ep.set_nodelay(c, on);
+                    }
+                }
+                Ok(Ok(0))
+            }
+            // The DS field (the ECN bits stay the stack's); a listening
+            // socket's passes to its connections, SYN-ACK included.
+            "IP_TOS" | "IPV6_TCLASS" => {
+                let Some(tos) = int(&value).and_then(|v| u8::try_from(v).ok()) else {
+                    return Ok(Err("EINVAL"));
+                };
+                if let Some(sock) = self.fds.get_mut(&fd) {
+                    sock.cfg.dscp = tos >> 2;
+                    if let Kind::Conn(c) = sock.kind
+                        && let Some(ep) = self.ep.as_mut()
+                    {
+                        let _ = ep.set_tos(c, tos);
+                    }
+                }
+                Ok(Ok(0))
+            }
+            // DONT: no DF, "fragmentation needed" ignored; WANT and DO: DF
+            // (TCP never fragments locally); PROBE is not path MTU
+            // discovery's rules.
+            "IP_MTU_DISCOVER" | "IPV6_MTU_DISCOVER" => {
+                let on = match int(&value) {
+                    Some(0) => false,
+                    Some(1 | 2) => true,
+                    Some(3) => return Err(self.unsupported(s, "IP_PMTUDISC_PROBE")),
+                    _ => return Ok(Err("EINVAL")),
+                };
+                if let Some(sock) = self.fds.get_mut(&fd) {
+                    sock.cfg.path_mtu_discovery = on;
+                    if let Kind::Conn(c) = sock.kind
+                        && let Some(ep) = self.ep.as_mut()
+                    {
+                        let _ = ep.set_path_mtu_discovery(c, on);
                     }
                 }
                 Ok(Ok(0))

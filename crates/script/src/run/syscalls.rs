@@ -74,6 +74,7 @@ pub(crate) struct Socket {
     pub nodelay: bool,
     /// `TCP_CORK`.
     pub cork: bool,
+
     /// SO_ERROR was read since the error happened (it reads once).
     pub error_taken: bool,
     /// `shutdown(SHUT_RD)`: reads return end of stream.
@@ -144,6 +145,38 @@ fn constant(name: &str) -> Option<i64> {
         "O_NONBLOCK" => O_NONBLOCK,
         "O_RDONLY" => 0,
         "O_WRONLY" => 1,
+        // IP_MTU_DISCOVER's values (the same in Linux's in.h and its IPv6
+        // counterparts).
+        "IP_PMTUDISC_DONT" | "IPV6_PMTUDISC_DONT" => 0,
+        "IP_PMTUDISC_WANT" | "IPV6_PMTUDISC_WANT" => 1,
+        "IP_PMTUDISC_DO" | "IPV6_PMTUDISC_DO" => 2,
+        "IP_PMTUDISC_PROBE" | "IPV6_PMTUDISC_PROBE" => 3,
+        // IP_TOS values (netinet/ip.h): RFC 2474's class selectors and
+        // RFC 2597 / 3246's codepoints, shifted into the TOS byte.
+        "IPTOS_DSCP_CS0" => 0x00,
+        "IPTOS_DSCP_CS1" => 0x20,
+        "IPTOS_DSCP_AF11" => 0x28,
+        "IPTOS_DSCP_AF12" => 0x30,
+        "IPTOS_DSCP_AF13" => 0x38,
+        "IPTOS_DSCP_CS2" => 0x40,
+        "IPTOS_DSCP_AF21" => 0x48,
+        "IPTOS_DSCP_AF22" => 0x50,
+        "IPTOS_DSCP_AF23" => 0x58,
+        "IPTOS_DSCP_CS3" => 0x60,
+        "IPTOS_DSCP_AF31" => 0x68,
+        "IPTOS_DSCP_AF32" => 0x70,
+        "IPTOS_DSCP_AF33" => 0x78,
+        "IPTOS_DSCP_CS4" => 0x80,
+        "IPTOS_DSCP_AF41" => 0x88,
+        "IPTOS_DSCP_AF42" => 0x90,
+        "IPTOS_DSCP_AF43" => 0x98,
+        "IPTOS_DSCP_CS5" => 0xa0,
+        "IPTOS_DSCP_EF" => 0xb8,
+        "IPTOS_DSCP_CS6" => 0xc0,
+        "IPTOS_DSCP_CS7" => 0xe0,
+        "IPTOS_LOWDELAY" => 0x10,
+        "IPTOS_THROUGHPUT" => 0x08,
+        "IPTOS_RELIABILITY" => 0x04,
         _ => return None,
     })
 }

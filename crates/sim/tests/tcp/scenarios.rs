@@ -283,6 +283,8 @@ fn delayed_duplicate_syn_is_refused_by_the_three_way_handshake() {
         dst: remote.ip(),
         ttl: 64,
         ecn: 0,
+        dscp: 0,
+        dont_fragment: true,
     };
     let mut buf = [0u8; 128];
     let n = emit_packet(&ip, &old, &[], &mut buf).unwrap();
