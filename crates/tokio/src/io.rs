@@ -123,11 +123,7 @@ impl Io {
                 self.stats.rx_injected_drops += 1;
                 continue;
             }
-            match r.segment_size {
-                Some(size) => ep.handle_gro_packet(now, packet, r.checksum_trusted, size),
-                None if r.checksum_trusted => ep.handle_packet_checksum_trusted(now, packet),
-                None => ep.handle_packet(now, packet),
-            }
+            ep.handle_offloaded_packet(now, packet, r.checksum_trusted, r.segment_size);
             self.drain_trace(ep);
             packets += 1;
             bytes += r.end - r.start;

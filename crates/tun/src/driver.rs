@@ -451,11 +451,8 @@ impl Driver {
                 self.stats.rx_injected_drops += 1;
                 continue;
             }
-            match segment_size {
-                Some(size) => self.ep.handle_gro_packet(now, packet, trusted, size),
-                None if trusted => self.ep.handle_packet_checksum_trusted(now, packet),
-                None => self.ep.handle_packet(now, packet),
-            }
+            self.ep
+                .handle_offloaded_packet(now, packet, trusted, segment_size);
             self.drain_trace();
             // What the packets made the endpoint say (ACKs, and data the
             // ACKs let out) goes out after every few packets, as GRO

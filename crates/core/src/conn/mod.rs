@@ -349,7 +349,7 @@ pub struct Connection {
     /// "full-sized" means for delayed ACKs.
     peer_seg_max: usize,
     /// The current segment is a GRO super-packet of segments this size
-    /// (`Endpoint::handle_gro_packet`).
+    /// (`Endpoint::handle_offloaded_packet`).
     rx_segment_size: Option<u16>,
     /// Send RST (abort).
     rst_pending: bool,

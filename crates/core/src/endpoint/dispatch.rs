@@ -29,19 +29,20 @@ impl Endpoint {
         self.handle_parsed(now, packet, wire::parse_packet_checksum_trusted(packet));
     }
 
-    /// A GRO super-packet: the device (a TUN device with a virtio-net
-    /// header, a NIC with receive offload) joined segments of
-    /// `segment_size` payload bytes (virtio-net's `gso_size`) into one. The
-    /// connection then knows the peer's segment size, which the joined
-    /// length hides: what "full-sized" means for its delayed ACKs (RFC 9293
-    /// 3.8.6.3), as Linux's `tcp_measure_rcv_mss` takes `gso_size`.
-    /// `checksum_trusted` as [`Endpoint::handle_packet_checksum_trusted`].
-    pub fn handle_gro_packet(
+    /// A packet from a device with receive offloads, as its header (a
+    /// virtio-net header on a TUN device) describes it: `checksum_trusted`
+    /// as [`Endpoint::handle_packet_checksum_trusted`], and for a GRO
+    /// super-packet `segment_size`, the payload size of the segments the
+    /// device joined (virtio-net's `gso_size`). The connection then knows
+    /// the peer's segment size, which the joined length hides: what
+    /// "full-sized" means for its delayed ACKs (RFC 9293 3.8.6.3), as
+    /// Linux's `tcp_measure_rcv_mss` takes `gso_size`.
+    pub fn handle_offloaded_packet(
         &mut self,
         now: Instant,
         packet: &[u8],
         checksum_trusted: bool,
-        segment_size: u16,
+        segment_size: Option<u16>,
     ) {
         let parsed = if checksum_trusted {
             wire::parse_packet_checksum_trusted(packet)
@@ -49,7 +50,7 @@ impl Endpoint {
             wire::parse_packet(packet)
         };
         let parsed = parsed.map(|p| Packet {
-            segment_size: (segment_size > 0).then_some(segment_size),
+            segment_size: segment_size.filter(|&s| s > 0),
             ..p
         });
         self.handle_parsed(now, packet, parsed);

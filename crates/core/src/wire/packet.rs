@@ -53,7 +53,7 @@ pub struct Packet<'a> {
     pub payload: &'a [u8],
     /// For a GRO super-packet, the size of the segments the device joined
     /// (virtio-net's `gso_size`); `None` for a packet as it was on the
-    /// wire. Parsing never sets it ([`crate::Endpoint::handle_gro_packet`]
+    /// wire. Parsing never sets it ([`crate::Endpoint::handle_offloaded_packet`]
     /// does).
     pub segment_size: Option<u16>,
 }

@@ -807,7 +807,7 @@ fn a_gro_super_packet_counts_by_the_segments_it_joined() {
     assert_eq!(peer(&h), None);
     let p = h.packet_for(&Seg::data(1, 1, &bytes(0, 10_000)));
     let now = h.now;
-    h.ep.handle_gro_packet(now, &p, false, 1000);
+    h.ep.handle_offloaded_packet(now, &p, false, Some(1000));
     assert_eq!(peer(&h), Some(1000));
     assert_eq!(h.app_recv(20_000).map(|d| d.len()), Ok(10_000));
 }

@@ -150,7 +150,8 @@ impl Runner {
         let now = self.now;
         match self.gro_mss {
             Some(mss) if payload.len() > usize::from(mss) => {
-                self.ep().handle_gro_packet(now, &buf[..n], false, mss);
+                self.ep()
+                    .handle_offloaded_packet(now, &buf[..n], false, Some(mss));
             }
             _ => self.ep().handle_packet(now, &buf[..n]),
         }

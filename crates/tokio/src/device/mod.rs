@@ -46,7 +46,7 @@ pub struct Received {
     /// verified.
     pub checksum_trusted: bool,
     /// A GRO super-packet: the size of the segments the device joined
-    /// (virtio-net's `gso_size`; `Endpoint::handle_gro_packet`).
+    /// (virtio-net's `gso_size`; `Endpoint::handle_offloaded_packet`).
     pub segment_size: Option<u16>,
 }
 
