@@ -32,8 +32,8 @@ use synack_core::wire::{
     parse_packet,
 };
 use synack_core::{
-    Config, Ecn, Endpoint, EndpointConfig, GsoAutosize, Instant, PushPolicy, SeqNum, SlowStart,
-    State, ZeroWindowProbe,
+    Config, Ecn, Endpoint, EndpointConfig, GsoAutosize, HyStart, Instant, PushPolicy, SeqNum,
+    SlowStart, State, ZeroWindowProbe,
 };
 
 const US4: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 2);
@@ -72,6 +72,7 @@ fn linux_rules(tcp: &mut Config, on: bool) {
     } else {
         SlowStart::Rfc5681
     };
+    tcp.hystart = on.then_some(HyStart::LINUX);
 }
 
 /// What a step does (the opcode modulo the number of kinds).
@@ -149,6 +150,9 @@ struct Harness {
     debug: bool,
     /// Some connection may send TSO segments (up to 64 KiB, not the MTU).
     tso: bool,
+    /// Packets arrive as GRO super-packets of segments this size (as a
+    /// TUN device with offloads reports them), whatever their real size.
+    gro: Option<u16>,
 }
 
 /// What a run reached, for tests that check the seeds go deep.
@@ -277,6 +281,7 @@ impl Harness {
             report: Report::default(),
             debug: std::env::var_os("SYNACK_FUZZ_DEBUG").is_some(),
             tso: false,
+            gro: None,
         }
     }
 
@@ -324,11 +329,19 @@ impl Harness {
             }
             Op::Send => {
                 let Some(i) = self.pick(input) else { return };
-                let len = usize::from(input.u16()) % (2 * BUFFER);
+                let raw = input.u16();
+                let len = usize::from(raw & 0x7fff) % (2 * BUFFER);
                 let t = self.conns[i];
                 stream::fill(Stream::App, t.written, &mut self.scratch[..len]);
                 let now = self.now;
-                if let Ok(n) = self.ep.send(now, t.id, &self.scratch[..len]) {
+                let data = &self.scratch[..len];
+                // The top bit: more to come (MSG_MORE).
+                let sent = if raw & 0x8000 != 0 {
+                    self.ep.send_more(now, t.id, data)
+                } else {
+                    self.ep.send(now, t.id, data)
+                };
+                if let Ok(n) = sent {
                     assert!(n <= len, "send took more than it was given");
                     self.conns[i].written = t.written.wrapping_add(n as u32);
                 }
@@ -370,6 +383,12 @@ impl Harness {
                 let on = input.bool();
                 let _ = self.ep.set_nodelay(id, on);
                 let _ = self.ep.set_keepalive(now, id, !on);
+                // Corking, the DS field, DF, and GRO-sized arrivals.
+                let k = input.u8();
+                let _ = self.ep.set_cork(id, k & 1 != 0);
+                let _ = self.ep.set_tos(id, k);
+                let _ = self.ep.set_path_mtu_discovery(id, k & 2 == 0);
+                self.gro = (k & 4 != 0).then_some(u16::from(k >> 3) * 64);
             }
             Op::Options => {
                 // Linux's wire rules (IW10, TSO packets sized as Linux
@@ -599,7 +618,12 @@ impl Harness {
             );
         }
         let pkt = core::mem::take(&mut self.buf);
-        self.ep.handle_packet(now, &pkt[..n]);
+        match self.gro {
+            Some(size) => self
+                .ep
+                .handle_offloaded_packet(now, &pkt[..n], false, Some(size)),
+            None => self.ep.handle_packet(now, &pkt[..n]),
+        }
         self.buf = pkt;
     }
 
