@@ -199,6 +199,10 @@ pub struct Config {
     pub path_mtu_discovery: bool,
     /// How slow start grows the congestion window on an ACK.
     pub slow_start: SlowStart,
+    /// Keep Linux's chronographs (`Connection::chrono_times`: time busy
+    /// sending, and held back by the peer's receive window): a few compares
+    /// after every call into a connection, so off by default.
+    pub chronographs: bool,
     /// Ends slow start before the first loss on an ACK train or a rise in
     /// RTT, as Linux's CUBIC does by default (HyStart, [`HyStart`]).
     /// `None` (the default): slow start lasts until a loss or ssthresh
@@ -499,6 +503,7 @@ impl Default for Config {
             path_mtu_discovery: true,
             slow_start: SlowStart::Rfc5681,
             hystart: None,
+            chronographs: false,
             fin_ignores_cwnd: false,
             icmp: IcmpRules::Rfc5927,
             syn_backoff: SynBackoff::Exponential,

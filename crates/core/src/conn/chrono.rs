@@ -104,25 +104,29 @@ impl Connection {
     /// Linux's `tcp_write_xmit` judges it: data is left to send, cwnd has
     /// room, and the next segment does not fit in the peer's window.
     pub(crate) fn update_chrono(&mut self, now: Instant) {
-        let in_flight = self.snd_nxt.since(self.snd_una);
-        let idle = !self.has_unsent() && self.snd_max == self.snd_una;
-        if idle || !self.state.is_synchronized() {
-            self.chrono.stop(now, Chrono::Busy, true);
+        let queued = self.snd_max != self.snd_una || self.has_unsent();
+        if !queued || !self.state.is_synchronized() {
+            if self.chrono.running() != Chrono::Idle {
+                self.chrono.stop(now, Chrono::Busy, true);
+            }
             return;
         }
         self.chrono.start(now, Chrono::Busy);
+        let in_flight = self.snd_nxt.since(self.snd_una);
         let unsent = self.send_data_end().since(self.snd_nxt);
-        let next = unsent.min(self.payload_mss());
-        let rwnd_limited = unsent > 0 && self.cwnd() > in_flight && in_flight + next > self.snd_wnd;
+        // The window test first: it is what usually fails.
+        let rwnd_limited = unsent > 0
+            && in_flight + unsent.min(self.payload_mss()) > self.snd_wnd
+            && self.cwnd() > in_flight;
         if rwnd_limited {
             self.chrono.start(now, Chrono::RwndLimited);
-        } else {
+        } else if self.chrono.running() == Chrono::RwndLimited {
             self.chrono.stop(now, Chrono::RwndLimited, false);
         }
     }
 
     /// The chronographs' totals at `now` (Linux's `tcpi_busy_time` and
-    /// `tcpi_rwnd_limited`).
+    /// `tcpi_rwnd_limited`); zero unless `Config::chronographs` is on.
     pub fn chrono_times(&self, now: Instant) -> ChronoTimes {
         self.chrono.times(now)
     }

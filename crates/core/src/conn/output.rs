@@ -254,9 +254,9 @@ impl Connection {
             // Zero-window probe: one byte past the window.
             len = 1;
         }
-        let carries_fin = self.fin_queued && nxt + len == data_end;
-        if !self.force_probe
-            && !carries_fin
+        if (self.cork || self.more_coming)
+            && !self.force_probe
+            && !(self.fin_queued && nxt + len == data_end)
             && nxt.ge(self.snd_max)
             && len % mss != 0
             && self.corked(nxt + len)
@@ -726,9 +726,11 @@ impl Connection {
     /// with a window too small to use (3.8.6.2.1's override timeout; BSD
     /// uses its persist timer for both). Disarms it otherwise. Called
     /// after every call into the connection, it also keeps the
-    /// chronographs (`chrono`).
+    /// chronographs (`chrono`) when `Config::chronographs` asks.
     pub(crate) fn update_persist(&mut self, ctx: &mut Ctx<'_>) {
-        self.update_chrono(ctx.now);
+        if self.cfg.chronographs {
+            self.update_chrono(ctx.now);
+        }
         let stuck = self.state.is_synchronized()
             && self.snd_nxt == self.snd_una
             && self.has_unsent()

@@ -144,11 +144,17 @@ impl Connection {
         // Linux's reordering metric (`tcp_check_sack_reordering`): the
         // lowest never-resent segment delivered below what was SACKed
         // before this ACK, cumulatively or by SACK.
+        // Nothing SACKed before: nothing was delivered out of order.
         let mut reordered: Option<SeqNum> = None;
-        self.sent.advance(self.snd_una, |s| {
-            in_hole(&mut reordered, s, prior_fack);
-            rack.on_delivered(s, now);
-        });
+        match prior_fack {
+            None => self
+                .sent
+                .advance(self.snd_una, |s| rack.on_delivered(s, now)),
+            Some(fack) => self.sent.advance(self.snd_una, |s| {
+                in_hole(&mut reordered, s, fack);
+                rack.on_delivered(s, now);
+            }),
+        }
         if self.scoreboard.is_empty() && !self.in_recovery && !dsack {
             // Nothing SACKed: every record left is above the cumulative ACK
             // and undelivered, and (outside recovery) none was resent after
@@ -166,7 +172,9 @@ impl Connection {
                 s.lost = false;
                 s.lost_out = false;
                 let s = *s;
-                in_hole(&mut reordered, &s, prior_fack);
+                if let Some(fack) = prior_fack {
+                    in_hole(&mut reordered, &s, fack);
+                }
                 rack.on_delivered(&s, now);
             }
         }
@@ -317,9 +325,8 @@ impl Connection {
 
 /// Lowers `low` to `s`'s start if `s`, never resent, was delivered below
 /// `prior_fack` (data above it had arrived first).
-fn in_hole(low: &mut Option<SeqNum>, s: &SentSeg, prior_fack: Option<SeqNum>) {
-    if !s.rexmit && prior_fack.is_some_and(|f| s.start.lt(f)) && !low.is_some_and(|l| l.le(s.start))
-    {
+fn in_hole(low: &mut Option<SeqNum>, s: &SentSeg, prior_fack: SeqNum) {
+    if !s.rexmit && s.start.lt(prior_fack) && !low.is_some_and(|l| l.le(s.start)) {
         *low = Some(s.start);
     }
 }

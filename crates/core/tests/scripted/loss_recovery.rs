@@ -879,7 +879,10 @@ fn once_reordering_is_seen_a_sack_alone_grows_cwnd_under_abc() {
 
 #[test]
 fn the_chronographs_time_busy_and_receive_window_limited_sending() {
-    let mut h = sending(0, |c| c.tlp = false);
+    let mut h = sending(0, |c| {
+        c.tlp = false;
+        c.chronographs = true;
+    });
     let times = |h: &Harness| h.ep.connection(h.conn()).unwrap().chrono_times(h.now);
     // The peer closes its window; a write then waits behind it.
     h.send(Seg::ack_at(1, seg_start(0)).win(0));

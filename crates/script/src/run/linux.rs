@@ -90,6 +90,8 @@ pub fn linux_config() -> Config {
         slow_start: SlowStart::Abc,
         // tcp_cubic's hystart = 1, hystart_detect = 3.
         hystart: Some(HyStart::LINUX),
+        // tcp_chrono_start / tcp_chrono_stop (tcpi_busy_time...).
+        chronographs: true,
         // tcp_cwnd_test: "Don't be strict about the congestion window for
         // the final FIN."
         fin_ignores_cwnd: true,
