@@ -155,6 +155,17 @@ mod tests {
         Duration::from_millis(n)
     }
 
+    /// A first round's ACK at `rtt_ms` (below the low window: it only sets
+    /// the minimum RTT and starts a round at SND.NXT 10001), and its verdict.
+    fn primed(rtt_ms: u64) -> (HyStartRound, Verdict) {
+        let mut h = HyStartRound::default();
+        h.start_round(Instant::ZERO, SeqNum(1));
+        let una = SeqNum(10_001);
+        let now = Instant::from_millis(rtt_ms);
+        let v = h.on_rtt_sample(BOTH, now, ms(rtt_ms), una, una, true, 10, Duration::ZERO);
+        (h, v)
+    }
+
     /// A round of ACKs 1 ms apart, each RTT `rtt(i)`; the verdicts.
     fn round(
         h: &mut HyStartRound,
@@ -205,35 +216,13 @@ mod tests {
 
     #[test]
     fn a_rise_below_the_threshold_or_a_new_minimum_does_not() {
-        let mut h = HyStartRound::default();
-        h.start_round(Instant::ZERO, SeqNum(1));
-        h.on_rtt_sample(
-            BOTH,
-            Instant::from_millis(200),
-            ms(200),
-            SeqNum(10_001),
-            SeqNum(10_001),
-            true,
-            10,
-            Duration::ZERO,
-        );
+        let (mut h, _) = primed(200);
         // 200..215 ms: never past 216.
         let v = round(&mut h, DELAY_ONLY, 400, 16, |i| 200 + u64::from(i));
         assert!(v.iter().all(|&v| v == Verdict::Continue), "{v:?}");
         // Linux b344579ca847: a sample that lowers the minimum lowers the
         // round's too, so no spurious exit.
-        let mut h = HyStartRound::default();
-        h.start_round(Instant::ZERO, SeqNum(1));
-        h.on_rtt_sample(
-            BOTH,
-            Instant::from_millis(200),
-            ms(200),
-            SeqNum(10_001),
-            SeqNum(10_001),
-            true,
-            10,
-            Duration::ZERO,
-        );
+        let (mut h, _) = primed(200);
         let v = round(&mut h, DELAY_ONLY, 400, 10, |i| {
             if i < 9 { 200 + u64::from(i) } else { 29 }
         });
@@ -243,18 +232,7 @@ mod tests {
 
     #[test]
     fn a_long_ack_train_ends_slow_start() {
-        let mut h = HyStartRound::default();
-        h.start_round(Instant::ZERO, SeqNum(1));
-        h.on_rtt_sample(
-            BOTH,
-            Instant::from_millis(100),
-            ms(100),
-            SeqNum(10_001),
-            SeqNum(10_001),
-            true,
-            10,
-            Duration::ZERO,
-        );
+        let (mut h, _) = primed(100);
         // ACKs 1 ms apart from 200 ms on: past 50 ms (half of 100) at the
         // 52nd.
         let v = round(&mut h, BOTH, 200, 60, |_| 100);
@@ -269,18 +247,7 @@ mod tests {
 
     #[test]
     fn a_gap_breaks_the_train_and_nothing_below_the_low_window() {
-        let mut h = HyStartRound::default();
-        h.start_round(Instant::ZERO, SeqNum(1));
-        h.on_rtt_sample(
-            BOTH,
-            Instant::from_millis(100),
-            ms(100),
-            SeqNum(10_001),
-            SeqNum(10_001),
-            true,
-            10,
-            Duration::ZERO,
-        );
+        let (mut h, _) = primed(100);
         // ACKs 3 ms apart: no train, and equal RTTs: no delay exit.
         let v: Vec<_> = (0..40)
             .map(|i| {

@@ -458,15 +458,7 @@ impl Endpoint {
         id: ConnId,
         f: impl FnOnce(&mut Connection) -> R,
     ) -> Result<R, Error> {
-        let conn = self
-            .conns
-            .slots
-            .get_mut(id.index as usize)
-            .filter(|s| s.generation == id.generation)
-            .and_then(|s| s.conn.as_mut())
-            .filter(|c| c.app_owned)
-            .ok_or(Error::InvalidHandle)?;
-        let r = f(conn);
+        let r = f(app_conn(&mut self.conns, id)?);
         self.after(id.index);
         Ok(r)
     }
@@ -479,17 +471,7 @@ impl Endpoint {
         id: ConnId,
         f: impl FnOnce(&mut Connection, &mut Ctx<'_>) -> R,
     ) -> Result<R, Error> {
-        let slot = self
-            .conns
-            .slots
-            .get_mut(id.index as usize)
-            .filter(|s| s.generation == id.generation)
-            .ok_or(Error::InvalidHandle)?;
-        let conn = slot
-            .conn
-            .as_mut()
-            .filter(|c| c.app_owned)
-            .ok_or(Error::InvalidHandle)?;
+        let conn = app_conn(&mut self.conns, id)?;
         let mut ctx = Ctx {
             now,
             events: &mut self.events,
@@ -771,4 +753,15 @@ fn unspecified(ip: IpAddr) -> IpAddr {
         IpAddr::V4(_) => IpAddr::V4(core::net::Ipv4Addr::UNSPECIFIED),
         IpAddr::V6(_) => IpAddr::V6(core::net::Ipv6Addr::UNSPECIFIED),
     }
+}
+
+/// The live, application-owned connection `id` names.
+fn app_conn(conns: &mut ConnTable, id: ConnId) -> Result<&mut Connection, Error> {
+    conns
+        .slots
+        .get_mut(id.index as usize)
+        .filter(|s| s.generation == id.generation)
+        .and_then(|s| s.conn.as_mut())
+        .filter(|c| c.app_owned)
+        .ok_or(Error::InvalidHandle)
 }
