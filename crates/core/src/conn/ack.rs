@@ -136,22 +136,10 @@ impl Connection {
     /// resent; without SACK's per-segment times, the timed segment's RTT
     /// (`timed`) if this ACK covers it.
     fn hystart_on_ack(&mut self, now: Instant, cfg: HyStart, ack: SeqNum, timed: Option<Duration>) {
-        let mut newest = None;
-        let mut resent = false;
-        for i in 0..self.sent.len() {
-            let s = self.sent.get(i);
-            if s.end.gt(ack) {
-                break;
-            }
-            resent |= s.rexmit;
-            if !s.sacked {
-                newest = Some(s.xmit);
-            }
-        }
-        let sample = match newest {
-            Some(_) if resent => None,
-            Some(t) => Some(now.saturating_since(t)),
-            None => timed,
+        let sample = match self.sent.newest_acked(ack) {
+            (Some(_), true) => None,
+            (Some(t), false) => Some(now.saturating_since(t)),
+            (None, _) => timed,
         };
         let Some(rtt) = sample else {
             return;

@@ -21,6 +21,14 @@ const MIN_FULL_SEGMENT: usize = 536;
 const MAX_DUP_ACKS_OWED: u32 = 64;
 
 impl Connection {
+    /// The largest segment the peer has sent (a GRO super-packet counting
+    /// by the segments it joined), at most the MSS we announced: our
+    /// estimate of the peer's MSS (Linux's `tcpi_rcv_mss`); `None` before
+    /// data arrived.
+    pub fn peer_segment_size(&self) -> Option<usize> {
+        (self.peer_seg_max > 0).then_some(self.peer_seg_max)
+    }
+
     /// Entry point for a segment matched to this connection.
     /// `ecn` is the IP header's ECN codepoint; `segment_size` the size of
     /// the segments a GRO super-packet joined.

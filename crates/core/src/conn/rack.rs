@@ -188,6 +188,47 @@ impl Connection {
         self.rack_detect_loss(ctx);
     }
 
+    /// The send queue by segments of the send MSS, as Linux's `TCP_INFO`
+    /// counts it (`tcpi_unacked`, `tcpi_sacked`, `tcpi_lost`,
+    /// `tcpi_retrans`) and the reordering degree seen. The per-segment
+    /// marks exist with SACK and RACK only ([`SendQueueCounts`]).
+    pub fn send_queue_counts(&self) -> super::SendQueueCounts {
+        let mss = self.payload_mss();
+        let segs = |n: usize| n.div_ceil(mss);
+        let flight = self.snd_max.since(self.snd_una);
+        let mut counts = super::SendQueueCounts {
+            unacked: segs(flight),
+            sacked: None,
+            lost: None,
+            retrans: None,
+            reordering: None,
+            reord_seen: None,
+        };
+        if self.rack_on() {
+            let (mut sacked, mut lost, mut retrans) = (0, 0, 0);
+            for i in 0..self.sent.len() {
+                let s = self.sent.get(i);
+                let n = segs(s.end.since(s.start));
+                if s.sacked {
+                    sacked += n;
+                    continue;
+                }
+                if s.lost_out {
+                    lost += n;
+                }
+                if s.rexmit && !s.lost {
+                    retrans += n;
+                }
+            }
+            counts.sacked = Some(sacked);
+            counts.lost = Some(lost);
+            counts.retrans = Some(retrans);
+            counts.reordering = Some(usize::from(self.reordering));
+            counts.reord_seen = Some(self.reord_seen);
+        }
+        counts
+    }
+
     /// Linux's `tcp_check_sack_reordering`: a never-resent segment from
     /// `low` was delivered after data above it; the reordering degree is
     /// the distance to the highest SACKed octet (or SND.UNA), in segments,

@@ -138,6 +138,21 @@ impl SentLog {
         self.segs.push_back(seg);
     }
 
+    /// When the newest not-yet-SACKed record that the cumulative ACK
+    /// `ack` covers in full was sent, and whether any record it covers was
+    /// resent (Linux's `last_ackt` and `FLAG_RETRANS_DATA_ACKED`).
+    pub fn newest_acked(&self, ack: SeqNum) -> (Option<Instant>, bool) {
+        let mut newest = None;
+        let mut resent = false;
+        for s in self.segs.iter().take_while(|s| s.end.le(ack)) {
+            resent |= s.rexmit;
+            if !s.sacked {
+                newest = Some(s.xmit);
+            }
+        }
+        (newest, resent)
+    }
+
     /// Where the first segment sent after `seq` began: a resend from
     /// `seq` ends there.
     pub fn next_packet_start(&self, seq: SeqNum) -> Option<SeqNum> {

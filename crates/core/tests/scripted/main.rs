@@ -15,6 +15,7 @@ mod established;
 mod icmp;
 mod ipv6;
 mod keepalive;
+mod linux_rules;
 mod listen;
 mod loss_recovery;
 mod malformed;
