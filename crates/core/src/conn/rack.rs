@@ -191,7 +191,7 @@ impl Connection {
     /// The send queue by segments of the send MSS, as Linux's `TCP_INFO`
     /// counts it (`tcpi_unacked`, `tcpi_sacked`, `tcpi_lost`,
     /// `tcpi_retrans`) and the reordering degree seen. The per-segment
-    /// marks exist with SACK and RACK only ([`SendQueueCounts`]).
+    /// marks exist with SACK and RACK only ([`super::SendQueueCounts`]).
     pub fn send_queue_counts(&self) -> super::SendQueueCounts {
         let mss = self.payload_mss();
         let segs = |n: usize| n.div_ceil(mss);
