@@ -150,6 +150,10 @@ struct Harness {
     debug: bool,
     /// Some connection may send TSO segments (up to 64 KiB, not the MTU).
     tso: bool,
+    /// The device refuses every other packet (`Endpoint::transmit_failed`).
+    refusing: bool,
+    /// Whether the next packet is the one refused.
+    refuse_next: bool,
     /// Packets arrive as GRO super-packets of segments this size (as a
     /// TUN device with offloads reports them), whatever their real size.
     gro: Option<u16>,
@@ -281,6 +285,8 @@ impl Harness {
             report: Report::default(),
             debug: std::env::var_os("SYNACK_FUZZ_DEBUG").is_some(),
             tso: false,
+            refusing: false,
+            refuse_next: false,
             gro: None,
         }
     }
@@ -389,6 +395,8 @@ impl Harness {
                 let _ = self.ep.set_tos(id, k);
                 let _ = self.ep.set_path_mtu_discovery(id, k & 2 == 0);
                 self.gro = (k & 4 != 0).then_some(u16::from(k >> 3) * 64);
+                // A device that refuses every other packet from now on.
+                self.refusing = input.u8() & 7 == 0;
             }
             Op::Options => {
                 // Linux's wire rules (IW10, TSO packets sized as Linux
@@ -650,7 +658,13 @@ impl Harness {
             );
             self.report.largest_packet = self.report.largest_packet.max(n);
             let pkt = core::mem::take(&mut self.buf);
-            self.check_sent(&pkt[..n]);
+            self.refuse_next = !self.refuse_next;
+            if self.refusing && self.refuse_next {
+                parse_packet(&pkt[..n]).expect("we sent a bad packet");
+                self.ep.transmit_failed(now, &pkt[..n]);
+            } else {
+                self.check_sent(&pkt[..n]);
+            }
             self.buf = pkt;
         }
         while let Some(ev) = self.ep.poll_event() {

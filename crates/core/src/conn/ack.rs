@@ -74,6 +74,7 @@ impl Connection {
         let mut dupack = false;
         // The peer answers: probing may go on as long as it does (MUST-36).
         self.unanswered_probes = 0;
+        self.refusal.on_ack();
         if ack.gt(self.snd_una) {
             acked = ack.since(self.snd_una);
             // A timed, never-retransmitted segment gives the exact RTT

@@ -12,6 +12,7 @@
 //! - `app`: the application's calls (send, recv, shutdown, close, abort);
 //! - `push`: where PSH goes under `PushPolicy::WriteBoundary`;
 //! - `timer_events`: what each timer does when it fires;
+//! - `refused`: packets the device refused (local congestion);
 //! - `keepalive`: RFC 1122 keep-alive probes;
 //! - `timestamps`: RFC 7323 TSval/TSecr, RTTM and PAWS;
 //! - `sack`: RFC 2018 SACK blocks for the out-of-order data we hold;
@@ -45,6 +46,7 @@ pub mod prr;
 mod push;
 mod rack;
 mod recovery;
+mod refused;
 pub mod ring;
 pub mod rtt;
 mod sack;
@@ -249,8 +251,9 @@ pub struct Connection {
     /// Consecutive retransmission timeouts.
     retries: u32,
     persist_backoff: u32,
-    /// Zero-window probes sent since the last ACK.
+    /// Zero-window probes (or refused retries, `refused`) since the last ACK.
     unanswered_probes: u32,
+    refusal: refused::Refusal,
     /// Keep-alive probes sent since the peer was last heard.
     keepalive_probes_sent: u32,
     /// Send a keep-alive probe at the next transmit.
@@ -457,6 +460,7 @@ impl Connection {
             retries: 0,
             persist_backoff: 0,
             unanswered_probes: 0,
+            refusal: refused::Refusal::default(),
             keepalive_probes_sent: 0,
             keepalive_probe_pending: false,
             force_probe: false,

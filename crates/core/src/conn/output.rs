@@ -199,6 +199,10 @@ impl Connection {
         if self.syn_unacked() {
             return None;
         }
+        // New data waits for a refused packet's retry (`refused`).
+        if self.refusal.held && self.snd_nxt == self.snd_max {
+            return None;
+        }
         let data_start = self.send_data_seq();
         let data_end = self.send_data_end();
         let nxt = self.snd_nxt;
@@ -633,6 +637,11 @@ impl Connection {
         }
         let consumes = plan.advance_to.gt(plan.seq);
         if consumes {
+            let new_tail = !plan.retransmission
+                && !plan.probe
+                && !plan.flags.syn()
+                && self.refusable(plan.seq, plan.send, self.in_sack_recovery());
+            self.note_sent_for_refusal(plan.seq, plan.advance_to, new_tail);
             if !plan.retransmission && self.rtt_timing.is_none() {
                 self.rtt_timing = Some((plan.advance_to, ctx.now));
             }
@@ -738,7 +747,12 @@ impl Connection {
         if !stuck {
             self.timers.clear(Timer::Persist);
         } else if !self.timers.is_set(Timer::Persist) {
-            let at = self.within_user_timeout(ctx.now + self.persist_interval());
+            let interval = if self.refusal.held {
+                self.resource_probe_interval()
+            } else {
+                self.persist_interval()
+            };
+            let at = self.within_user_timeout(ctx.now + interval);
             self.timers.set(Timer::Persist, at);
         }
     }

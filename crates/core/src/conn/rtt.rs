@@ -94,6 +94,11 @@ impl RttEstimator {
         self.backoff = self.backoff.saturating_add(1);
     }
 
+    /// Doublings since the last sample (RFC 6298 5.5).
+    pub fn backoff(&self) -> u32 {
+        self.backoff
+    }
+
     /// The current timeout, backoff included.
     pub fn rto(&self) -> Duration {
         let factor = 1u64 << self.backoff.min(16);

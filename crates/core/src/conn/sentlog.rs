@@ -93,6 +93,21 @@ impl SentLog {
         self.segs.back()
     }
 
+    /// Forgets what was recorded from `seq` on (a segment the device
+    /// refused, `Connection::on_transmit_failed`).
+    pub fn forget_from(&mut self, seq: SeqNum) {
+        while let Some(last) = self.segs.back_mut() {
+            if last.start.ge(seq) {
+                self.segs.pop_back();
+            } else {
+                if last.end.gt(seq) {
+                    last.end = seq;
+                }
+                return;
+            }
+        }
+    }
+
     /// Records `[start, end)` sent at `now` (`packet_start`: the first
     /// piece of its segment): new data is appended, a retransmission
     /// refreshes the records it overlaps.

@@ -13,6 +13,7 @@ impl Connection {
             match t {
                 Timer::Retransmit if self.held => self.on_hold_timeout(ctx),
                 Timer::Retransmit => self.on_retransmit_timeout(ctx),
+                Timer::Persist if self.refusal.held => self.on_resource_probe(ctx),
                 Timer::Persist => self.on_persist_timeout(ctx),
                 Timer::DelayedAck => self.ack_now = true,
                 Timer::TimeWait => self.set_state(ctx, State::Closed, Cause::TimeWaitExpired),

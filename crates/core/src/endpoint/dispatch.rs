@@ -407,6 +407,33 @@ impl Endpoint {
         None
     }
 
+    /// The device refused `packet`, one [`Endpoint::poll_transmit`] wrote
+    /// (its queue was full: ENOBUFS, EAGAIN, a qdisc that drops): it never
+    /// left this host. Call it before the next `poll_transmit`. New data
+    /// that was the last thing its connection sent is taken back and
+    /// retried on the next ACK or from the probe timer, as Linux does
+    /// with local congestion (no congestion response, no retransmission
+    /// counted; `conn::refused` has the rules); any other packet counts
+    /// as lost on the wire. Counted in `Stats::tx_refused`.
+    pub fn transmit_failed(&mut self, now: Instant, packet: &[u8]) {
+        let Ok(p) = wire::parse_packet_checksum_trusted(packet) else {
+            self.stats.tx_refused += 1;
+            return;
+        };
+        let local = SocketAddr::new(p.ip.src, p.tcp.src_port);
+        let remote = SocketAddr::new(p.ip.dst, p.tcp.dst_port);
+        let Some(Found::Conn(index)) = self.conns.find(&(local, remote)) else {
+            self.stats.tx_refused += 1;
+            return;
+        };
+        let f = p.tcp.flags;
+        let end = p.tcp.seq + p.payload.len() + usize::from(f.syn()) + usize::from(f.fin());
+        let seq = p.tcp.seq;
+        self.with_conn_index(now, index, |c, ctx| {
+            c.on_transmit_failed(ctx, seq, end);
+        });
+    }
+
     /// Whether [`Endpoint::poll_transmit`] may have something to send: a
     /// queued RST or a connection in the transmit-ready queue. A driver
     /// woken by the application checks this to decide whether to run.

@@ -108,6 +108,8 @@ pub struct Stats {
     pub tx_packets: u64,
     /// RSTs emitted.
     pub tx_rst: u64,
+    /// Packets the device refused (`Endpoint::transmit_failed`).
+    pub tx_refused: u64,
     /// Retransmitted segments.
     pub retransmissions: u64,
     /// Of those: fast retransmissions, by duplicate ACKs or the SACK

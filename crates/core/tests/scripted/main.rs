@@ -20,6 +20,7 @@ mod listen;
 mod loss_recovery;
 mod malformed;
 mod options;
+mod refused;
 mod retransmit;
 mod robustness;
 mod syn_cookies;

@@ -31,6 +31,8 @@ impl Runner {
             Some("sysctl") => self.sysctl(cmd, &words),
             Some("sockstat") => self.sockstat(cmd),
             Some("tcpdrop") => self.tcpdrop(cmd, &words),
+            // The Linux tests' commands within a script (`tc qdisc ...`).
+            _ if self.linux() => self.linux_shell(cmd),
             _ => Err(Stop::skip(self.line, format!("command `{cmd}`"))),
         }
     }

@@ -204,6 +204,7 @@ fn visit(e: &Expr, f: &mut dyn FnMut(&str)) {
 fn shell_lines(cmd: &str) -> Vec<String> {
     cmd.replace("\\\n", " ")
         .lines()
+        .flat_map(commands)
         .map(|l| {
             without_comment(l)
                 .replace("> /dev/null 2>&1", "")
@@ -214,6 +215,28 @@ fn shell_lines(cmd: &str) -> Vec<String> {
         })
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .collect()
+}
+
+/// The commands of one line: split at each `;` outside quotes (and
+/// before a comment).
+fn commands(l: &str) -> Vec<&str> {
+    let l = without_comment(l);
+    let mut quoted = None;
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, ch) in l.char_indices() {
+        match (ch, quoted) {
+            ('"' | '\'', None) => quoted = Some(ch),
+            (c, Some(q)) if c == q => quoted = None,
+            (';', None) => {
+                out.push(&l[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&l[start..]);
+    out
 }
 
 /// `l` up to a shell comment: a `#` that starts a word, outside quotes.
@@ -311,7 +334,8 @@ impl Runner {
                 [path] if path.starts_with("/tmp/sysctl_restore_") => {}
                 // synack keeps no per-destination metrics.
                 ["ip", "tcp_metrics", "flush", "all"] => {}
-                // A FIFO qdisc does not pace.
+                // A FIFO qdisc does not pace; one of no room refuses every
+                // packet (local congestion, `Endpoint::transmit_failed`).
                 [
                     "tc",
                     "qdisc",
@@ -320,7 +344,17 @@ impl Runner {
                     "tun0",
                     "root",
                     "pfifo",
-                ] => {}
+                    rest @ ..,
+                ] => {
+                    self.device_refuses = match rest {
+                        [] => false,
+                        ["limit", n] => n.parse::<u32>().map_err(|_| unsupported())? == 0,
+                        _ => return Err(unsupported()),
+                    };
+                }
+                ["tc", "qdisc", "delete" | "del", "dev", "tun0", "root"] => {
+                    self.device_refuses = false;
+                }
                 // tcp_cubic's `hystart_detect`: HyStart's detectors, a bit
                 // mask (1 the ACK train, 2 the delay).
                 ["echo", n, ">", param] if *param == HYSTART_DETECT => {

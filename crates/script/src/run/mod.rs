@@ -178,6 +178,9 @@ pub(crate) struct Runner {
     /// software GSO does for a device without TSO and GSO (`ethtool -K
     /// tun0 tso off gso off` in the Linux personality).
     pub software_gso: bool,
+    /// The device refuses every packet (`tc qdisc ... pfifo limit 0`): what
+    /// the stack sends is handed back through `Endpoint::transmit_failed`.
+    pub device_refuses: bool,
     /// Errors of system calls do not end the run (`--non_fatal=syscall`).
     pub syscalls_non_fatal: bool,
     /// Virtual now.
@@ -222,6 +225,7 @@ impl Runner {
             strict_segments: false,
             gro_mss: None,
             software_gso: false,
+            device_refuses: false,
             syscalls_non_fatal: false,
             now: Instant::ZERO,
             last_time: 0,
@@ -298,11 +302,15 @@ impl Runner {
         let mut steps = 0;
         while let Some(n) = ep.poll_transmit(now, &mut buf) {
             let packet = &buf[..n];
-            match self.software_gso.then(|| gso_size(ep, packet)).flatten() {
-                Some(mss) => self
-                    .sent
-                    .extend(gso::segment(packet, mss).into_iter().map(|p| (now, p))),
-                None => self.sent.push_back((now, packet.to_vec())),
+            if self.device_refuses {
+                ep.transmit_failed(now, packet);
+            } else {
+                match self.software_gso.then(|| gso_size(ep, packet)).flatten() {
+                    Some(mss) => self
+                        .sent
+                        .extend(gso::segment(packet, mss).into_iter().map(|p| (now, p))),
+                    None => self.sent.push_back((now, packet.to_vec())),
+                }
             }
             steps += 1;
             if steps > MAX_STEPS {

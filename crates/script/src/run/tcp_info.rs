@@ -108,6 +108,8 @@ impl Info for ConnInfo<'_> {
                 .and_then(|c| c.send_queue_counts().reordering)
                 .map(|n| n as i64),
             // The chronographs, in microseconds.
+            "tcpi_probes" => c.map(|c| i64::from(c.unanswered_probes())),
+            "tcpi_backoff" => c.map(|c| i64::from(c.backoff())),
             "tcpi_busy_time" => c.map(|c| c.chrono_times(self.1).busy.as_micros() as i64),
             "tcpi_rwnd_limited" => {
                 c.map(|c| c.chrono_times(self.1).rwnd_limited.as_micros() as i64)
