@@ -165,7 +165,12 @@ impl Io {
             }
             match self.dev.send(&mut self.tx[..end], segment_size) {
                 Ok(()) => self.stats.tx_packets += 1,
-                Err(_) => self.stats.tx_errors += 1,
+                Err(_) => {
+                    // It never left this host: new data is retried later
+                    // (local congestion), anything else counts as lost.
+                    self.stats.tx_errors += 1;
+                    ep.transmit_failed(now, &self.tx[start..end]);
+                }
             }
         }
     }

@@ -554,10 +554,13 @@ impl Driver {
             match self.dev.send(&self.tx_buf[..end]) {
                 Ok(()) => self.stats.tx_packets += 1,
                 Err(e) => {
-                    // A full queue or a device that is down: the packet is
-                    // lost like on a real link, and TCP recovers.
+                    // A full queue or a device that is down: the packet
+                    // never left this host. New data is retried later
+                    // (local congestion); anything else is lost like on a
+                    // real link, and TCP recovers.
                     self.stats.tx_errors += 1;
                     self.first_tx_error.get_or_insert(e);
+                    self.ep.transmit_failed(now, &self.tx_buf[start..end]);
                 }
             }
         }
