@@ -18,6 +18,12 @@ fn refuse_all(h: &mut Harness) -> usize {
     packets.len()
 }
 
+/// Segments in flight.
+fn in_flight(h: &Harness) -> usize {
+    let c = h.ep.connection(h.conn()).unwrap();
+    c.send_queue_counts().unacked
+}
+
 #[test]
 fn refused_new_data_is_taken_back_and_retried_by_the_probe_timer() {
     let mut h = sending(0, |_| {});
@@ -26,13 +32,7 @@ fn refused_new_data_is_taken_back_and_retried_by_the_probe_timer() {
     assert_eq!(h.ep.stats().tx_refused, 1);
     // Not in flight, so not retransmitted by the RTO, and not sent again
     // at once either.
-    assert_eq!(
-        h.ep.connection(h.conn())
-            .unwrap()
-            .send_queue_counts()
-            .unacked,
-        0
-    );
+    assert_eq!(in_flight(&h), 0);
     assert_eq!(sent(&mut h), []);
     // The first retry comes after the RTO (200 ms here), as new data.
     h.advance(ms(199));
@@ -67,13 +67,7 @@ fn a_refused_tail_behind_data_in_flight_waits_for_the_next_ack() {
     let packets = h.recv_packets();
     assert_eq!(packets.len(), 2);
     h.ep.transmit_failed(h.now, &packets[1]);
-    assert_eq!(
-        h.ep.connection(h.conn())
-            .unwrap()
-            .send_queue_counts()
-            .unacked,
-        1
-    );
+    assert_eq!(in_flight(&h), 1);
     assert_eq!(sent(&mut h), []);
     // The ACK of the first lets it go again, as new data.
     h.advance(ms(50));
@@ -90,13 +84,7 @@ fn a_refused_retransmission_counts_as_lost_on_the_wire() {
     // (backed off) resends it.
     h.advance(ms(200));
     assert_eq!(refuse_all(&mut h), 1);
-    assert_eq!(
-        h.ep.connection(h.conn())
-            .unwrap()
-            .send_queue_counts()
-            .unacked,
-        1
-    );
+    assert_eq!(in_flight(&h), 1);
     h.advance(ms(400));
     assert_eq!(sent(&mut h), [(seg_start(0), M, true)]);
     assert_eq!(h.ep.stats().tx_refused, 1);
