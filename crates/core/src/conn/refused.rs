@@ -71,7 +71,9 @@ impl Connection {
         end: SeqNum,
     ) -> bool {
         ctx.stats.tx_refused += 1;
+        // (A stale packet, already acknowledged, is taken back never.)
         let take_back = self.refusal.tail == Some((seq, end))
+            && self.snd_una.le(seq)
             && self.snd_nxt == end
             && self.snd_max == end
             && end.gt(seq);

@@ -119,3 +119,16 @@ fn a_refused_packet_of_no_connection_is_counted() {
     h.ep.transmit_failed(h.now, &[0x45, 0, 0]);
     assert_eq!(h.ep.stats().tx_refused, 1);
 }
+
+#[test]
+fn a_stale_refusal_of_acknowledged_data_changes_nothing() {
+    let mut h = sending(0, |_| {});
+    h.app_send(&bytes(0, 100));
+    let packets = h.recv_packets();
+    h.send(Seg::ack_at(1, seg_start(0) + 100).win(65535));
+    // The driver reports the packet late, after its ACK came.
+    h.ep.transmit_failed(h.now, &packets[0]);
+    assert_eq!(in_flight(&h), 0);
+    h.app_send(&bytes(100, 10));
+    assert_eq!(sent(&mut h), [(seg_start(0) + 100, 10, true)]);
+}
