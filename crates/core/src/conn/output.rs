@@ -637,11 +637,13 @@ impl Connection {
         }
         let consumes = plan.advance_to.gt(plan.seq);
         if consumes {
+            // What a refusal could take back (`refused`).
             let new_tail = !plan.retransmission
                 && !plan.probe
                 && !plan.flags.syn()
-                && self.refusable(plan.seq, plan.send, self.in_sack_recovery());
-            self.note_sent_for_refusal(plan.seq, plan.advance_to, new_tail);
+                && plan.send == Send::Normal
+                && !self.in_sack_recovery();
+            self.refusal.note_sent(plan.seq, plan.advance_to, new_tail);
             if !plan.retransmission && self.rtt_timing.is_none() {
                 self.rtt_timing = Some((plan.advance_to, ctx.now));
             }

@@ -18,14 +18,13 @@
 //! packet (a retransmission, an ACK, a SYN) is as if lost on the wire: the
 //! retransmission timer, RACK or the peer recover it.
 
-use super::recovery::Send;
 use super::{Cause, Connection, Ctx, timers::Timer};
 use crate::error::Error;
 use crate::seq::SeqNum;
 use core::time::Duration;
 
 /// Linux's `TCP_RESOURCE_PROBE_INTERVAL`: retries after a failed one.
-pub(super) const RESOURCE_PROBE_INTERVAL: Duration = Duration::from_millis(500);
+const RESOURCE_PROBE_INTERVAL: Duration = Duration::from_millis(500);
 
 /// What a connection knows about refused packets.
 #[derive(Clone, Copy, Debug, Default)]
@@ -41,6 +40,14 @@ pub(super) struct Refusal {
 }
 
 impl Refusal {
+    /// Notes a segment `[start, end)` just committed: `new_tail` if it is
+    /// new data sent under no recovery or probe rule (it starts at
+    /// SND.MAX).
+    #[inline]
+    pub(super) fn note_sent(&mut self, start: SeqNum, end: SeqNum, new_tail: bool) {
+        self.tail = new_tail.then_some((start, end));
+    }
+
     /// Forgets a refusal's hold and probe once the peer answers.
     pub(super) fn on_ack(&mut self) {
         self.held = false;
@@ -49,28 +56,9 @@ impl Refusal {
 }
 
 impl Connection {
-    /// Notes a segment just committed: `new_tail` if it is new data that
-    /// starts at SND.MAX, sent under no recovery or probe rule.
-    #[inline]
-    pub(super) fn note_sent_for_refusal(&mut self, start: SeqNum, end: SeqNum, new_tail: bool) {
-        self.refusal.tail = new_tail.then_some((start, end));
-    }
-
-    /// Whether a segment from `start`, sent for `send`, is new data sent
-    /// under the normal rules: the kind a refusal takes back.
-    pub(super) fn refusable(&self, start: SeqNum, send: Send, in_recovery: bool) -> bool {
-        send == Send::Normal && !in_recovery && start == self.snd_max
-    }
-
     /// The device refused our segment `[seq, end)` (its sequence space,
-    /// SYN and FIN included). Returns whether it was taken back.
-    pub(crate) fn on_transmit_failed(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        seq: SeqNum,
-        end: SeqNum,
-    ) -> bool {
-        ctx.stats.tx_refused += 1;
+    /// SYN and FIN included).
+    pub(crate) fn on_transmit_failed(&mut self, seq: SeqNum, end: SeqNum) {
         // (A stale packet, already acknowledged, is taken back never.)
         let take_back = self.refusal.tail == Some((seq, end))
             && self.snd_una.le(seq)
@@ -78,7 +66,7 @@ impl Connection {
             && self.snd_max == end
             && end.gt(seq);
         if !take_back {
-            return false;
+            return;
         }
         self.refusal.tail = None;
         self.snd_nxt = seq;
@@ -98,7 +86,6 @@ impl Connection {
             self.unanswered_probes += 1;
         }
         self.refusal.held = true;
-        true
     }
 
     /// The probe timer fired while new data waits for a refused packet:

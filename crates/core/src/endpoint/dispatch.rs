@@ -416,22 +416,19 @@ impl Endpoint {
     /// counted; `conn::refused` has the rules); any other packet counts
     /// as lost on the wire. Counted in `Stats::tx_refused`.
     pub fn transmit_failed(&mut self, now: Instant, packet: &[u8]) {
+        self.stats.tx_refused += 1;
         let Ok(p) = wire::parse_packet_checksum_trusted(packet) else {
-            self.stats.tx_refused += 1;
             return;
         };
         let local = SocketAddr::new(p.ip.src, p.tcp.src_port);
         let remote = SocketAddr::new(p.ip.dst, p.tcp.dst_port);
         let Some(Found::Conn(index)) = self.conns.find(&(local, remote)) else {
-            self.stats.tx_refused += 1;
             return;
         };
         let f = p.tcp.flags;
         let end = p.tcp.seq + p.payload.len() + usize::from(f.syn()) + usize::from(f.fin());
         let seq = p.tcp.seq;
-        self.with_conn_index(now, index, |c, ctx| {
-            c.on_transmit_failed(ctx, seq, end);
-        });
+        self.with_conn_index(now, index, |c, _| c.on_transmit_failed(seq, end));
     }
 
     /// Whether [`Endpoint::poll_transmit`] may have something to send: a
