@@ -16,11 +16,13 @@ use synack_tun::{Direction, DriverStats, Observer, SplitMix64, vnet};
 const MAX_PACKET: usize = 65536;
 
 /// Packets read before the endpoint's answers go out, at most (as the
-/// blocking driver: a GRO-like bound that keeps the sender's ACK clock).
-const ANSWER_PACKETS: usize = 4;
+/// blocking driver: a GRO-like bound that keeps the sender's ACK clock;
+/// an ACK for out-of-order data or a gap fill goes out at once,
+/// `Endpoint::answer_due`).
+const ANSWER_PACKETS: usize = 16;
 
 /// Bytes read before the answers go out, at most.
-const ANSWER_BYTES: usize = 8 * 1024;
+const ANSWER_BYTES: usize = 32 * 1024;
 
 /// The device and what goes with it.
 pub(crate) struct Io {
@@ -127,7 +129,7 @@ impl Io {
             self.drain_trace(ep);
             packets += 1;
             bytes += r.end - r.start;
-            if packets >= ANSWER_PACKETS || bytes >= ANSWER_BYTES {
+            if ep.answer_due() || packets >= ANSWER_PACKETS || bytes >= ANSWER_BYTES {
                 self.transmit(ep, now);
                 (packets, bytes) = (0, 0);
             }

@@ -43,10 +43,10 @@ const MAX_READS_PER_TURN: usize = 4096;
 
 /// Packets read before the endpoint's answers to them are written, at
 /// most (see [`Driver::receive`]).
-const ANSWER_PACKETS: usize = 4;
+const ANSWER_PACKETS: usize = 16;
 
 /// Bytes read before the endpoint's answers to them are written, at most.
-const ANSWER_BYTES: usize = 8 * 1024;
+const ANSWER_BYTES: usize = 32 * 1024;
 
 /// States in which the peer may still be waiting for us.
 const UNSETTLED: [State; 8] = [
@@ -456,20 +456,25 @@ impl Driver {
             self.drain_trace();
             // What the packets made the endpoint say (ACKs, and data the
             // ACKs let out) goes out after every few packets, as GRO
-            // coalesces a few segments before the stack sees them: at most
-            // ANSWER_PACKETS packets or ANSWER_BYTES bytes pass unanswered
-            // (one super-packet is answered at once). Unbounded batching
-            // turned the ACKs for in-order data into one stretch ACK per read
-            // burst (up to thousands of segments), starving the sender's ACK
-            // clock: measured against Linux at 2% loss, its recoveries went
-            // from ~110 fast retransmits per 1-5 timeouts to mostly
-            // timeouts. Bounded like this they stay at ~105 per 2, and the
-            // writes of ACKs drop by about half. (Duplicate ACKs for
-            // out-of-order segments survive a batch: the core owes one per
-            // segment.)
+            // coalesces a few in-order segments before the stack sees them:
+            // at most ANSWER_PACKETS packets or ANSWER_BYTES bytes pass
+            // unanswered (one super-packet is answered at once), and an ACK
+            // for out-of-order data or a gap fill goes out at once
+            // (`Endpoint::answer_due`; GRO flushes on a gap too). Every ACK
+            // written is processed by the kernel in this thread, and one
+            // that opens the window makes it transmit here, so fewer ACKs
+            // leave the kernel's sender more of the CPU: see
+            // docs/benchmarks.md (2026-12-07, ACK policy). Unbounded
+            // batching turned the ACKs for in-order data into one stretch
+            // ACK per read burst (up to thousands of segments), starving the
+            // sender's ACK clock: at 2% loss its recoveries went from ~110
+            // fast retransmits per 1-5 timeouts to mostly timeouts.
             unanswered_packets += 1;
             unanswered_bytes += n;
-            if unanswered_packets >= ANSWER_PACKETS || unanswered_bytes >= ANSWER_BYTES {
+            if self.ep.answer_due()
+                || unanswered_packets >= ANSWER_PACKETS
+                || unanswered_bytes >= ANSWER_BYTES
+            {
                 self.transmit(now);
                 unanswered_packets = 0;
                 unanswered_bytes = 0;

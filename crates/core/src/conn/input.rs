@@ -29,6 +29,13 @@ impl Connection {
         (self.peer_seg_max > 0).then_some(self.peer_seg_max)
     }
 
+    /// An ACK that must not wait for the rest of a batch is pending: a
+    /// duplicate ACK for out-of-order data, or the ACK of a gap fill (RFC
+    /// 5681 4.2: both "SHOULD" go out immediately).
+    pub(crate) fn owes_ack_at_once(&self) -> bool {
+        self.dup_acks_owed > 0 || (self.ack_now && self.ack_at_once)
+    }
+
     /// Entry point for a segment matched to this connection.
     /// `ecn` is the IP header's ECN codepoint; `segment_size` the size of
     /// the segments a GRO super-packet joined.
@@ -457,6 +464,12 @@ impl Connection {
         } else if advanced > 0 {
             // RCV.NXT moved: owed duplicates would now be spurious ones.
             self.dup_acks_owed = 0;
+        }
+        if offset > 0 || had_gap {
+            // What Linux's quick-ack does while its out-of-order queue is
+            // non-empty: every such ACK goes out at once, even from a
+            // driver that batches its answers (GRO flushes on a gap too).
+            self.ack_at_once = true;
         }
         if offset > 0 || had_gap || self.fin_received || self.cfg.delayed_ack.is_zero() {
             self.ack_now = true;

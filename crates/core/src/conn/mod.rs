@@ -336,6 +336,9 @@ pub struct Connection {
     syn_retransmitted: bool,
     /// An ACK must go out at the next transmit.
     ack_now: bool,
+    /// That ACK is for out-of-order data or a gap fill: a driver that
+    /// batches its answers sends it at once (`Endpoint::answer_due`).
+    ack_at_once: bool,
     /// That ACK answers a suspicious segment (challenge ACK): a bare ACK,
     /// never carrying a resent FIN (`Config::fin_with_every_ack`).
     pure_ack: bool,
@@ -500,6 +503,7 @@ impl Connection {
             syn_pending: false,
             syn_retransmitted: false,
             ack_now: false,
+            ack_at_once: false,
             pure_ack: false,
             dup_acks_owed: 0,
             unacked_bytes: 0,
@@ -580,23 +584,6 @@ impl Connection {
     /// When the connection next needs `handle_timeout`.
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.timers.next()
-    }
-
-    /// Is there something to send right now (without considering timers)?
-    pub(crate) fn has_output(&self) -> bool {
-        self.rst_pending
-            || self.reply_rst.is_some()
-            || self.syn_pending
-            || self.ack_now
-            || self.dup_acks_owed > 0
-            || self.fast_rexmit_pending
-            || self.tlp_pending
-            || self.force_probe
-            || self.keepalive_probe_pending
-            || (self.state.is_synchronized() && self.next_data_segment().is_some())
-            || (self.in_sack_recovery()
-                && self.state.is_synchronized()
-                && matches!(self.next_seg(), Some(recovery::NextSeg::Rexmit(..))))
     }
 
     /// Highest sequence number sent so far.

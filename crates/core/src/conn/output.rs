@@ -39,6 +39,23 @@ struct Plan {
 }
 
 impl Connection {
+    /// Is there something to send right now (without considering timers)?
+    pub(crate) fn has_output(&self) -> bool {
+        self.rst_pending
+            || self.reply_rst.is_some()
+            || self.syn_pending
+            || self.ack_now
+            || self.dup_acks_owed > 0
+            || self.fast_rexmit_pending
+            || self.tlp_pending
+            || self.force_probe
+            || self.keepalive_probe_pending
+            || (self.state.is_synchronized() && self.next_data_segment().is_some())
+            || (self.in_sack_recovery()
+                && self.state.is_synchronized()
+                && matches!(self.next_seg(), Some(super::recovery::NextSeg::Rexmit(..))))
+    }
+
     /// Writes the next segment (a whole IP packet) into `buf`. A buffer
     /// that cannot hold a full-sized segment gets nothing, and nothing
     /// pending is consumed.
@@ -626,6 +643,7 @@ impl Connection {
         if plan.flags.ack() {
             self.last_ack_sent = self.rcv_nxt;
             self.ack_now = false;
+            self.ack_at_once = false;
             self.pure_ack = false;
             self.unacked_bytes = 0;
             self.timers.clear(Timer::DelayedAck);

@@ -33,6 +33,8 @@ pub struct Endpoint {
     /// Catch-all listeners, tried in order when no exact one matches.
     pub(super) catch_all: Vec<(ListenFilter, ListenerId)>,
     pub(super) ready: VecDeque<u32>,
+    /// See [`Endpoint::answer_due`].
+    pub(super) answer_due: bool,
     pub(super) timers: TimerQueue,
     pub(super) events: VecDeque<Event>,
     pub(super) tracer: Tracer,
@@ -65,6 +67,7 @@ impl Endpoint {
             listen_map: HashMap::new(),
             catch_all: Vec::new(),
             ready: VecDeque::new(),
+            answer_due: false,
             timers: TimerQueue::default(),
             events: VecDeque::new(),
             tracer,

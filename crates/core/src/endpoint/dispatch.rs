@@ -148,6 +148,10 @@ impl Endpoint {
             self.with_conn_index(now, index, |c, ctx| {
                 c.on_segment(ctx, &pkt.tcp, pkt.payload, pkt.ip.ecn, pkt.segment_size)
             });
+            self.answer_due |= self.conns.slots[index as usize]
+                .conn
+                .as_ref()
+                .is_some_and(Connection::owes_ack_at_once);
             return;
         }
         self.tracer.record(
@@ -404,7 +408,18 @@ impl Endpoint {
                 return out;
             }
         }
+        self.answer_due = false;
         None
+    }
+
+    /// A packet handed in since the last [`Endpoint::poll_transmit`] that
+    /// returned `None` left an ACK that must not wait: a duplicate ACK for
+    /// out-of-order data or the ACK of a gap fill (RFC 5681 4.2). A driver
+    /// that answers a few packets at a time (as GRO coalesces them)
+    /// transmits at once when this is true, so loss recovery's ACKs are
+    /// never held back; in-order data may wait for the batch.
+    pub fn answer_due(&self) -> bool {
+        self.answer_due
     }
 
     /// The device refused `packet`, one [`Endpoint::poll_transmit`] wrote

@@ -93,6 +93,34 @@ fn out_of_order_data_draws_immediate_duplicate_ack_and_is_held() {
     assert_eq!(h.app_recv(100), Ok(bytes(0, 20)));
 }
 
+/// `Endpoint::answer_due`: a driver that batches its answers sends these
+/// at once (RFC 5681 4.2), and only these.
+#[test]
+fn only_out_of_order_data_and_gap_fills_make_an_answer_due() {
+    // Hands a segment in without transmitting what it draws.
+    fn arrive(h: &mut Harness, seg: Seg) -> bool {
+        let tcp = h.to_wire(&seg);
+        let packet = h.packet(h.remote.ip(), h.local.ip(), &tcp, &seg.data);
+        h.ep.handle_packet(h.now, &packet);
+        h.ep.answer_due()
+    }
+    let mut h = Harness::new();
+    h.established();
+    // In-order data: its ACK may wait (here for the delayed-ACK timer).
+    assert!(!arrive(&mut h, Seg::data(1, 1, &bytes(0, 10))));
+    // Out of order: the duplicate ACK is due.
+    assert!(arrive(&mut h, Seg::data(21, 1, &bytes(20, 10))));
+    h.expect(&[Seg::ack_at(1, 11)]);
+    assert!(!h.ep.answer_due(), "cleared once everything was sent");
+    // The gap fill: its ACK is due too.
+    assert!(arrive(&mut h, Seg::data(11, 1, &bytes(10, 10))));
+    h.expect(&[Seg::ack_at(1, 31)]);
+    assert!(!h.ep.answer_due());
+    // In order again, with the queue empty: not due.
+    assert!(!arrive(&mut h, Seg::data(31, 1, &bytes(30, 10))));
+    assert_eq!(h.app_recv(100), Ok(bytes(0, 40)));
+}
+
 #[test]
 fn several_holes_fill_in_any_order() {
     let mut h = Harness::new();
