@@ -145,13 +145,12 @@ impl Endpoint {
                 self.stats.backlog_drops += 1;
                 return self.trace_drop(now, local, remote, &pkt.tcp, DropReason::BacklogFull);
             }
+            let mut due = false;
             self.with_conn_index(now, index, |c, ctx| {
-                c.on_segment(ctx, &pkt.tcp, pkt.payload, pkt.ip.ecn, pkt.segment_size)
+                c.on_segment(ctx, &pkt.tcp, pkt.payload, pkt.ip.ecn, pkt.segment_size);
+                due = c.owes_ack_at_once();
             });
-            self.answer_due |= self.conns.slots[index as usize]
-                .conn
-                .as_ref()
-                .is_some_and(Connection::owes_ack_at_once);
+            self.answer_due |= due;
             return;
         }
         self.tracer.record(
